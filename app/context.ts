@@ -1,0 +1,17 @@
+import { createContext, type RouterContextProvider } from "react-router";
+import type { Services } from "./services/index.ts";
+
+/** What the server hands every loader, action and middleware (set in server/app.ts). */
+export interface RequestContext {
+  readonly requestId: string;
+  readonly cspNonce: string;
+  /** 5xx details are shown only in development. */
+  readonly showErrorDetails: boolean;
+  readonly services: Services;
+}
+
+export const requestContext = createContext<RequestContext>();
+
+export function servicesOf(context: Readonly<RouterContextProvider>): Services {
+  return context.get(requestContext).services;
+}

@@ -1,0 +1,81 @@
+import type { ReactNode } from "react";
+import { isRouteErrorResponse, Links, Meta, Outlet, Scripts, ScrollRestoration } from "react-router";
+import type { Route } from "./+types/root";
+import { useNonce } from "./components/nonce.tsx";
+import { SiteFooter } from "./components/site-footer.tsx";
+import { SiteHeader } from "./components/site-header.tsx";
+import { siteContent } from "./models/content.ts";
+import stylesheet from "./styles/app.css?url";
+
+export const links: Route.LinksFunction = () => [
+  { rel: "stylesheet", href: stylesheet },
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+];
+
+export function Layout({ children }: { children: ReactNode }) {
+  const nonce = useNonce();
+  return (
+    <html lang="en">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content="light dark" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
+        <SiteHeader site={siteContent} />
+        <main id="main" tabIndex={-1} className="container main">
+          {children}
+        </main>
+        <SiteFooter site={siteContent} />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  return <Outlet />;
+}
+
+export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
+  if (isRouteErrorResponse(error) && error.status === 404) {
+    return (
+      <section className="error-page" aria-labelledby="error-title">
+        <title>{`Page not found — ${siteContent.name}`}</title>
+        <p className="eyebrow">404</p>
+        <h1 id="error-title">Page not found</h1>
+        <p>There is nothing at this address. It may have moved, or the link may be mistyped.</p>
+        <p>
+          <a className="button" href="/">
+            Back to the home page
+          </a>
+        </p>
+      </section>
+    );
+  }
+  const status = isRouteErrorResponse(error) ? error.status : 500;
+  // React Router replaces server errors with a bare "Unexpected Server Error" in production mode
+  // (server/app.ts), so a stack only ever reaches this page in development.
+  const details = error instanceof Error ? error.stack : undefined;
+  return (
+    <section className="error-page" aria-labelledby="error-title">
+      <title>{`Error ${status} — ${siteContent.name}`}</title>
+      <p className="eyebrow">Error {status}</p>
+      <h1 id="error-title">{status >= 500 ? "Something went wrong" : "This request could not be handled"}</h1>
+      <p>
+        {status >= 500
+          ? "The server hit an unexpected problem. It has been logged; please try again in a moment."
+          : isRouteErrorResponse(error) && typeof error.data === "string" && error.data
+            ? error.data
+            : "The request was not valid."}
+      </p>
+      {details ? <pre className="error-details">{details}</pre> : null}
+    </section>
+  );
+}

@@ -1,0 +1,10 @@
+import type { Migration } from "kysely";
+import * as auditLog from "./0001_audit_log.ts";
+
+/**
+ * Every migration, in order. Listed here rather than read from disk so the bundled server carries
+ * them (Node 20 cannot import .ts files at run time); a unit test checks nothing is left out.
+ */
+export const migrations: Record<string, Migration> = {
+  "0001_audit_log": auditLog,
+};

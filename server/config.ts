@@ -1,0 +1,148 @@
+import { z } from "zod";
+
+/**
+ * The one place where the environment is read. Every variable is validated at once so an
+ * operator sees all problems in a single run (DESIGN.md, Configuration).
+ */
+
+const environments = ["development", "production", "test"] as const;
+export type Environment = (typeof environments)[number];
+
+const logFormats = ["pretty", "json"] as const;
+export type LogFormat = (typeof logFormats)[number];
+
+const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, `must be a whole number from ${min} to ${max}`)
+        .max(max, `must be a whole number from ${min} to ${max}`),
+    );
+
+const postgresUrl = z
+  .url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// or postgresql:// URL" })
+  .trim();
+
+/** base64url, at least 64 bytes once decoded; a comma-separated list rotates (the first signs). */
+const MIN_SECRET_BYTES = 64;
+const sessionSecrets = z
+  .string()
+  .transform((value) =>
+    value
+      .split(",")
+      .map((secret) => secret.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9_-]+$/, "each secret must be base64url (A-Z a-z 0-9 - _)")
+          .refine(
+            (secret) => Buffer.from(secret, "base64url").length >= MIN_SECRET_BYTES,
+            `each secret must decode to at least ${MIN_SECRET_BYTES} bytes`,
+          ),
+      )
+      .min(1, "must list at least one secret"),
+  );
+
+const emailList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(",")
+      .map((email) => email.trim().toLowerCase())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.email("each entry must be an email address")));
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(environments).default("development"),
+    HOST: z.string().trim().min(1).default("127.0.0.1"),
+    PORT: integer(0, 65535).default(3000),
+    DATA_DIR: z.string().trim().min(1).default(".data"),
+    DATABASE_URL: postgresUrl.optional(),
+    DATABASE_READ_URL: postgresUrl.optional(),
+    SESSION_SECRET: sessionSecrets.optional(),
+    SESSION_CLEANUP_INTERVAL_SECS: integer(1, 31_536_000).default(3600),
+    DB_MAX_CONNECTIONS: integer(1, 1000).default(10),
+    LOG_FORMAT: z.enum(logFormats).optional(),
+    LOG_LEVEL: z.enum(logLevels).default("info"),
+    ADMIN_EMAILS: emailList.default([]),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === "production" && !env.SESSION_SECRET) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SESSION_SECRET"],
+        message: "is required in production (generate one: openssl rand -base64 64 | tr '+/' '-_' | tr -d '=\\n')",
+      });
+    }
+  });
+
+export interface Config {
+  readonly environment: Environment;
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** Unset: start the embedded PostgreSQL in `${dataDir}/postgres`. */
+  readonly databaseUrl: string | undefined;
+  readonly databaseReadUrl: string | undefined;
+  /** Unset outside production: a development secret is generated into the data directory. */
+  readonly sessionSecrets: readonly string[] | undefined;
+  readonly sessionCleanupIntervalSecs: number;
+  readonly dbMaxConnections: number;
+  readonly logFormat: LogFormat;
+  readonly logLevel: LogLevel;
+  readonly adminEmails: readonly string[];
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+/** Empty variables count as unset, as a shell `FOO=` usually means "no value". */
+function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ""),
+  );
+}
+
+export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
+  const raw = withoutEmpty(env);
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "environment");
+      const given = name in raw ? ` (got ${JSON.stringify(raw[name])})` : "";
+      return `${name}: ${issue.message}${given}`;
+    });
+    return { ok: false, problems };
+  }
+  const e = result.data;
+  return {
+    ok: true,
+    config: {
+      environment: e.NODE_ENV,
+      host: e.HOST,
+      port: e.PORT,
+      dataDir: e.DATA_DIR,
+      databaseUrl: e.DATABASE_URL,
+      databaseReadUrl: e.DATABASE_READ_URL,
+      sessionSecrets: e.SESSION_SECRET,
+      sessionCleanupIntervalSecs: e.SESSION_CLEANUP_INTERVAL_SECS,
+      dbMaxConnections: e.DB_MAX_CONNECTIONS,
+      logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === "production" ? "json" : "pretty"),
+      logLevel: e.LOG_LEVEL,
+      adminEmails: e.ADMIN_EMAILS,
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import type { Database } from "../app/models/database.ts";
+import type { Config } from "./config.ts";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres.ts";
+import type { Logger } from "./logger.ts";
+
+/** The database side of the runtime: a pool, its Kysely, and the embedded server if we own one. */
+export interface DatabaseRuntime {
+  readonly db: Kysely<Database>;
+  readonly embedded: boolean;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(config: Config, logger: Logger): Promise<DatabaseRuntime> {
+  const { url, embedded } = await connectionTarget(config, logger);
+  const pool = new pg.Pool({ connectionString: url, max: config.dbMaxConnections, connectionTimeoutMillis: 5_000 });
+  // An idle client's connection dying (server restart, 57P01 at shutdown) must not kill the process.
+  pool.on("error", (error) => logger.warn({ err: error }, "idle database connection failed"));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+
+  return {
+    db,
+    embedded: embedded !== undefined,
+    async close() {
+      await db.destroy();
+      await embedded?.stop();
+    },
+  };
+}
+
+async function connectionTarget(config: Config, logger: Logger): Promise<{ url: string; embedded?: EmbeddedPostgres }> {
+  if (config.databaseUrl) return { url: config.databaseUrl };
+  const embedded = await startEmbeddedPostgres(config.dataDir, logger);
+  return { url: embedded.url, embedded };
+}

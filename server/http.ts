@@ -1,0 +1,66 @@
+import express, { type ErrorRequestHandler, type RequestHandler } from "express";
+import { pinoHttp } from "pino-http";
+import { compression } from "./compression.ts";
+import type { Logger } from "./logger.ts";
+import { requestId } from "./request-id.ts";
+import { securityHeaders } from "./security-headers.ts";
+
+export interface HttpOptions {
+  readonly logger: Logger;
+  readonly production: boolean;
+  readonly viteDevServer: boolean;
+  /** Static files (built assets or Vite's dev middleware), served before the app. */
+  readonly assets: RequestHandler;
+  readonly app: RequestHandler;
+  /** True once shutdown began: responses then close their connection. */
+  readonly draining: () => boolean;
+}
+
+/** The Express pipeline every request goes through, in order. */
+export function createHttpApp(options: HttpOptions): express.Express {
+  const http = express();
+  http.disable("x-powered-by");
+  http.use(requestId);
+  http.use(
+    pinoHttp({
+      logger: options.logger,
+      genReqId: (_req, res) => (res as express.Response).locals.requestId,
+      customProps: (_req, res) => ({ requestId: (res as express.Response).locals.requestId }),
+      customSuccessMessage: (req, res, ms) => `${req.method} ${req.url} ${res.statusCode} ${ms}ms`,
+      customErrorMessage: (req, res) => `${req.method} ${req.url} ${res.statusCode} failed`,
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+      },
+    }),
+  );
+  http.use((_req, res, next) => {
+    if (options.draining()) res.setHeader("Connection", "close");
+    next();
+  });
+  http.use(securityHeaders({ viteDevServer: options.viteDevServer, production: options.production }));
+  http.use(compression);
+  http.use(options.assets);
+  http.use(options.app);
+  http.use(finalErrorHandler(options.logger));
+  return http;
+}
+
+/** Errors outside React Router (a static file that failed, a malformed URL): a plain status, no stack. */
+function finalErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: { status?: number; statusCode?: number }, _req, res, next) => {
+    const status = error.status ?? error.statusCode ?? 500;
+    if (status >= 500) logger.error({ err: error }, "request failed outside the app");
+    if (res.headersSent) return next(error);
+    res.status(status).type("text/plain").send(status === 404 ? "Not Found" : status >= 500 ? "Internal Server Error" : "Bad Request");
+  };
+}
+
+/** Hashed build assets never change, so browsers may keep them for a year; the rest for an hour. */
+export function builtAssets(clientDir: string): RequestHandler {
+  const router = express.Router();
+  router.use("/assets", express.static(`${clientDir}/assets`, { immutable: true, maxAge: "1y", index: false, fallthrough: false }));
+  router.use(express.static(clientDir, { maxAge: "1h", index: false }));
+  return router;
+}

@@ -1,0 +1,32 @@
+import { Kysely, PostgresDialect, sql } from "kysely";
+import pg from "pg";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { migrateToLatest } from "../../db/migrate.ts";
+import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase({ migrate: false });
+});
+afterAll(() => database.drop());
+
+it("applies each migration exactly once when several instances migrate at the same time", async () => {
+  // Four "instances": each its own pool, as separate processes would have.
+  const instances = Array.from({ length: 4 }, () => new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url }) }) }));
+  const results = await Promise.all(instances.map((db) => migrateToLatest(db)));
+  await Promise.all(instances.map((db) => db.destroy()));
+  expect(results.flat()).toEqual(["0001_audit_log"]);
+  const { rows } = await sql<{ count: string }>`select count(*) from kysely_migration`.execute(database.db);
+  expect(rows[0]?.count).toBe("1");
+  expect(await migrateToLatest(database.db as Kysely<unknown>)).toEqual([]);
+});
+
+it("creates an audit_log that accepts a row with defaults", async () => {
+  const row = await database.db
+    .insertInto("audit_log")
+    .values({ action: "test.ping", metadata: JSON.stringify({ ok: true }) })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  expect(row).toMatchObject({ action: "test.ping", actor_id: null, metadata: { ok: true } });
+  expect(row.occurred_at).toBeInstanceOf(Date);
+});

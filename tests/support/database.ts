@@ -1,0 +1,44 @@
+import { randomBytes } from "node:crypto";
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import { inject } from "vitest";
+import { migrateToLatest } from "../../db/migrate.ts";
+import type { Database } from "../../app/models/database.ts";
+
+export interface TestDatabase {
+  readonly name: string;
+  readonly url: string;
+  readonly db: Kysely<Database>;
+  /** Runs SQL as the superuser on the cluster's maintenance database. */
+  admin(sql: string): Promise<void>;
+  drop(): Promise<void>;
+}
+
+/** A fresh, empty database in the run's PostgreSQL; migrated unless asked otherwise. */
+export async function createTestDatabase({ migrate = true } = {}): Promise<TestDatabase> {
+  const clusterUrl = new URL(inject("postgresUrl"));
+  const name = `test_${randomBytes(6).toString("hex")}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: clusterUrl.href });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = Object.assign(new URL(clusterUrl.href), { pathname: `/${name}` }).href;
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 4 }) }) });
+  if (migrate) await migrateToLatest(db as Kysely<unknown>);
+  return {
+    name,
+    url,
+    db,
+    admin,
+    async drop() {
+      await db.destroy();
+      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}

@@ -1,0 +1,9 @@
+import { reactRouter } from "@react-router/dev/vite";
+import { defineConfig } from "vite";
+
+export default defineConfig(({ isSsrBuild }) => ({
+  // The server bundle's entry is our adapter (server/app.ts), which wraps the React Router build.
+  build: isSsrBuild ? { rollupOptions: { input: "./server/app.ts" } } : undefined,
+  resolve: { alias: { "~": new URL("./app", import.meta.url).pathname } },
+  plugins: [reactRouter()],
+}));
