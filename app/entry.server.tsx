@@ -3,7 +3,13 @@ import { createReadableStreamFromReadable } from "@react-router/node";
 import { isbot } from "isbot";
 import type { RenderToPipeableStreamOptions } from "react-dom/server";
 import { renderToPipeableStream } from "react-dom/server";
-import { ServerRouter, type EntryContext, type RouterContextProvider } from "react-router";
+import {
+  isRouteErrorResponse,
+  ServerRouter,
+  type EntryContext,
+  type HandleErrorFunction,
+  type RouterContextProvider,
+} from "react-router";
 import { NonceContext } from "./components/nonce.tsx";
 import { requestContext } from "./context.ts";
 
@@ -59,10 +65,17 @@ export default function handleRequest(
         },
         onError(error: unknown) {
           responseStatusCode = 500;
-          // Errors before the shell rejects above and are logged by React Router.
-          if (shellRendered) console.error(error);
+          // Errors before the shell reject above and reach handleError through React Router.
+          if (shellRendered) loadContext.get(requestContext).log.error({ err: error }, "error while streaming a page");
         },
       },
     );
   });
 }
+
+/** Server errors go to the request's structured log; 4xx answers (an unknown path) are normal traffic. */
+export const handleError: HandleErrorFunction = (error, { request, context }) => {
+  if (request.signal.aborted) return;
+  if (isRouteErrorResponse(error) && error.status < 500) return;
+  context.get(requestContext).log.error({ err: error }, "unhandled error in a route");
+};

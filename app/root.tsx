@@ -21,7 +21,8 @@ export function Layout({ children }: { children: ReactNode }) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
         <Meta />
-        <Links />
+        {/* Stylesheets need no nonce ('self'), and a nonce here would differ at hydration. */}
+        <Links nonce="" />
       </head>
       <body>
         <a className="skip-link" href="#main">

@@ -28,10 +28,11 @@ export function createApp(runtime: AppRuntime): App {
   const handler = createRequestHandler({
     build: () => import("virtual:react-router/server-build") as Promise<ServerBuild>,
     mode: showErrorDetails ? "development" : "production",
-    getLoadContext(_req, res) {
+    getLoadContext(req, res) {
       const context = new RouterContextProvider();
       context.set(requestContext, {
         requestId: res.locals.requestId,
+        log: req.log,
         cspNonce: res.locals.cspNonce,
         showErrorDetails,
         services,

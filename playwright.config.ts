@@ -1,0 +1,29 @@
+import { defineConfig } from "@playwright/test";
+import { chromiumArgs, chromiumExecutable } from "./tests/e2e/chromium.ts";
+
+const PORT = Number(process.env.E2E_PORT ?? 3123);
+const launchOptions = { executablePath: chromiumExecutable(), args: chromiumArgs };
+
+/** End-to-end against the production build (npm run build first), on its own embedded database. */
+export default defineConfig({
+  testDir: "tests/e2e",
+  fullyParallel: true,
+  workers: 2,
+  retries: 0,
+  reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never" }]],
+  timeout: 30_000,
+  use: { baseURL: `http://127.0.0.1:${PORT}`, trace: "retain-on-failure" },
+  projects: [
+    { name: "js", use: { browserName: "chromium", launchOptions, javaScriptEnabled: true } },
+    { name: "no-js", grepInvert: /@scripts/, use: { browserName: "chromium", launchOptions, javaScriptEnabled: false } },
+  ],
+  webServer: {
+    // A fresh data directory per run: the zero-setup path, exactly as `npm start` takes it.
+    command: "rm -rf .data/e2e && exec node build/main.js",
+    env: { PORT: String(PORT), HOST: "127.0.0.1", DATA_DIR: ".data/e2e", LOG_FORMAT: "json", LOG_LEVEL: "warn" },
+    url: `http://127.0.0.1:${PORT}/ready`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
+  },
+});
