@@ -35,6 +35,11 @@ export default tseslint.config(
     ["**/routes/*", "**/components/*", "react-router", "express"],
     "services hold use cases: no routes, components or HTTP types.",
   ),
+  layer(
+    ["app/sessions/**"],
+    ["**/routes/*", "**/components/*", "express"],
+    "sessions adapt cookies to services: no routes or components.",
+  ),
   {
     files: ["app/services/**", "app/models/**"],
     rules: {

@@ -1,5 +1,6 @@
 import type { Migration } from "kysely";
 import * as auditLog from "./0001_audit_log.ts";
+import * as accounts from "./0002_accounts.ts";
 
 /**
  * Every migration, in order. Listed here rather than read from disk so the bundled server carries
@@ -7,4 +8,5 @@ import * as auditLog from "./0001_audit_log.ts";
  */
 export const migrations: Record<string, Migration> = {
   "0001_audit_log": auditLog,
+  "0002_accounts": accounts,
 };

@@ -15,9 +15,9 @@ it("applies each migration exactly once when several instances migrate at the sa
   const instances = Array.from({ length: 4 }, () => new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url }) }) }));
   const results = await Promise.all(instances.map((db) => migrateToLatest(db)));
   await Promise.all(instances.map((db) => db.destroy()));
-  expect(results.flat()).toEqual(["0001_audit_log"]);
+  expect(results.flat()).toEqual(["0001_audit_log", "0002_accounts"]);
   const { rows } = await sql<{ count: string }>`select count(*) from kysely_migration`.execute(database.db);
-  expect(rows[0]?.count).toBe("1");
+  expect(rows[0]?.count).toBe("2");
   expect(await migrateToLatest(database.db as Kysely<unknown>)).toEqual([]);
 });
 

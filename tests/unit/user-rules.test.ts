@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { canPromoteToModerator, emailSchema, passwordSchema, usernameSchema } from "../../app/models/user.ts";
+
+describe("account rules", () => {
+  it("trims and lowercases usernames of 3-20 a-z 0-9 _", () => {
+    expect(usernameSchema.parse("  Ada_Lovelace1 ")).toBe("ada_lovelace1");
+    for (const bad of ["ab", "a".repeat(21), "ada lovelace", "ada-l", "ádá", ""]) {
+      expect(usernameSchema.safeParse(bad).success, bad).toBe(false);
+    }
+  });
+
+  it("trims and lowercases emails and rejects invalid ones", () => {
+    expect(emailSchema.parse(" Ada@Example.COM ")).toBe("ada@example.com");
+    for (const bad of ["ada", "ada@", "@example.com", "a b@example.com", `${"a".repeat(250)}@example.com`]) {
+      expect(emailSchema.safeParse(bad).success, bad).toBe(false);
+    }
+  });
+
+  it("wants passwords of at least 12 characters and at most 1024 bytes", () => {
+    expect(passwordSchema.safeParse("correct horse").success).toBe(true);
+    expect(passwordSchema.safeParse("short").success).toBe(false);
+    expect(passwordSchema.safeParse("é".repeat(513)).success).toBe(false); // 1026 bytes
+    expect(passwordSchema.safeParse("a".repeat(1024)).success).toBe(true);
+  });
+
+  it("lets only admins make members moderators", () => {
+    expect(canPromoteToModerator({ role: "admin" }, { role: "member" })).toBe(true);
+    expect(canPromoteToModerator({ role: "moderator" }, { role: "member" })).toBe(false);
+    expect(canPromoteToModerator({ role: "admin" }, { role: "admin" })).toBe(false);
+  });
+});
