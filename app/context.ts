@@ -8,8 +8,6 @@ export interface RequestContext {
   /** The request's logger: every line carries its request id. */
   readonly log: Logger;
   readonly cspNonce: string;
-  /** 5xx details are shown only in development. */
-  readonly showErrorDetails: boolean;
   readonly services: Services;
 }
 

@@ -24,6 +24,7 @@ export interface App {
 
 export function createApp(runtime: AppRuntime): App {
   const services = createServices({ db: runtime.db });
+  // React Router's production mode replaces 5xx details with "Unexpected Server Error".
   const showErrorDetails = runtime.environment === "development";
   const handler = createRequestHandler({
     build: () => import("virtual:react-router/server-build") as Promise<ServerBuild>,
@@ -34,7 +35,6 @@ export function createApp(runtime: AppRuntime): App {
         requestId: res.locals.requestId,
         log: req.log,
         cspNonce: res.locals.cspNonce,
-        showErrorDetails,
         services,
       });
       return context;

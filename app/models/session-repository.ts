@@ -15,10 +15,18 @@ export const defaultLifetimes: SessionLifetimes = { idleMs: 7 * 24 * 3600_000, a
 
 export type SessionData = Record<string, unknown>;
 
+/** Who a session belongs to and the device it was started from (shown on /account). */
+export interface SessionMeta {
+  readonly userId?: string;
+  readonly userAgent?: string;
+  readonly ip?: string;
+}
+
 export function createSessionRepository(db: Kysely<Database>, lifetimes: SessionLifetimes = defaultLifetimes) {
   const idle = sql<Date>`now() + ${`${lifetimes.idleMs} milliseconds`}::interval`;
+  const absolute = sql<Date>`now() + ${`${lifetimes.absoluteMs} milliseconds`}::interval`;
   return {
-    async create(data: SessionData, meta: { userId?: string; userAgent?: string; ip?: string }): Promise<string> {
+    async create(data: SessionData, meta: SessionMeta): Promise<string> {
       // 256 bits from the CSPRNG, so ids cannot be guessed.
       const id = randomBytes(32).toString("base64url");
       await db
@@ -29,8 +37,8 @@ export function createSessionRepository(db: Kysely<Database>, lifetimes: Session
           data: JSON.stringify(data),
           user_agent: meta.userAgent?.slice(0, 512) ?? null,
           ip: meta.ip ?? null,
-          expires_at: sql<Date>`least(${idle}, now() + ${`${lifetimes.absoluteMs} milliseconds`}::interval)`,
-          absolute_expires_at: sql<Date>`now() + ${`${lifetimes.absoluteMs} milliseconds`}::interval`,
+          expires_at: sql<Date>`least(${idle}, ${absolute})`,
+          absolute_expires_at: absolute,
         })
         .execute();
       return id;

@@ -1,5 +1,5 @@
 import { createCookie, createSession, createSessionStorage, type Session, type SessionStorage } from "react-router";
-import type { SessionData, SessionRepository } from "../models/session-repository.ts";
+import type { SessionData, SessionMeta, SessionRepository } from "../models/session-repository.ts";
 
 /**
  * Durable sessions: React Router's createSessionStorage over the sessions table, behind a signed
@@ -10,12 +10,6 @@ export interface SessionStorageOptions {
   /** Production: Secure and the `__Host-` prefix (HTTPS only, no Domain, path /). */
   readonly secure: boolean;
   readonly absoluteLifetimeSecs: number;
-}
-
-export interface SessionMeta {
-  readonly userId?: string;
-  readonly userAgent?: string;
-  readonly ip?: string;
 }
 
 export interface DurableSessionStorage {
@@ -39,7 +33,8 @@ export function createDurableSessionStorage(repository: SessionRepository, optio
   const storage = createSessionStorage<SessionData>({
     cookie,
     createData: (data) => repository.create(data, {}),
-    readData: async (id) => (await repository.readAndTouch(id)) ?? null, // unused by getSession above
+    // Required by the interface; reads go through getSession below, which never revives a dead id.
+    readData: async (id) => (await repository.readAndTouch(id)) ?? null,
     updateData: (id, data) => repository.update(id, data),
     deleteData: (id) => repository.delete(id),
   });
