@@ -40,6 +40,11 @@ export default tseslint.config(
     ["**/routes/*", "**/components/*", "express"],
     "sessions adapt cookies to services: no routes or components.",
   ),
+  layer(
+    ["app/http/**"],
+    ["**/routes/*", "**/components/*", "**/services/*", "**/sessions/*", "express"],
+    "http helpers parse requests and shape responses: no routes, components, services or sessions.",
+  ),
   {
     files: ["app/services/**", "app/models/**"],
     rules: {

@@ -20,7 +20,7 @@ export default defineConfig({
   webServer: {
     // A fresh data directory per run: the zero-setup path, exactly as `npm start` takes it.
     command: "rm -rf .data/e2e && exec node build/main.js",
-    env: { PORT: String(PORT), HOST: "127.0.0.1", DATA_DIR: ".data/e2e", LOG_FORMAT: "json", LOG_LEVEL: "warn" },
+    env: { PORT: String(PORT), HOST: "127.0.0.1", DATA_DIR: ".data/e2e", LOG_FORMAT: "json", LOG_LEVEL: "warn", ADMIN_EMAILS: "admin@e2e.test" },
     url: `http://127.0.0.1:${PORT}/ready`,
     reuseExistingServer: false,
     timeout: 60_000,

@@ -1,6 +1,9 @@
 import type { Logger } from "pino";
 import { createContext, type RouterContextProvider } from "react-router";
+import type { ClientInfo } from "./models/client-info.ts";
 import type { Services } from "./services/index.ts";
+import type { DurableSessionStorage } from "./sessions/session-storage.ts";
+import type { Viewer } from "./sessions/viewer.ts";
 
 /** What the server hands every loader, action and middleware (set in server/app.ts). */
 export interface RequestContext {
@@ -8,7 +11,11 @@ export interface RequestContext {
   /** The request's logger: every line carries its request id. */
   readonly log: Logger;
   readonly cspNonce: string;
+  readonly client: ClientInfo;
   readonly services: Services;
+  readonly sessions: DurableSessionStorage;
+  /** The session and user of this request, read on first call only (so /health touches nothing). */
+  readonly viewer: () => Promise<Viewer>;
 }
 
 export const requestContext = createContext<RequestContext>();

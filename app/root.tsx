@@ -1,10 +1,11 @@
 import type { ReactNode } from "react";
-import { isRouteErrorResponse, Links, Meta, Outlet, Scripts, ScrollRestoration } from "react-router";
+import { isRouteErrorResponse, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from "react-router";
 import type { Route } from "./+types/root";
 import { useNonce } from "./components/nonce.tsx";
 import { SiteFooter } from "./components/site-footer.tsx";
 import { SiteHeader } from "./components/site-header.tsx";
 import { siteContent } from "./models/content.ts";
+import { viewerOf } from "./sessions/viewer.ts";
 import stylesheet from "./styles/app.css?url";
 
 export const links: Route.LinksFunction = () => [
@@ -12,8 +13,18 @@ export const links: Route.LinksFunction = () => [
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
 
+export async function loader({ context }: Route.LoaderArgs) {
+  const { user } = await viewerOf(context);
+  return { viewer: user && { username: user.username, role: user.role } };
+}
+
+/** The header shows who is signed in, so it is re-checked on every navigation, not only after actions. */
+export const shouldRevalidate = () => true;
+
 export function Layout({ children }: { children: ReactNode }) {
   const nonce = useNonce();
+  // Undefined while an error page renders without the root loader's data.
+  const rootData = useRouteLoaderData<typeof loader>("root");
   return (
     <html lang="en">
       <head>
@@ -28,7 +39,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <a className="skip-link" href="#main">
           Skip to content
         </a>
-        <SiteHeader site={siteContent} />
+        <SiteHeader site={siteContent} viewer={rootData?.viewer ?? null} />
         <main id="main" tabIndex={-1} className="container main">
           {children}
         </main>

@@ -1,10 +1,14 @@
 import { createRequestHandler } from "@react-router/express";
 import type { RequestHandler } from "express";
 import type { Kysely } from "kysely";
+import type pg from "pg";
 import { RouterContextProvider, type ServerBuild } from "react-router";
 import { requestContext } from "../app/context.ts";
 import type { Database } from "../app/models/database.ts";
+import { createSessionRepository, defaultLifetimes } from "../app/models/session-repository.ts";
 import { createServices } from "../app/services/index.ts";
+import { createDurableSessionStorage } from "../app/sessions/session-storage.ts";
+import { loadViewer, type Viewer } from "../app/sessions/viewer.ts";
 import type { Environment } from "./config.ts";
 
 /**
@@ -14,8 +18,10 @@ import type { Environment } from "./config.ts";
  */
 export interface AppRuntime {
   readonly db: Kysely<Database>;
+  readonly pool: pg.Pool;
   readonly environment: Environment;
   readonly sessionSecrets: readonly string[];
+  readonly adminEmails: readonly string[];
 }
 
 export interface App {
@@ -23,7 +29,13 @@ export interface App {
 }
 
 export function createApp(runtime: AppRuntime): App {
-  const services = createServices({ db: runtime.db });
+  const services = createServices({ db: runtime.db, pool: runtime.pool, adminEmails: runtime.adminEmails });
+  const production = runtime.environment === "production";
+  const sessions = createDurableSessionStorage(createSessionRepository(runtime.db), {
+    secrets: runtime.sessionSecrets,
+    secure: production,
+    absoluteLifetimeSecs: defaultLifetimes.absoluteMs / 1000,
+  });
   // React Router's production mode replaces 5xx details with "Unexpected Server Error".
   const showErrorDetails = runtime.environment === "development";
   const handler = createRequestHandler({
@@ -31,11 +43,16 @@ export function createApp(runtime: AppRuntime): App {
     mode: showErrorDetails ? "development" : "production",
     getLoadContext(req, res) {
       const context = new RouterContextProvider();
+      let viewer: Promise<Viewer> | undefined;
       context.set(requestContext, {
         requestId: res.locals.requestId,
         log: req.log,
         cspNonce: res.locals.cspNonce,
+        // req.ip honours TRUST_PROXY; it is undefined only once the socket is gone.
+        client: { ip: req.ip ?? "unknown", userAgent: req.get("user-agent") },
         services,
+        sessions,
+        viewer: () => (viewer ??= loadViewer(sessions, services.accounts, req.get("cookie") ?? null)),
       });
       return context;
     },

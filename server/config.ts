@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 
 /**
@@ -55,6 +56,32 @@ const sessionSecrets = z
       .min(1, "must list at least one secret"),
   );
 
+/**
+ * Express's `trust proxy`: which hops may set X-Forwarded-For, so the client address (sessions,
+ * audit, sign-in throttling) is the visitor's and not the proxy's. `true`, a hop count, or a list
+ * of addresses, subnets and the names loopback, linklocal, uniquelocal.
+ */
+export type TrustProxy = boolean | number | readonly string[];
+const proxyNames = new Set(["loopback", "linklocal", "uniquelocal"]);
+const isProxyAddress = (entry: string) => {
+  const [address = "", prefix, ...rest] = entry.split("/");
+  const version = isIP(address);
+  if (proxyNames.has(entry)) return true;
+  if (!version || rest.length) return false;
+  return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
+};
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((value): TrustProxy => {
+    if (value === "true" || value === "false") return value === "true";
+    if (/^\d+$/.test(value)) return Number(value);
+    return value.split(",").map((entry) => entry.trim()).filter(Boolean);
+  })
+  .refine((value) => typeof value !== "object" || (value.length > 0 && value.every(isProxyAddress)), {
+    message: "must be true, false, a hop count, or addresses/subnets (or loopback, linklocal, uniquelocal), comma-separated",
+  });
+
 const emailList = z
   .string()
   .transform((value) =>
@@ -74,11 +101,13 @@ const schema = z
     DATABASE_URL: postgresUrl.optional(),
     DATABASE_READ_URL: postgresUrl.optional(),
     SESSION_SECRET: sessionSecrets.optional(),
-    SESSION_CLEANUP_INTERVAL_SECS: integer(1, 31_536_000).default(3600),
+    // A timer cannot wait longer than 2^31-1 ms (24.8 days).
+    SESSION_CLEANUP_INTERVAL_SECS: integer(1, 2_147_483).default(3600),
     DB_MAX_CONNECTIONS: integer(1, 1000).default(10),
     LOG_FORMAT: z.enum(logFormats).optional(),
     LOG_LEVEL: z.enum(logLevels).default("info"),
     ADMIN_EMAILS: emailList.default([]),
+    TRUST_PROXY: trustProxy.default(false),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && !env.SESSION_SECRET) {
@@ -105,6 +134,7 @@ export interface Config {
   readonly logFormat: LogFormat;
   readonly logLevel: LogLevel;
   readonly adminEmails: readonly string[];
+  readonly trustProxy: TrustProxy;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -143,6 +173,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === "production" ? "json" : "pretty"),
       logLevel: e.LOG_LEVEL,
       adminEmails: e.ADMIN_EMAILS,
+      trustProxy: e.TRUST_PROXY,
     },
   };
 }

@@ -8,6 +8,8 @@ import type { Logger } from "./logger.ts";
 /** The database side of the runtime: a pool, its Kysely, and the embedded server if we own one. */
 export interface DatabaseRuntime {
   readonly db: Kysely<Database>;
+  /** The pool behind `db`, for libraries that take a pg pool (rate-limiter-flexible). */
+  readonly pool: pg.Pool;
   readonly embedded: boolean;
   close(): Promise<void>;
 }
@@ -21,6 +23,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
 
   return {
     db,
+    pool,
     embedded: embedded !== undefined,
     async close() {
       await db.destroy();

@@ -1,6 +1,8 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from "express";
 import { pinoHttp } from "pino-http";
 import { compression } from "./compression.ts";
+import { refuseCrossSiteWrites } from "./cross-site.ts";
+import type { TrustProxy } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import { requestId } from "./request-id.ts";
 import { securityHeaders } from "./security-headers.ts";
@@ -9,6 +11,8 @@ export interface HttpOptions {
   readonly logger: Logger;
   readonly production: boolean;
   readonly viteDevServer: boolean;
+  /** Which proxies may name the client (X-Forwarded-For); `req.ip` follows it. */
+  readonly trustProxy: TrustProxy;
   /** Static files (built assets or Vite's dev middleware), served before the app. */
   readonly assets: RequestHandler;
   readonly app: RequestHandler;
@@ -20,6 +24,7 @@ export interface HttpOptions {
 export function createHttpApp(options: HttpOptions): express.Express {
   const http = express();
   http.disable("x-powered-by");
+  http.set("trust proxy", typeof options.trustProxy === "object" ? [...options.trustProxy] : options.trustProxy);
   http.use(requestId);
   http.use(
     pinoHttp({
@@ -41,6 +46,7 @@ export function createHttpApp(options: HttpOptions): express.Express {
   });
   http.use(securityHeaders({ viteDevServer: options.viteDevServer, production: options.production }));
   http.use(compression);
+  http.use(refuseCrossSiteWrites);
   http.use(options.assets);
   http.use(options.app);
   http.use(finalErrorHandler(options.logger));

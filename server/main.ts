@@ -2,6 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RequestHandler } from "express";
 import type { Kysely } from "kysely";
+import { createMaintenanceService } from "../app/services/maintenance.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import type * as AppModule from "./app.ts";
 import type { App, AppRuntime } from "./app.ts";
@@ -10,6 +11,7 @@ import { openDatabase, type DatabaseRuntime } from "./database.ts";
 import { builtAssets, createHttpApp } from "./http.ts";
 import { withoutForeignExitHandlers } from "./exit-handlers.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { scheduleExpiryPurge } from "./expiry-purge.ts";
 import { resolveSessionSecrets } from "./session-secret.ts";
 import { installGracefulShutdown } from "./shutdown.ts";
 
@@ -40,11 +42,22 @@ async function main(): Promise<void> {
     if (applied.length) logger.info({ applied }, "database migrated");
     const runtime: AppRuntime = {
       db: database.db,
+      pool: database.pool,
       environment: config.environment,
       sessionSecrets: await resolveSessionSecrets(config, logger),
+      adminEmails: config.adminEmails,
     };
     const { assets, app } = viteDevServer ? await devApp(runtime) : await builtApp(runtime);
-    await serve(config, logger, assets, app, database.close);
+    const purge = scheduleExpiryPurge({
+      intervalSecs: config.sessionCleanupIntervalSecs,
+      maintenance: createMaintenanceService(database.db),
+      logger,
+    });
+    const { close } = database;
+    await serve(config, logger, assets, app, async () => {
+      purge.stop();
+      await close();
+    });
   } catch (error) {
     logger.fatal({ err: error }, "startup failed");
     await database?.close().catch(() => undefined);
@@ -59,6 +72,7 @@ async function serve(config: Config, logger: Logger, assets: RequestHandler, app
     logger,
     production: config.environment === "production",
     viteDevServer,
+    trustProxy: config.trustProxy,
     assets,
     app,
     draining: shutdown.draining,

@@ -1,7 +1,13 @@
-import { NavLink } from "react-router";
+import { Form, Link, NavLink } from "react-router";
 import type { SiteContent } from "../models/content.ts";
+import type { Role } from "../models/user.ts";
 
-export function SiteHeader({ site }: { site: SiteContent }) {
+export interface HeaderViewer {
+  readonly username: string;
+  readonly role: Role;
+}
+
+export function SiteHeader({ site, viewer }: { site: SiteContent; viewer: HeaderViewer | null }) {
   return (
     <header className="site-header">
       <div className="container site-header__inner">
@@ -20,8 +26,38 @@ export function SiteHeader({ site }: { site: SiteContent }) {
                 </NavLink>
               </li>
             ))}
+            {viewer?.role === "admin" ? (
+              <li>
+                <NavLink to="/admin" className="nav-link">
+                  Admin
+                </NavLink>
+              </li>
+            ) : null}
           </ul>
         </nav>
+        <div className="account-bar">
+          {viewer ? (
+            <>
+              <span>
+                Signed in as <Link to="/account">{viewer.username}</Link>
+              </span>
+              <Form method="post" action="/logout">
+                <button type="submit" className="link-button">
+                  Sign out
+                </button>
+              </Form>
+            </>
+          ) : (
+            <>
+              <NavLink to="/login" className="nav-link">
+                Sign in
+              </NavLink>
+              <NavLink to="/register" className="nav-link">
+                Create account
+              </NavLink>
+            </>
+          )}
+        </div>
       </div>
     </header>
   );

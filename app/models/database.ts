@@ -5,6 +5,7 @@ export interface Database {
   audit_log: AuditLogTable;
   users: UsersTable;
   sessions: SessionsTable;
+  login_throttle: LoginThrottleTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
@@ -38,4 +39,11 @@ export interface SessionsTable {
   last_seen_at: ColumnType<Date, Date | undefined, Date>;
   expires_at: ColumnType<Date, Date, Date>;
   absolute_expires_at: ColumnType<Date, Date, never>;
+}
+
+/** Written by rate-limiter-flexible (app/models/login-throttle.ts); `expire` is epoch milliseconds. */
+export interface LoginThrottleTable {
+  key: string;
+  points: number;
+  expire: ColumnType<string | null, number | null, number | null>;
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import type { Database } from "./database.ts";
 
@@ -20,6 +20,21 @@ export interface SessionMeta {
   readonly userId?: string;
   readonly userAgent?: string;
   readonly ip?: string;
+}
+
+/** A live session as its owner sees it on /account. The id itself never leaves this module. */
+export interface SessionSummary {
+  /** A stable public name for the session (a hash of its id), used to revoke it. */
+  readonly handle: string;
+  readonly createdAt: Date;
+  readonly lastSeenAt: Date;
+  readonly userAgent: string | null;
+  readonly ip: string | null;
+}
+
+/** Session ids are bearer secrets, so pages and forms only ever see this one-way handle. */
+export function sessionHandle(id: string): string {
+  return createHash("sha256").update(id).digest("base64url").slice(0, 22);
 }
 
 export function createSessionRepository(db: Kysely<Database>, lifetimes: SessionLifetimes = defaultLifetimes) {
@@ -63,6 +78,40 @@ export function createSessionRepository(db: Kysely<Database>, lifetimes: Session
 
     async delete(id: string): Promise<void> {
       await db.deleteFrom("sessions").where("id", "=", id).execute();
+    },
+
+    /** The user's live sessions, most recently used first. */
+    async listForUser(userId: string): Promise<SessionSummary[]> {
+      const rows = await db
+        .selectFrom("sessions")
+        .select(["id", "created_at", "last_seen_at", "user_agent", "ip"])
+        .where("user_id", "=", userId)
+        .where("expires_at", ">", sql<Date>`now()`)
+        .where("absolute_expires_at", ">", sql<Date>`now()`)
+        .orderBy("last_seen_at", "desc")
+        .execute();
+      return rows.map((row) => ({
+        handle: sessionHandle(row.id),
+        createdAt: row.created_at,
+        lastSeenAt: row.last_seen_at,
+        userAgent: row.user_agent,
+        ip: row.ip,
+      }));
+    },
+
+    /** Deletes the user's session with this handle; false if the user has none such. */
+    async deleteByHandle(userId: string, handle: string): Promise<boolean> {
+      const ids = await db.selectFrom("sessions").select("id").where("user_id", "=", userId).execute();
+      const match = ids.find((row) => sessionHandle(row.id) === handle);
+      if (!match) return false;
+      const result = await db.deleteFrom("sessions").where("id", "=", match.id).where("user_id", "=", userId).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+
+    /** Deletes every session of the user except `keepId`; returns how many ended. */
+    async deleteOthers(userId: string, keepId: string): Promise<number> {
+      const result = await db.deleteFrom("sessions").where("user_id", "=", userId).where("id", "!=", keepId).executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
 
     /** Removes every expired row; returns how many. Safe to run from several instances at once. */

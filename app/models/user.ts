@@ -5,6 +5,11 @@ import { z } from "zod";
 export const roles = ["member", "moderator", "admin"] as const;
 export type Role = (typeof roles)[number];
 
+/** Roles are ranked: a moderator may do what a member may, an admin what a moderator may. */
+export function hasRole(user: Pick<User, "role">, needed: Role): boolean {
+  return roles.indexOf(user.role) >= roles.indexOf(needed);
+}
+
 export const userIdSchema = z.uuid().brand<"UserId">();
 export type UserId = z.infer<typeof userIdSchema>;
 
@@ -28,12 +33,23 @@ export const emailSchema = z
 export type Email = z.infer<typeof emailSchema>;
 
 const MAX_PASSWORD_BYTES = 1024;
+const withinPasswordBytes = (value: string) => Buffer.byteLength(value, "utf8") <= MAX_PASSWORD_BYTES;
+
+/** A new password: the rules a password must meet when it is chosen. */
 export const passwordSchema = z
   .string({ error: "Enter a password" })
   .min(12, "Use at least 12 characters")
-  .refine((value) => Buffer.byteLength(value, "utf8") <= MAX_PASSWORD_BYTES, `Use at most ${MAX_PASSWORD_BYTES} bytes`)
+  .refine(withinPasswordBytes, `Use at most ${MAX_PASSWORD_BYTES} bytes`)
   .brand<"Password">();
 export type Password = z.infer<typeof passwordSchema>;
+
+/** A password typed to prove who you are: any non-empty value within the size limit. */
+export const passwordAttemptSchema = z
+  .string({ error: "Enter your password" })
+  .min(1, "Enter your password")
+  .refine(withinPasswordBytes, `Use at most ${MAX_PASSWORD_BYTES} bytes`)
+  .brand<"PasswordAttempt">();
+export type PasswordAttempt = z.infer<typeof passwordAttemptSchema>;
 
 export interface User {
   readonly id: UserId;

@@ -17,7 +17,7 @@ export interface DurableSessionStorage {
   getSession(cookieHeader: string | null): Promise<Session<SessionData>>;
   /** A brand-new session (new id, new row) for a sign-in: ids never carry over (no fixation). */
   startSession(data: SessionData, meta: SessionMeta): Promise<string>;
-  commitSession: SessionStorage<SessionData>["commitSession"];
+  /** Deletes the row; returns the Set-Cookie value that clears the cookie. */
   destroySession: SessionStorage<SessionData>["destroySession"];
 }
 
@@ -30,10 +30,12 @@ export function createDurableSessionStorage(repository: SessionRepository, optio
     maxAge: options.absoluteLifetimeSecs,
     secrets: [...options.secrets],
   });
+  // React Router's storage ends sessions (destroySession). Ids are minted only by startSession,
+  // with the device recorded, and reads go through getSession, which never revives a dead id;
+  // createData, readData and updateData complete the interface on the same repository.
   const storage = createSessionStorage<SessionData>({
     cookie,
     createData: (data) => repository.create(data, {}),
-    // Required by the interface; reads go through getSession below, which never revives a dead id.
     readData: async (id) => (await repository.readAndTouch(id)) ?? null,
     updateData: (id, data) => repository.update(id, data),
     deleteData: (id) => repository.delete(id),
@@ -50,7 +52,6 @@ export function createDurableSessionStorage(repository: SessionRepository, optio
       const id = await repository.create(data, meta);
       return cookie.serialize(id);
     },
-    commitSession: storage.commitSession,
     destroySession: storage.destroySession,
   };
 }

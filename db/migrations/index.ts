@@ -1,6 +1,7 @@
 import type { Migration } from "kysely";
 import * as auditLog from "./0001_audit_log.ts";
 import * as accounts from "./0002_accounts.ts";
+import * as loginThrottle from "./0003_login_throttle.ts";
 
 /**
  * Every migration, in order. Listed here rather than read from disk so the bundled server carries
@@ -9,4 +10,5 @@ import * as accounts from "./0002_accounts.ts";
 export const migrations: Record<string, Migration> = {
   "0001_audit_log": auditLog,
   "0002_accounts": accounts,
+  "0003_login_throttle": loginThrottle,
 };

@@ -24,6 +24,7 @@ describe("configuration", () => {
         dbMaxConnections: 10,
         logFormat: "pretty",
         adminEmails: [],
+        trustProxy: false,
       },
     });
   });
@@ -35,6 +36,17 @@ describe("configuration", () => {
     expect(found.join("\n")).toMatch(/^SESSION_CLEANUP_INTERVAL_SECS: .*"0"/m);
     expect(found.join("\n")).toMatch(/^LOG_FORMAT: /m);
     expect(found.join("\n")).toMatch(/^DB_MAX_CONNECTIONS: /m);
+  });
+
+  it("reads TRUST_PROXY as a flag, a hop count or a list of proxies, and rejects anything else", () => {
+    const trust = (value: string) => {
+      const result = parseConfig({ TRUST_PROXY: value });
+      return result.ok ? result.config.trustProxy : result.problems;
+    };
+    expect(trust("true")).toBe(true);
+    expect(trust("2")).toBe(2);
+    expect(trust("loopback, 10.0.0.0/8, fd00::/8")).toEqual(["loopback", "10.0.0.0/8", "fd00::/8"]);
+    for (const bad of ["10.0.0.0/33", "proxy.example", "1.2.3.4/8/1", ","]) expect(String(trust(bad))).toMatch(/^TRUST_PROXY: /);
   });
 
   it("rejects ports outside 0-65535 and non-postgres database URLs", () => {

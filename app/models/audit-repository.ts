@@ -1,0 +1,67 @@
+import type { Kysely } from "kysely";
+import type { ClientInfo } from "./client-info.ts";
+import type { Database } from "./database.ts";
+import type { UserId } from "./user.ts";
+
+/** The audit log: who did what, from where, and when. Rows are only ever appended. */
+export const auditActions = [
+  "auth.register",
+  "auth.login",
+  "auth.login_failed",
+  "auth.logout",
+  "auth.session_revoked",
+  "auth.password_changed",
+  "auth.role_changed",
+] as const;
+export type AuditAction = (typeof auditActions)[number];
+
+export interface AuditEntry {
+  readonly actorId: UserId | null;
+  readonly action: AuditAction;
+  readonly client: ClientInfo | null;
+  readonly metadata?: Record<string, unknown>;
+}
+
+export interface AuditRecord extends AuditEntry {
+  readonly actorName: string | null;
+  readonly occurredAt: Date;
+}
+
+export function createAuditRepository(db: Kysely<Database>) {
+  return {
+    async record(entry: AuditEntry): Promise<void> {
+      await db
+        .insertInto("audit_log")
+        .values({
+          actor_id: entry.actorId,
+          action: entry.action,
+          ip: entry.client?.ip ?? null,
+          user_agent: entry.client?.userAgent?.slice(0, 512) ?? null,
+          metadata: JSON.stringify(entry.metadata ?? {}),
+        })
+        .execute();
+    },
+
+    /** The newest entries, newest first. */
+    async recent(limit: number): Promise<AuditRecord[]> {
+      const rows = await db
+        .selectFrom("audit_log")
+        .leftJoin("users", "users.id", "audit_log.actor_id")
+        .selectAll("audit_log")
+        .select("users.username")
+        .orderBy("audit_log.id", "desc")
+        .limit(limit)
+        .execute();
+      return rows.map((row) => ({
+        actorId: row.actor_id as UserId | null,
+        actorName: row.username,
+        action: row.action as AuditAction,
+        client: row.ip === null ? null : { ip: row.ip, userAgent: row.user_agent ?? undefined },
+        metadata: row.metadata,
+        occurredAt: row.occurred_at,
+      }));
+    },
+  };
+}
+
+export type AuditRepository = ReturnType<typeof createAuditRepository>;

@@ -1,0 +1,49 @@
+/**
+ * The error catalogue: every failure a use case reports on purpose has a code and an HTTP status
+ * here, in one place. Documents show the message on an error page or next to a form; resource
+ * routes answer `{status, code, message}` (see `problemOf`).
+ */
+export const errorCatalogue = {
+  "auth:invalid_credentials": { status: 401, message: "Invalid email or password" },
+  "auth:throttled": { status: 429, message: "Too many sign-in attempts." },
+  "auth:unauthenticated": { status: 401, message: "Sign in to continue." },
+  "auth:forbidden": { status: 403, message: "Your account may not do this." },
+  "auth:wrong_password": { status: 400, message: "The current password is not correct." },
+  "account:not_found": { status: 404, message: "There is no such account." },
+  "account:role_conflict": { status: 409, message: "Only members can be made moderators." },
+  "session:not_found": { status: 404, message: "That session has already ended." },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export class AppError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    /** Seconds a client should wait before retrying (429). */
+    readonly retryAfterSecs?: number,
+  ) {
+    const message: string = errorCatalogue[code].message;
+    super(retryAfterSecs === undefined ? message : `${message} Try again in ${describeWait(retryAfterSecs)}.`);
+    this.name = "AppError";
+    this.status = errorCatalogue[code].status;
+  }
+}
+
+/** "45 seconds", "1 minute", "15 minutes": a wait as a person reads it. */
+export function describeWait(secs: number): string {
+  if (secs < 60) return secs === 1 ? "1 second" : `${secs} seconds`;
+  const minutes = Math.ceil(secs / 60);
+  return minutes === 1 ? "1 minute" : `${minutes} minutes`;
+}
+
+export interface Problem {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+export function problemOf(error: AppError): Problem {
+  return { status: error.status, code: error.code, message: error.message };
+}

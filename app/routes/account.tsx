@@ -1,0 +1,165 @@
+import { data, Form, redirect } from "react-router";
+import { z } from "zod";
+import { DateTime } from "../components/date-time.tsx";
+import { Notice } from "../components/notice.tsx";
+import { TextField } from "../components/text-field.tsx";
+import { requestContext } from "../context.ts";
+import { changePasswordForm, revokeSessionForm } from "../http/account-forms.ts";
+import { parseForm, readForm, textOf, type FormState } from "../http/form.ts";
+import { formFailure } from "../http/problem.ts";
+import { AppError } from "../models/errors.ts";
+import { requireUser } from "../sessions/guards.ts";
+import { signInAndRedirect } from "../sessions/sign-in.ts";
+import type { Route } from "./+types/account";
+
+const intents = z.enum(["revoke-session", "sign-out-others", "change-password"]);
+type Intent = z.infer<typeof intents>;
+type AccountState = FormState<"currentPassword" | "newPassword"> & { readonly intent?: Intent };
+
+/** Success messages after the redirect (303 to ?done=…), so a reload never repeats the action. */
+const notices = {
+  "session-revoked": "The session was signed out.",
+  "others-signed-out": "Every other session was signed out.",
+  "password-changed": "Your password was changed, and your other sessions were signed out.",
+} as const;
+const doneSchema = z.enum(Object.keys(notices) as [keyof typeof notices]);
+
+export async function loader(args: Route.LoaderArgs) {
+  const { user, session } = await requireUser(args);
+  const sessions = await args.context.get(requestContext).services.accounts.listSessions(user, session.id);
+  const done = doneSchema.safeParse(args.url.searchParams.get("done"));
+  return {
+    user: { username: user.username, email: user.email, role: user.role, createdAt: user.createdAt },
+    sessions,
+    notice: done.success ? notices[done.data] : undefined,
+  };
+}
+
+export async function action(args: Route.ActionArgs) {
+  const { user, session } = await requireUser(args);
+  const { services, client } = args.context.get(requestContext);
+  const form = await readForm(args.request);
+  const intent = intents.safeParse(textOf(form, "intent"));
+  if (!intent.success) return data<AccountState>({ formError: "Choose one of the actions on this page." }, { status: 400 });
+  try {
+    switch (intent.data) {
+      case "revoke-session": {
+        const parsed = parseForm(revokeSessionForm, form);
+        if (!parsed.ok) return data<AccountState>({ intent: intent.data, formError: parsed.errors.session }, { status: 400 });
+        await services.accounts.revokeSession(user, parsed.data.session, client);
+        return redirectTo("session-revoked");
+      }
+      case "sign-out-others":
+        await services.accounts.revokeOtherSessions(user, session.id, client);
+        return redirectTo("others-signed-out");
+      case "change-password": {
+        const parsed = parseForm(changePasswordForm, form);
+        if (!parsed.ok) return data<AccountState>({ intent: intent.data, errors: parsed.errors }, { status: 400 });
+        await services.accounts.changePassword(user, parsed.data.currentPassword, parsed.data.newPassword, session.id, client);
+        // A new id for this device too: the password change is a privilege boundary.
+        return await signInAndRedirect(args.context, user, "/account?done=password-changed");
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    if (error.code === "auth:wrong_password") {
+      return data<AccountState>({ intent: intent.data, errors: { currentPassword: error.message } }, { status: error.status });
+    }
+    return formFailure<AccountState>(error, { intent: intent.data });
+  }
+}
+
+function redirectTo(done: keyof typeof notices) {
+  return redirect(`/account?done=${done}`, 303);
+}
+
+export const meta: Route.MetaFunction = () => [{ title: "Your account — glassbox" }];
+
+export const headers: Route.HeadersFunction = () => ({ "Cache-Control": "private, no-store" });
+
+export default function Account({ loaderData, actionData }: Route.ComponentProps) {
+  const { user, sessions, notice } = loaderData;
+  const state: AccountState | undefined = actionData;
+  const others = sessions.filter((session) => !session.current);
+  return (
+    <>
+      <h1>Your account</h1>
+      <Notice tone="success">{state ? undefined : notice}</Notice>
+      <Notice tone="error">{state?.intent === "change-password" ? undefined : state?.formError}</Notice>
+
+      <section aria-labelledby="profile-title">
+        <h2 id="profile-title">Profile</h2>
+        <dl className="facts">
+          <dt>Username</dt>
+          <dd>{user.username}</dd>
+          <dt>Email</dt>
+          <dd>{user.email}</dd>
+          <dt>Role</dt>
+          <dd>{user.role}</dd>
+          <dt>Member since</dt>
+          <dd>
+            <DateTime value={user.createdAt} />
+          </dd>
+        </dl>
+      </section>
+
+      <section aria-labelledby="sessions-title">
+        <h2 id="sessions-title">Active sessions</h2>
+        <ul className="session-list">
+          {sessions.map((session) => (
+            <li key={session.handle} className="card">
+              <p className="session-list__device">{session.userAgent ?? "Unknown browser"}</p>
+              <dl className="facts">
+                <dt>IP address</dt>
+                <dd>{session.ip ?? "unknown"}</dd>
+                <dt>Signed in</dt>
+                <dd>
+                  <DateTime value={session.createdAt} />
+                </dd>
+                <dt>Last seen</dt>
+                <dd>
+                  <DateTime value={session.lastSeenAt} />
+                </dd>
+              </dl>
+              {session.current ? (
+                <p className="badge">This device</p>
+              ) : (
+                <Form method="post">
+                  <input type="hidden" name="intent" value="revoke-session" />
+                  <input type="hidden" name="session" value={session.handle} />
+                  <button type="submit" className="button button--quiet">
+                    Revoke<span className="visually-hidden"> the session from {session.ip ?? "an unknown address"}</span>
+                  </button>
+                </Form>
+              )}
+            </li>
+          ))}
+        </ul>
+        {others.length > 0 ? (
+          <Form method="post">
+            <input type="hidden" name="intent" value="sign-out-others" />
+            <button type="submit" className="button button--quiet">
+              Sign out everywhere else
+            </button>
+          </Form>
+        ) : null}
+      </section>
+
+      <section aria-labelledby="password-title">
+        <h2 id="password-title">Change password</h2>
+        <p>Changing it signs you out everywhere else.</p>
+        <Notice tone="error">{state?.intent === "change-password" ? state.formError : undefined}</Notice>
+        <Form method="post" className="stack">
+          <input type="hidden" name="intent" value="change-password" />
+          <TextField label="Current password" name="currentPassword" type="password" autoComplete="current-password" error={state?.errors?.currentPassword} />
+          <TextField label="New password" name="newPassword" type="password" autoComplete="new-password" hint="At least 12 characters" error={state?.errors?.newPassword} />
+          <p>
+            <button type="submit" className="button">
+              Change password
+            </button>
+          </p>
+        </Form>
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,103 @@
+import { data, Form, redirect } from "react-router";
+import { z } from "zod";
+import { DateTime } from "../components/date-time.tsx";
+import { Notice } from "../components/notice.tsx";
+import { requestContext } from "../context.ts";
+import { promoteForm } from "../http/account-forms.ts";
+import { parseForm, readForm, type FormState } from "../http/form.ts";
+import { formFailure } from "../http/problem.ts";
+import { AppError } from "../models/errors.ts";
+import { requireRole } from "../sessions/guards.ts";
+import type { Route } from "./+types/admin";
+
+type AdminState = FormState<"userId">;
+
+const querySchema = z.string().trim().toLowerCase().max(254).optional().catch(undefined);
+
+export async function loader(args: Route.LoaderArgs) {
+  const { user } = await requireRole(args, "admin");
+  const { admin } = args.context.get(requestContext).services;
+  const query = querySchema.parse(args.url.searchParams.get("q") ?? undefined) || undefined;
+  const [users, activity] = await Promise.all([admin.listUsers(user, query), admin.recentActivity(user)]);
+  return {
+    query: query ?? "",
+    users,
+    activity,
+    notice: args.url.searchParams.get("done") === "promoted" ? "The member is now a moderator." : undefined,
+  };
+}
+
+export async function action(args: Route.ActionArgs) {
+  const { user } = await requireRole(args, "admin");
+  const { services, client } = args.context.get(requestContext);
+  const parsed = parseForm(promoteForm, await readForm(args.request));
+  if (!parsed.ok) return data<AdminState>({ formError: "Choose an account to promote." }, { status: 400 });
+  try {
+    await services.admin.promoteToModerator(user, parsed.data.userId, client);
+  } catch (error) {
+    if (error instanceof AppError) return formFailure<AdminState>(error, {});
+    throw error;
+  }
+  return redirect(`/admin?done=promoted`, 303);
+}
+
+export const meta: Route.MetaFunction = () => [{ title: "Admin — glassbox" }];
+
+export const headers: Route.HeadersFunction = () => ({ "Cache-Control": "private, no-store" });
+
+export default function Admin({ loaderData, actionData }: Route.ComponentProps) {
+  const { query, users, activity, notice } = loaderData;
+  const state: AdminState | undefined = actionData;
+  return (
+    <>
+      <h1>Admin</h1>
+      <Notice tone="success">{state ? undefined : notice}</Notice>
+      <Notice tone="error">{state?.formError}</Notice>
+
+      <section aria-labelledby="accounts-title">
+        <h2 id="accounts-title">Accounts</h2>
+        <Form method="get" className="inline-form" role="search">
+          <label htmlFor="account-query">Find accounts by username or email</label>
+          <input id="account-query" name="q" type="search" defaultValue={query} />
+          <button type="submit" className="button button--quiet">
+            Search
+          </button>
+        </Form>
+        <p className="muted">{query ? `Accounts starting with “${query}”` : "The 50 newest accounts"}</p>
+        <ul className="account-list">
+          {users.map((account) => (
+            <li key={account.id} className="card">
+              <p>
+                <strong>{account.username}</strong> <span className="muted">{account.email}</span>
+              </p>
+              <p>
+                {account.role}, joined <DateTime value={account.createdAt} />
+              </p>
+              {account.role === "member" ? (
+                <Form method="post">
+                  <input type="hidden" name="userId" value={account.id} />
+                  <button type="submit" className="button button--quiet">
+                    Make moderator<span className="visually-hidden"> ({account.username})</span>
+                  </button>
+                </Form>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      </section>
+
+      <section aria-labelledby="activity-title">
+        <h2 id="activity-title">Recent account activity</h2>
+        <ol className="activity-list">
+          {activity.map((entry, index) => (
+            <li key={index}>
+              <DateTime value={entry.occurredAt} /> <code>{entry.action}</code> by {entry.actorName ?? "anonymous"}
+              {entry.client ? ` from ${entry.client.ip}` : null}
+              {entry.metadata && Object.keys(entry.metadata).length > 0 ? <code className="activity-list__meta">{JSON.stringify(entry.metadata)}</code> : null}
+            </li>
+          ))}
+        </ol>
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,11 @@
+import { requireUser } from "../sessions/guards.ts";
+import type { Route } from "./+types/api.v0.me";
+
+/** The signed-in account as JSON; 401 with the catalogue problem for guests. */
+export async function loader(args: Route.LoaderArgs) {
+  const { user } = await requireUser(args, "resource");
+  return Response.json(
+    { id: user.id, username: user.username, email: user.email, role: user.role },
+    { headers: { "Cache-Control": "private, no-store" } },
+  );
+}

@@ -1,0 +1,61 @@
+import { data, Form, Link, redirect } from "react-router";
+import { Notice } from "../components/notice.tsx";
+import { TextField } from "../components/text-field.tsx";
+import { requestContext } from "../context.ts";
+import { readForm, textOf, type FormState } from "../http/form.ts";
+import { formFailure } from "../http/problem.ts";
+import { safeRedirectPath } from "../http/redirect-target.ts";
+import { AppError } from "../models/errors.ts";
+import { authenticate, LoginFormInvalid } from "../sessions/authenticator.ts";
+import { signInAndRedirect } from "../sessions/sign-in.ts";
+import { viewerOf } from "../sessions/viewer.ts";
+import type { Route } from "./+types/login";
+
+type LoginState = FormState<"email" | "password">;
+
+export async function loader({ context, url }: Route.LoaderArgs) {
+  const next = safeRedirectPath(url.searchParams.get("next"), "/account");
+  if ((await viewerOf(context)).user) throw redirect(next);
+  return { next };
+}
+
+export async function action({ request, context }: Route.ActionArgs) {
+  // Our own copy of the form (for `next` and the typed email); remix-auth reads the body itself.
+  const form = await readForm(request);
+  const next = safeRedirectPath(textOf(form, "next"), "/account");
+  const values = { email: textOf(form, "email")?.slice(0, 320) };
+  const { services, client } = context.get(requestContext);
+  try {
+    const user = await authenticate(request, services.accounts, client);
+    return await signInAndRedirect(context, user, next);
+  } catch (error) {
+    if (error instanceof LoginFormInvalid) return data<LoginState>({ errors: error.errors, values }, { status: 400 });
+    if (error instanceof AppError) return formFailure<LoginState>(error, { values });
+    throw error;
+  }
+}
+
+export const meta: Route.MetaFunction = () => [{ title: "Sign in — glassbox" }];
+
+export default function Login({ loaderData, actionData }: Route.ComponentProps) {
+  const state: LoginState | undefined = actionData;
+  return (
+    <section className="form-page" aria-labelledby="login-title">
+      <h1 id="login-title">Sign in</h1>
+      <Notice tone="error">{state?.formError}</Notice>
+      <Form method="post" className="stack">
+        <input type="hidden" name="next" value={loaderData.next} />
+        <TextField label="Email" name="email" type="email" autoComplete="email" defaultValue={state?.values?.email} error={state?.errors?.email} />
+        <TextField label="Password" name="password" type="password" autoComplete="current-password" error={state?.errors?.password} />
+        <p>
+          <button type="submit" className="button">
+            Sign in
+          </button>
+        </p>
+      </Form>
+      <p>
+        New here? <Link to={`/register?${new URLSearchParams({ next: loaderData.next })}`}>Create an account</Link>
+      </p>
+    </section>
+  );
+}

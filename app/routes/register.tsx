@@ -1,0 +1,68 @@
+import { data, Form, Link, redirect } from "react-router";
+import { Notice } from "../components/notice.tsx";
+import { TextField } from "../components/text-field.tsx";
+import { requestContext } from "../context.ts";
+import { registerForm } from "../http/account-forms.ts";
+import { parseForm, readForm, textOf, type FormState } from "../http/form.ts";
+import { safeRedirectPath } from "../http/redirect-target.ts";
+import { signInAndRedirect } from "../sessions/sign-in.ts";
+import { viewerOf } from "../sessions/viewer.ts";
+import type { Route } from "./+types/register";
+
+type RegisterState = FormState<"username" | "email" | "password">;
+
+const takenMessages = {
+  username: "This username is taken",
+  email: "An account with this email already exists",
+} as const;
+
+export async function loader({ context, url }: Route.LoaderArgs) {
+  const next = safeRedirectPath(url.searchParams.get("next"), "/account");
+  if ((await viewerOf(context)).user) throw redirect(next);
+  return { next };
+}
+
+export async function action({ request, context }: Route.ActionArgs) {
+  const form = await readForm(request);
+  const next = safeRedirectPath(textOf(form, "next"), "/account");
+  const values = { username: textOf(form, "username")?.slice(0, 100), email: textOf(form, "email")?.slice(0, 320) };
+  const parsed = parseForm(registerForm, form);
+  if (!parsed.ok) return data<RegisterState>({ errors: parsed.errors, values }, { status: 400 });
+  const { services, client } = context.get(requestContext);
+  const result = await services.accounts.register(parsed.data, client);
+  if (!result.ok) return data<RegisterState>({ errors: { [result.taken]: takenMessages[result.taken] }, values }, { status: 409 });
+  return signInAndRedirect(context, result.user, next);
+}
+
+export const meta: Route.MetaFunction = () => [{ title: "Create an account — glassbox" }];
+
+export default function Register({ loaderData, actionData }: Route.ComponentProps) {
+  const state: RegisterState | undefined = actionData;
+  return (
+    <section className="form-page" aria-labelledby="register-title">
+      <h1 id="register-title">Create an account</h1>
+      <Notice tone="error">{state?.errors ? "Please correct the fields marked below." : undefined}</Notice>
+      <Form method="post" className="stack">
+        <input type="hidden" name="next" value={loaderData.next} />
+        <TextField
+          label="Username"
+          name="username"
+          autoComplete="username"
+          hint="3 to 20 characters: lowercase letters, digits and _"
+          defaultValue={state?.values?.username}
+          error={state?.errors?.username}
+        />
+        <TextField label="Email" name="email" type="email" autoComplete="email" defaultValue={state?.values?.email} error={state?.errors?.email} />
+        <TextField label="Password" name="password" type="password" autoComplete="new-password" hint="At least 12 characters" error={state?.errors?.password} />
+        <p>
+          <button type="submit" className="button">
+            Create account
+          </button>
+        </p>
+      </Form>
+      <p>
+        Already have an account? <Link to={`/login?${new URLSearchParams({ next: loaderData.next })}`}>Sign in</Link>
+      </p>
+    </section>
+  );
+}

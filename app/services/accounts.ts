@@ -1,0 +1,143 @@
+import type { Kysely } from "kysely";
+import { createAuditRepository } from "../models/audit-repository.ts";
+import type { ClientInfo } from "../models/client-info.ts";
+import type { Database } from "../models/database.ts";
+import { AppError } from "../models/errors.ts";
+import type { LoginThrottle } from "../models/login-throttle.ts";
+import { createSessionRepository, sessionHandle, type SessionSummary } from "../models/session-repository.ts";
+import { createUserRepository, type CreateUserResult } from "../models/user-repository.ts";
+import type { Email, Password, PasswordAttempt, User, UserId, Username } from "../models/user.ts";
+import type { PasswordHasher } from "./password-hashing.ts";
+
+/** Registration, sign-in, and what a member does with their own account and sessions. */
+export interface AccountsDeps {
+  readonly db: Kysely<Database>;
+  readonly hasher: PasswordHasher;
+  readonly throttle: LoginThrottle;
+  /** ADMIN_EMAILS, lowercased: these accounts are admins. */
+  readonly adminEmails: ReadonlySet<string>;
+}
+
+export interface Registration {
+  readonly username: Username;
+  readonly email: Email;
+  readonly password: Password;
+}
+
+export interface Credentials {
+  readonly email: Email;
+  readonly password: PasswordAttempt;
+}
+
+export interface SessionView extends SessionSummary {
+  /** The session this request came with ("this device"). */
+  readonly current: boolean;
+}
+
+export function createAccountsService({ db, hasher, throttle, adminEmails }: AccountsDeps) {
+  const users = createUserRepository(db);
+  const sessions = createSessionRepository(db);
+  const audit = createAuditRepository(db);
+
+  /** ADMIN_EMAILS is applied when such an account signs in, so the list can grow after sign-up. */
+  async function applyAdminList(user: User, client: ClientInfo): Promise<User> {
+    if (user.role === "admin" || !adminEmails.has(user.email)) return user;
+    return db.transaction().execute(async (trx) => {
+      const promoted = await createUserRepository(trx).changeRole(user.id, user.role, "admin");
+      if (!promoted) return user;
+      await createAuditRepository(trx).record({
+        actorId: null,
+        action: "auth.role_changed",
+        client,
+        metadata: { userId: user.id, username: user.username, from: user.role, to: "admin", reason: "ADMIN_EMAILS" },
+      });
+      return promoted;
+    });
+  }
+
+  /** Counts the attempt against the throttle, then checks the password; throws the catalogue error. */
+  async function checkPassword(email: Email, attempt: PasswordAttempt, client: ClientInfo) {
+    const verdict = await throttle.attempt(client.ip, email);
+    if (!verdict.allowed) {
+      await audit.record({ actorId: null, action: "auth.login_failed", client, metadata: { email, reason: "throttled" } });
+      throw new AppError("auth:throttled", verdict.retryAfterSecs);
+    }
+    const found = await users.findCredentials(email);
+    const matches = await hasher.verify(found?.passwordHash, attempt);
+    if (found && matches) return found;
+    await audit.record({
+      actorId: found?.user.id ?? null,
+      action: "auth.login_failed",
+      client,
+      metadata: { email, reason: found ? "wrong_password" : "unknown_email" },
+    });
+    return undefined;
+  }
+
+  return {
+    async register(registration: Registration, client: ClientInfo): Promise<CreateUserResult> {
+      const passwordHash = await hasher.hash(registration.password);
+      const role = adminEmails.has(registration.email) ? "admin" : "member";
+      return db.transaction().execute(async (trx) => {
+        const result = await createUserRepository(trx).create({ ...registration, passwordHash, role });
+        if (result.ok) {
+          await createAuditRepository(trx).record({
+            actorId: result.user.id,
+            action: "auth.register",
+            client,
+            metadata: { username: registration.username, email: registration.email, role },
+          });
+        }
+        return result;
+      });
+    },
+
+    /** The signed-in user, or throws `auth:invalid_credentials` / `auth:throttled`. */
+    async login({ email, password }: Credentials, client: ClientInfo): Promise<User> {
+      const found = await checkPassword(email, password, client);
+      if (!found) throw new AppError("auth:invalid_credentials");
+      await throttle.succeeded(client.ip, email);
+      if (hasher.isOutdated(found.passwordHash)) await users.setPasswordHash(found.user.id, await hasher.hash(password));
+      const user = await applyAdminList(found.user, client);
+      await audit.record({ actorId: user.id, action: "auth.login", client });
+      return user;
+    },
+
+    findUser: (id: UserId): Promise<User | undefined> => users.findById(id),
+
+    async recordLogout(user: User, client: ClientInfo): Promise<void> {
+      await audit.record({ actorId: user.id, action: "auth.logout", client });
+    },
+
+    async listSessions(user: User, currentSessionId: string): Promise<SessionView[]> {
+      const current = sessionHandle(currentSessionId);
+      return (await sessions.listForUser(user.id)).map((session) => ({ ...session, current: session.handle === current }));
+    },
+
+    async revokeSession(user: User, handle: string, client: ClientInfo): Promise<void> {
+      if (!(await sessions.deleteByHandle(user.id, handle))) throw new AppError("session:not_found");
+      await audit.record({ actorId: user.id, action: "auth.session_revoked", client, metadata: { session: handle } });
+    },
+
+    /** "Sign out everywhere else": returns how many sessions ended. */
+    async revokeOtherSessions(user: User, currentSessionId: string, client: ClientInfo): Promise<number> {
+      const ended = await sessions.deleteOthers(user.id, currentSessionId);
+      await audit.record({ actorId: user.id, action: "auth.session_revoked", client, metadata: { scope: "others", ended } });
+      return ended;
+    },
+
+    /** Requires the current password (throttled like a sign-in); ends every other session. */
+    async changePassword(user: User, current: PasswordAttempt, next: Password, currentSessionId: string, client: ClientInfo): Promise<void> {
+      if (!(await checkPassword(user.email, current, client))) throw new AppError("auth:wrong_password");
+      await throttle.succeeded(client.ip, user.email);
+      const passwordHash = await hasher.hash(next);
+      await db.transaction().execute(async (trx) => {
+        await createUserRepository(trx).setPasswordHash(user.id, passwordHash);
+        const ended = await createSessionRepository(trx).deleteOthers(user.id, currentSessionId);
+        await createAuditRepository(trx).record({ actorId: user.id, action: "auth.password_changed", client, metadata: { endedSessions: ended } });
+      });
+    },
+  };
+}
+
+export type AccountsService = ReturnType<typeof createAccountsService>;

@@ -1,0 +1,49 @@
+import type { Kysely } from "kysely";
+import { createAuditRepository, type AuditRecord } from "../models/audit-repository.ts";
+import type { ClientInfo } from "../models/client-info.ts";
+import type { Database } from "../models/database.ts";
+import { AppError } from "../models/errors.ts";
+import { createUserRepository } from "../models/user-repository.ts";
+import { canPromoteToModerator, hasRole, type User, type UserId } from "../models/user.ts";
+
+/** What admins do: find accounts, make members moderators, read recent account activity. */
+export function createAdminService(db: Kysely<Database>) {
+  const users = createUserRepository(db);
+
+  function assertAdmin(actor: User): void {
+    if (!hasRole(actor, "admin")) throw new AppError("auth:forbidden");
+  }
+
+  return {
+    async listUsers(actor: User, query: string | undefined): Promise<User[]> {
+      assertAdmin(actor);
+      return users.list({ query, limit: 50 });
+    },
+
+    async recentActivity(actor: User): Promise<AuditRecord[]> {
+      assertAdmin(actor);
+      return createAuditRepository(db).recent(20);
+    },
+
+    /** Throws `account:not_found`, `auth:forbidden`, or `account:role_conflict` (also when another admin decided first). */
+    async promoteToModerator(actor: User, targetId: UserId, client: ClientInfo): Promise<User> {
+      assertAdmin(actor);
+      const target = await users.findById(targetId);
+      if (!target) throw new AppError("account:not_found");
+      if (!canPromoteToModerator(actor, target)) throw new AppError("account:role_conflict");
+      return db.transaction().execute(async (trx) => {
+        const promoted = await createUserRepository(trx).changeRole(target.id, "member", "moderator");
+        if (!promoted) throw new AppError("account:role_conflict");
+        await createAuditRepository(trx).record({
+          actorId: actor.id,
+          action: "auth.role_changed",
+          client,
+          metadata: { userId: target.id, username: target.username, from: "member", to: "moderator" },
+        });
+        return promoted;
+      });
+    },
+  };
+}
+
+export type AdminService = ReturnType<typeof createAdminService>;

@@ -1,0 +1,37 @@
+import { redirect, type RouterContextProvider, type Session } from "react-router";
+import { AppError } from "../models/errors.ts";
+import type { SessionData } from "../models/session-repository.ts";
+import { hasRole, type Role, type User } from "../models/user.ts";
+import { problemPage, problemResponse } from "../http/problem.ts";
+import { viewerOf } from "./viewer.ts";
+
+/**
+ * Route guards for loaders and actions. Pages send guests to /login?next=… and show a 403 page to
+ * members without the role; resource routes answer 401/403 with catalogue JSON instead.
+ */
+export type Audience = "page" | "resource";
+
+interface GuardArgs {
+  readonly context: Readonly<RouterContextProvider>;
+  /** The loader's `url` argument: the page's own address, without React Router's `.data` suffix. */
+  readonly url: URL;
+}
+
+export interface SignedIn {
+  readonly user: User;
+  readonly session: Session<SessionData>;
+}
+
+export async function requireUser({ context, url }: GuardArgs, audience: Audience = "page"): Promise<SignedIn> {
+  const { user, session } = await viewerOf(context);
+  if (user) return { user, session };
+  if (audience === "resource") throw problemResponse(new AppError("auth:unauthenticated"));
+  throw redirect(`/login?${new URLSearchParams({ next: `${url.pathname}${url.search}` })}`);
+}
+
+export async function requireRole(args: GuardArgs, role: Role, audience: Audience = "page"): Promise<SignedIn> {
+  const signedIn = await requireUser(args, audience);
+  if (hasRole(signedIn.user, role)) return signedIn;
+  const forbidden = new AppError("auth:forbidden");
+  throw audience === "resource" ? problemResponse(forbidden) : problemPage(forbidden);
+}

@@ -1,0 +1,25 @@
+import { redirect, type RouterContextProvider } from "react-router";
+import { requestContext } from "../context.ts";
+import type { User } from "../models/user.ts";
+import { viewerOf } from "./viewer.ts";
+
+/**
+ * Signs the user in on this device and redirects (303). The previous session, if any, is deleted
+ * and a new id is minted, so an id known before sign-in is worthless after it (no fixation).
+ */
+export async function signInAndRedirect(context: Readonly<RouterContextProvider>, user: User, to: string): Promise<Response> {
+  const { sessions, client } = context.get(requestContext);
+  const { session: previous } = await viewerOf(context);
+  if (previous.id) await sessions.destroySession(previous);
+  const cookie = await sessions.startSession({ userId: user.id }, { userId: user.id, ip: client.ip, userAgent: client.userAgent });
+  return redirect(to, { status: 303, headers: { "Set-Cookie": cookie } });
+}
+
+/** Ends this device's session and redirects (303) with the cookie cleared. */
+export async function signOutAndRedirect(context: Readonly<RouterContextProvider>, to: string): Promise<Response> {
+  const { sessions, services, client } = context.get(requestContext);
+  const { session, user } = await viewerOf(context);
+  const cookie = await sessions.destroySession(session);
+  if (user) await services.accounts.recordLogout(user, client);
+  return redirect(to, { status: 303, headers: { "Set-Cookie": cookie } });
+}
