@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canPromoteToModerator, emailSchema, passwordSchema, usernameSchema } from "../../app/models/user.ts";
+import { canPromoteToModerator, emailSchema, hasRole, passwordAttemptSchema, passwordSchema, usernameSchema } from "../../app/models/user.ts";
 
 describe("account rules", () => {
   it("trims and lowercases usernames of 3-20 a-z 0-9 _", () => {
@@ -21,6 +21,19 @@ describe("account rules", () => {
     expect(passwordSchema.safeParse("short").success).toBe(false);
     expect(passwordSchema.safeParse("é".repeat(513)).success).toBe(false); // 1026 bytes
     expect(passwordSchema.safeParse("a".repeat(1024)).success).toBe(true);
+  });
+
+  it("accepts any non-empty password attempt within 1024 bytes, so old passwords still sign in", () => {
+    expect(passwordAttemptSchema.safeParse("x").success).toBe(true);
+    expect(passwordAttemptSchema.safeParse("").success).toBe(false);
+    expect(passwordAttemptSchema.safeParse("é".repeat(513)).success).toBe(false);
+  });
+
+  it("ranks roles: admins may do what moderators may, moderators what members may", () => {
+    expect(hasRole({ role: "admin" }, "moderator")).toBe(true);
+    expect(hasRole({ role: "moderator" }, "member")).toBe(true);
+    expect(hasRole({ role: "moderator" }, "admin")).toBe(false);
+    expect(hasRole({ role: "member" }, "moderator")).toBe(false);
   });
 
   it("lets only admins make members moderators", () => {
