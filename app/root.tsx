@@ -4,6 +4,7 @@ import type { Route } from "./+types/root";
 import { useNonce } from "./components/nonce.tsx";
 import { SiteFooter } from "./components/site-footer.tsx";
 import { SiteHeader } from "./components/site-header.tsx";
+import { requestContext } from "./context.ts";
 import { siteContent } from "./models/content.ts";
 import { viewerOf } from "./sessions/viewer.ts";
 import stylesheet from "./styles/app.css?url";
@@ -14,9 +15,18 @@ export const links: Route.LinksFunction = () => [
 ];
 
 export async function loader({ context }: Route.LoaderArgs) {
-  const { user } = await viewerOf(context);
-  return { viewer: user && { username: user.username, role: user.role } };
+  try {
+    const { user } = await viewerOf(context);
+    return { viewer: user && { username: user.username, role: user.role } };
+  } catch (error) {
+    // The public pages stay up while the database is away; pages that need the account still fail.
+    context.get(requestContext).log.warn({ err: error }, "session unavailable: rendering the page for a guest");
+    return { viewer: null };
+  }
 }
+
+/** Pages name the signed-in member in the header: browsers may keep them, shared caches may not. */
+export const headers: Route.HeadersFunction = () => ({ "Cache-Control": "private, no-cache" });
 
 /** The header shows who is signed in, so it is re-checked on every navigation, not only after actions. */
 export const shouldRevalidate = () => true;

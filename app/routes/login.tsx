@@ -1,4 +1,4 @@
-import { data, Form, Link, redirect } from "react-router";
+import { data, Form, Link } from "react-router";
 import { Notice } from "../components/notice.tsx";
 import { TextField } from "../components/text-field.tsx";
 import { requestContext } from "../context.ts";
@@ -7,22 +7,20 @@ import { formFailure } from "../http/problem.ts";
 import { safeRedirectPath } from "../http/redirect-target.ts";
 import { AppError } from "../models/errors.ts";
 import { authenticate, LoginFormInvalid } from "../sessions/authenticator.ts";
+import { AFTER_SIGN_IN, requireGuest } from "../sessions/guards.ts";
 import { signInAndRedirect } from "../sessions/sign-in.ts";
-import { viewerOf } from "../sessions/viewer.ts";
 import type { Route } from "./+types/login";
 
 type LoginState = FormState<"email" | "password">;
 
-export async function loader({ context, url }: Route.LoaderArgs) {
-  const next = safeRedirectPath(url.searchParams.get("next"), "/account");
-  if ((await viewerOf(context)).user) throw redirect(next);
-  return { next };
+export function loader(args: Route.LoaderArgs) {
+  return requireGuest(args);
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
   // Our own copy of the form (for `next` and the typed email); remix-auth reads the body itself.
   const form = await readForm(request);
-  const next = safeRedirectPath(textOf(form, "next"), "/account");
+  const next = safeRedirectPath(textOf(form, "next"), AFTER_SIGN_IN);
   const values = { email: textOf(form, "email")?.slice(0, 320) };
   const { services, client } = context.get(requestContext);
   try {

@@ -1,12 +1,12 @@
-import { data, Form, Link, redirect } from "react-router";
+import { data, Form, Link } from "react-router";
 import { Notice } from "../components/notice.tsx";
 import { TextField } from "../components/text-field.tsx";
 import { requestContext } from "../context.ts";
 import { registerForm } from "../http/account-forms.ts";
 import { parseForm, readForm, textOf, type FormState } from "../http/form.ts";
 import { safeRedirectPath } from "../http/redirect-target.ts";
+import { AFTER_SIGN_IN, requireGuest } from "../sessions/guards.ts";
 import { signInAndRedirect } from "../sessions/sign-in.ts";
-import { viewerOf } from "../sessions/viewer.ts";
 import type { Route } from "./+types/register";
 
 type RegisterState = FormState<"username" | "email" | "password">;
@@ -16,15 +16,13 @@ const takenMessages = {
   email: "An account with this email already exists",
 } as const;
 
-export async function loader({ context, url }: Route.LoaderArgs) {
-  const next = safeRedirectPath(url.searchParams.get("next"), "/account");
-  if ((await viewerOf(context)).user) throw redirect(next);
-  return { next };
+export function loader(args: Route.LoaderArgs) {
+  return requireGuest(args);
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
   const form = await readForm(request);
-  const next = safeRedirectPath(textOf(form, "next"), "/account");
+  const next = safeRedirectPath(textOf(form, "next"), AFTER_SIGN_IN);
   const values = { username: textOf(form, "username")?.slice(0, 100), email: textOf(form, "email")?.slice(0, 320) };
   const parsed = parseForm(registerForm, form);
   if (!parsed.ok) return data<RegisterState>({ errors: parsed.errors, values }, { status: 400 });

@@ -3,6 +3,7 @@ import { AppError } from "../models/errors.ts";
 import type { SessionData } from "../models/session-repository.ts";
 import { hasRole, type Role, type User } from "../models/user.ts";
 import { problemPage, problemResponse } from "../http/problem.ts";
+import { safeRedirectPath } from "../http/redirect-target.ts";
 import { viewerOf } from "./viewer.ts";
 
 /**
@@ -34,4 +35,14 @@ export async function requireRole(args: GuardArgs, role: Role, audience: Audienc
   if (hasRole(signedIn.user, role)) return signedIn;
   const forbidden = new AppError("auth:forbidden");
   throw audience === "resource" ? problemResponse(forbidden) : problemPage(forbidden);
+}
+
+/** Where a sign-in leads when the form names no `next`. */
+export const AFTER_SIGN_IN = "/account";
+
+/** For the sign-in and sign-up pages: the `next` they carry, or straight there when already signed in. */
+export async function requireGuest({ context, url }: GuardArgs): Promise<{ next: string }> {
+  const next = safeRedirectPath(url.searchParams.get("next"), AFTER_SIGN_IN);
+  if ((await viewerOf(context)).user) throw redirect(next);
+  return { next };
 }
