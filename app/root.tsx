@@ -5,6 +5,7 @@ import { useNonce } from "./components/nonce.tsx";
 import { SiteFooter } from "./components/site-footer.tsx";
 import { SiteHeader } from "./components/site-header.tsx";
 import { requestContext } from "./context.ts";
+import { documentHeaders } from "./http/document-headers.ts";
 import { siteContent } from "./models/content.ts";
 import { viewerOf } from "./sessions/viewer.ts";
 import stylesheet from "./styles/app.css?url";
@@ -26,7 +27,7 @@ export async function loader({ context }: Route.LoaderArgs) {
 }
 
 /** Pages name the signed-in member in the header: browsers may keep them, shared caches may not. */
-export const headers: Route.HeadersFunction = () => ({ "Cache-Control": "private, no-cache" });
+export const headers = documentHeaders("private, no-cache");
 
 /** The header shows who is signed in, so it is re-checked on every navigation, not only after actions. */
 export const shouldRevalidate = () => true;

@@ -6,6 +6,7 @@ import { TextField } from "../components/text-field.tsx";
 import { requestContext } from "../context.ts";
 import { changePasswordForm, revokeSessionForm } from "../http/account-forms.ts";
 import { parseForm, readForm, textOf, type FormState } from "../http/form.ts";
+import { documentHeaders } from "../http/document-headers.ts";
 import { formFailure } from "../http/problem.ts";
 import { AppError } from "../models/errors.ts";
 import { requireUser } from "../sessions/guards.ts";
@@ -75,7 +76,7 @@ function redirectTo(done: keyof typeof notices) {
 
 export const meta: Route.MetaFunction = () => [{ title: "Your account — glassbox" }];
 
-export const headers: Route.HeadersFunction = () => ({ "Cache-Control": "private, no-store" });
+export const headers = documentHeaders("private, no-store");
 
 export default function Account({ loaderData, actionData }: Route.ComponentProps) {
   const { user, sessions, notice } = loaderData;

@@ -5,6 +5,7 @@ import { Notice } from "../components/notice.tsx";
 import { requestContext } from "../context.ts";
 import { promoteForm } from "../http/account-forms.ts";
 import { parseForm, readForm, type FormState } from "../http/form.ts";
+import { documentHeaders } from "../http/document-headers.ts";
 import { formFailure } from "../http/problem.ts";
 import { AppError } from "../models/errors.ts";
 import { requireRole } from "../sessions/guards.ts";
@@ -43,7 +44,7 @@ export async function action(args: Route.ActionArgs) {
 
 export const meta: Route.MetaFunction = () => [{ title: "Admin — glassbox" }];
 
-export const headers: Route.HeadersFunction = () => ({ "Cache-Control": "private, no-store" });
+export const headers = documentHeaders("private, no-store");
 
 export default function Admin({ loaderData, actionData }: Route.ComponentProps) {
   const { query, users, activity, notice } = loaderData;

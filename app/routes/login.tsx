@@ -3,6 +3,7 @@ import { Notice } from "../components/notice.tsx";
 import { TextField } from "../components/text-field.tsx";
 import { requestContext } from "../context.ts";
 import { readForm, textOf, type FormState } from "../http/form.ts";
+import { documentHeaders } from "../http/document-headers.ts";
 import { formFailure } from "../http/problem.ts";
 import { safeRedirectPath } from "../http/redirect-target.ts";
 import { AppError } from "../models/errors.ts";
@@ -34,6 +35,8 @@ export async function action({ request, context }: Route.ActionArgs) {
 }
 
 export const meta: Route.MetaFunction = () => [{ title: "Sign in — glassbox" }];
+
+export const headers = documentHeaders();
 
 export default function Login({ loaderData, actionData }: Route.ComponentProps) {
   const state: LoginState | undefined = actionData;

@@ -3,8 +3,8 @@ import { expect, test, type Page } from "@playwright/test";
 
 /**
  * No serious or critical axe-core violations on the page as it is now. axe needs scripts, so for
- * the no-JS project the same URL is opened in a scripted page whose own scripts are blocked: the
- * server-rendered document is what gets checked, as a visitor without JavaScript sees it.
+ * the no-JS project the document the page shows (its server-rendered HTML: a signed-in page, a
+ * form with its errors) is served to a scripted copy whose own scripts are blocked.
  */
 export async function expectAccessible(page: Page, options: { colorScheme?: "light" | "dark" } = {}): Promise<void> {
   const javaScriptEnabled = test.info().project.use.javaScriptEnabled !== false;
@@ -25,7 +25,10 @@ async function serverRenderedCopy(page: Page, colorScheme: "light" | "dark" = "l
   if (!browser) throw new Error("no browser to open a scripted copy in");
   const context = await browser.newContext({ javaScriptEnabled: true, viewport: page.viewportSize(), colorScheme });
   const copy = await context.newPage();
+  const [url, html, title] = [page.url(), await page.content(), await page.title()];
   await copy.route(/\.(m?js)(\?|$)/, (route) => route.abort());
-  await copy.goto(page.url());
+  await copy.route((target) => target.href === url, (route) => route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html }));
+  await copy.goto(url);
+  await expect(copy).toHaveTitle(title);
   return copy;
 }
