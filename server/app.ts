@@ -9,6 +9,7 @@ import { createSessionRepository, defaultLifetimes } from "../app/models/session
 import { createServices } from "../app/services/index.ts";
 import { createDurableSessionStorage } from "../app/sessions/session-storage.ts";
 import { loadViewer, type Viewer } from "../app/sessions/viewer.ts";
+import { clientAddress } from "./client-address.ts";
 import type { Environment } from "./config.ts";
 
 /**
@@ -48,8 +49,7 @@ export function createApp(runtime: AppRuntime): App {
         requestId: res.locals.requestId,
         log: req.log,
         cspNonce: res.locals.cspNonce,
-        // req.ip honours TRUST_PROXY; it is undefined only once the socket is gone.
-        client: { ip: req.ip ?? "unknown", userAgent: req.get("user-agent") },
+        client: { ip: clientAddress(req), userAgent: req.get("user-agent") },
         services,
         sessions,
         viewer: () => (viewer ??= loadViewer(sessions, services.accounts, req.get("cookie") ?? null)),

@@ -13,7 +13,12 @@ import type { Route } from "./+types/admin";
 
 type AdminState = FormState<"userId">;
 
-const querySchema = z.string().trim().toLowerCase().max(254).optional().catch(undefined);
+/** A search prefix: control characters (which Postgres text cannot hold) are dropped, length capped. */
+const querySchema = z
+  .string()
+  .transform((value) => value.replace(/\p{Cc}/gu, "").trim().toLowerCase().slice(0, 254))
+  .optional()
+  .catch(undefined);
 
 export async function loader(args: Route.LoaderArgs) {
   const { user } = await requireRole(args, "admin");
