@@ -2,11 +2,13 @@ import { createRequestHandler } from "@react-router/express";
 import type { RequestHandler } from "express";
 import type { Kysely } from "kysely";
 import type pg from "pg";
+import type { Logger } from "pino";
 import { RouterContextProvider, type ServerBuild } from "react-router";
 import { requestContext } from "../app/context.ts";
 import type { Database } from "../app/models/database.ts";
 import { createSessionRepository, defaultLifetimes } from "../app/models/session-repository.ts";
 import { createServices } from "../app/services/index.ts";
+import type { ChangeFeed } from "../app/services/realtime.ts";
 import { createDurableSessionStorage } from "../app/sessions/session-storage.ts";
 import { loadViewer, type Viewer } from "../app/sessions/viewer.ts";
 import { clientAddress } from "./client-address.ts";
@@ -23,14 +25,18 @@ export interface AppRuntime {
   readonly environment: Environment;
   readonly sessionSecrets: readonly string[];
   readonly adminEmails: readonly string[];
+  readonly changes: ChangeFeed;
+  readonly logger: Logger;
 }
 
 export interface App {
   readonly handler: RequestHandler;
+  /** Ends every open event stream (at shutdown). */
+  close(): void;
 }
 
 export function createApp(runtime: AppRuntime): App {
-  const services = createServices({ db: runtime.db, pool: runtime.pool, adminEmails: runtime.adminEmails });
+  const services = createServices({ db: runtime.db, pool: runtime.pool, adminEmails: runtime.adminEmails, changes: runtime.changes, log: runtime.logger });
   const production = runtime.environment === "production";
   const sessions = createDurableSessionStorage(createSessionRepository(runtime.db), {
     secrets: runtime.sessionSecrets,
@@ -45,6 +51,9 @@ export function createApp(runtime: AppRuntime): App {
     getLoadContext(req, res) {
       const context = new RouterContextProvider();
       let viewer: Promise<Viewer> | undefined;
+      // Aborts when the client goes away; unlike the Request's signal it survives garbage collection (STACK.md).
+      const disconnect = new AbortController();
+      res.once("close", () => disconnect.abort());
       context.set(requestContext, {
         requestId: res.locals.requestId,
         log: req.log,
@@ -53,9 +62,10 @@ export function createApp(runtime: AppRuntime): App {
         services,
         sessions,
         viewer: () => (viewer ??= loadViewer(sessions, services.accounts, req.get("cookie") ?? null)),
+        disconnected: disconnect.signal,
       });
       return context;
     },
   });
-  return { handler };
+  return { handler, close: () => services.realtime.close() };
 }

@@ -10,6 +10,8 @@ export interface DatabaseRuntime {
   readonly db: Kysely<Database>;
   /** The pool behind `db`, for libraries that take a pg pool (rate-limiter-flexible). */
   readonly pool: pg.Pool;
+  /** For connections outside the pool (the LISTEN connection). */
+  readonly url: string;
   readonly embedded: boolean;
   close(): Promise<void>;
 }
@@ -24,6 +26,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
   return {
     db,
     pool,
+    url,
     embedded: embedded !== undefined,
     async close() {
       await db.destroy();

@@ -2,6 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RequestHandler } from "express";
 import type { Kysely } from "kysely";
+import { CHAT_CHANNEL } from "../app/models/chat-repository.ts";
 import { createMaintenanceService } from "../app/services/maintenance.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import type * as AppModule from "./app.ts";
@@ -12,6 +13,7 @@ import { builtAssets, createHttpApp } from "./http.ts";
 import { withoutForeignExitHandlers } from "./exit-handlers.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { scheduleExpiryPurge } from "./expiry-purge.ts";
+import { startPgListener } from "./pg-listener.ts";
 import { resolveSessionSecrets } from "./session-secret.ts";
 import { installGracefulShutdown } from "./shutdown.ts";
 
@@ -40,22 +42,26 @@ async function main(): Promise<void> {
     database = await openDatabase(config, logger);
     const applied = await migrateToLatest(database.db as Kysely<unknown>);
     if (applied.length) logger.info({ applied }, "database migrated");
+    const listener = startPgListener({ url: database.url, channel: CHAT_CHANNEL, logger });
     const runtime: AppRuntime = {
       db: database.db,
       pool: database.pool,
+      changes: listener,
+      logger,
       environment: config.environment,
       sessionSecrets: await resolveSessionSecrets(config, logger),
       adminEmails: config.adminEmails,
     };
-    const { assets, app } = viteDevServer ? await devApp(runtime) : await builtApp(runtime);
+    const { assets, app, endStreams } = viteDevServer ? await devApp(runtime) : await builtApp(runtime);
     const purge = scheduleExpiryPurge({
       intervalSecs: config.sessionCleanupIntervalSecs,
       maintenance: createMaintenanceService(database.db),
       logger,
     });
     const { close } = database;
-    await serve(config, logger, assets, app, async () => {
+    await serve(config, logger, { assets, app, endStreams }, async () => {
       purge.stop();
+      await listener.stop();
       await close();
     });
   } catch (error) {
@@ -65,9 +71,15 @@ async function main(): Promise<void> {
   }
 }
 
-async function serve(config: Config, logger: Logger, assets: RequestHandler, app: RequestHandler, release: () => Promise<void>) {
+interface Handlers {
+  readonly assets: RequestHandler;
+  readonly app: RequestHandler;
+  readonly endStreams: () => void;
+}
+
+async function serve(config: Config, logger: Logger, { assets, app, endStreams }: Handlers, release: () => Promise<void>) {
   const server = createServer();
-  const shutdown = installGracefulShutdown({ server, logger, release });
+  const shutdown = installGracefulShutdown({ server, logger, release, endStreams });
   const http = createHttpApp({
     logger,
     production: config.environment === "production",
@@ -88,29 +100,32 @@ async function serve(config: Config, logger: Logger, assets: RequestHandler, app
 }
 
 /** Production: the Vite-built bundle (server/app.ts + the routes) and its client assets. */
-async function builtApp(runtime: AppRuntime) {
+async function builtApp(runtime: AppRuntime): Promise<Handlers> {
   const bundle = new URL("./server/index.js", import.meta.url).href;
   const { createApp } = (await import(bundle)) as typeof AppModule;
-  return { assets: builtAssets(new URL("./client", import.meta.url).pathname), app: createApp(runtime).handler };
+  const app = createApp(runtime);
+  return { assets: builtAssets(new URL("./client", import.meta.url).pathname), app: app.handler, endStreams: app.close };
 }
 
 /** Development: Vite serves the client with HMR and reloads server/app.ts when its graph changes. */
-async function devApp(runtime: AppRuntime) {
+async function devApp(runtime: AppRuntime): Promise<Handlers> {
   const { createServer: createViteServer } = await import("vite");
   const vite = await withoutForeignExitHandlers(() => createViteServer({ server: { middlewareMode: true } }));
-  const apps = new WeakMap<object, App>();
+  let current: { module: object; app: App } | undefined;
   const app: RequestHandler = (req, res, next) => {
     vite
       .ssrLoadModule("./server/app.ts")
       .then((module) => {
-        const { createApp } = module as typeof AppModule;
-        const current = apps.get(module) ?? createApp(runtime);
-        apps.set(module, current);
-        current.handler(req, res, next);
+        if (current?.module !== module) {
+          // An edit reloaded the app: the old one's streams end (browsers reconnect to the new one).
+          current?.app.close();
+          current = { module, app: (module as typeof AppModule).createApp(runtime) };
+        }
+        current.app.handler(req, res, next);
       })
       .catch(next);
   };
-  return { assets: vite.middlewares as unknown as RequestHandler, app };
+  return { assets: vite.middlewares as unknown as RequestHandler, app, endStreams: () => current?.app.close() };
 }
 
 void main();

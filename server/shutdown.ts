@@ -4,6 +4,8 @@ import type { Logger } from "./logger.ts";
 export interface ShutdownOptions {
   readonly server: Server;
   readonly logger: Logger;
+  /** Called as draining starts: end streams that never finish on their own (SSE). */
+  readonly endStreams?: () => void;
   /** Called once no request is left in flight: close pools, stop the embedded database. */
   readonly release: () => Promise<void>;
   /** How long in-flight requests may take before their connections are cut. */
@@ -17,7 +19,7 @@ export interface ShutdownOptions {
  * A second signal, or the deadline passing, exits at once with code 1.
  */
 export function installGracefulShutdown(options: ShutdownOptions): { draining: () => boolean } {
-  const { server, logger, release, graceMs = 7_000, deadlineMs = 10_000 } = options;
+  const { server, logger, release, endStreams, graceMs = 7_000, deadlineMs = 10_000 } = options;
   let draining = false;
 
   async function shutdown(signal: NodeJS.Signals): Promise<void> {
@@ -33,6 +35,7 @@ export function installGracefulShutdown(options: ShutdownOptions): { draining: (
     logger.info({ signal }, "shutting down: finishing in-flight requests");
 
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    endStreams?.();
     // close() only drops connections idle at that moment; keep dropping those that finish later.
     const sweep = setInterval(() => server.closeIdleConnections(), 100);
     const cut = setTimeout(() => {

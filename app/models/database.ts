@@ -5,7 +5,13 @@ export interface Database {
   audit_log: AuditLogTable;
   users: UsersTable;
   sessions: SessionsTable;
-  login_throttle: LoginThrottleTable;
+  login_throttle: RateLimiterTable;
+  chat_rooms: ChatRoomsTable;
+  chat_memberships: ChatMembershipsTable;
+  chat_messages: ChatMessagesTable;
+  chat_moderation_queue: ChatModerationQueueTable;
+  chat_audit_log: ChatAuditLogTable;
+  chat_rate_windows: RateLimiterTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
@@ -41,9 +47,51 @@ export interface SessionsTable {
   absolute_expires_at: ColumnType<Date, Date, never>;
 }
 
-/** Written by rate-limiter-flexible (app/models/login-throttle.ts); `expire` is epoch milliseconds. */
-export interface LoginThrottleTable {
+/** rate-limiter-flexible's Postgres layout (login_throttle, chat_rate_windows); `expire` is epoch milliseconds. */
+export interface RateLimiterTable {
   key: string;
   points: number;
   expire: ColumnType<string | null, number | null, number | null>;
+}
+
+export interface ChatRoomsTable {
+  id: string;
+  name: string;
+  position: number;
+}
+
+export interface ChatMembershipsTable {
+  room_id: string;
+  user_id: string;
+  role: Generated<"member" | "owner">;
+  joined_at: CreatedAt;
+}
+
+export interface ChatMessagesTable {
+  /** bigint: pg returns it as a string. */
+  id: Generated<string>;
+  room_id: string;
+  author_id: string | null;
+  author_name: string;
+  body: string;
+  status: "visible" | "pending" | "removed";
+  created_at: CreatedAt;
+}
+
+export interface ChatModerationQueueTable {
+  message_id: string;
+  reason: string;
+  queued_at: CreatedAt;
+  decision: "approved" | "removed" | null;
+  decided_by: string | null;
+  decided_at: Date | null;
+}
+
+export interface ChatAuditLogTable {
+  id: Generated<string>;
+  occurred_at: CreatedAt;
+  actor_id: string | null;
+  room_id: string | null;
+  action: string;
+  metadata: JSONColumnType<Record<string, unknown>>;
 }

@@ -5,14 +5,19 @@
  */
 export const errorCatalogue = {
   "auth:invalid_credentials": { status: 401, message: "Invalid email or password" },
-  "auth:throttled": { status: 429, message: "Too many sign-in attempts." },
+  "auth:throttled": { status: 429, message: "Too many sign-in attempts.", saysWhen: true },
   "auth:unauthenticated": { status: 401, message: "Sign in to continue." },
   "auth:forbidden": { status: 403, message: "Your account may not do this." },
   "auth:wrong_password": { status: 400, message: "The current password is not correct." },
   "account:not_found": { status: 404, message: "There is no such account." },
   "account:role_conflict": { status: 409, message: "Only members can be made moderators." },
   "session:not_found": { status: 404, message: "That session has already ended." },
-} as const satisfies Record<string, { status: number; message: string }>;
+  "stream:invalid_request": { status: 400, message: "Open the stream as /events?tab=<uuid>&room=<room>." },
+  "chat:rate_limited": { status: 429, message: "Too many messages — slow down and try again" },
+  "chat:bot_busy": { status: 429, message: "The demo bot needs a short break.", saysWhen: true },
+  "chat:message_not_found": { status: 404, message: "There is no such message." },
+  "chat:already_decided": { status: 409, message: "Another moderator has already decided on this message." },
+} as const satisfies Record<string, { status: number; message: string; saysWhen?: boolean }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
 
@@ -24,8 +29,8 @@ export class AppError extends Error {
     /** Seconds a client should wait before retrying (429). */
     readonly retryAfterSecs?: number,
   ) {
-    const message: string = errorCatalogue[code].message;
-    super(retryAfterSecs === undefined ? message : `${message} Try again in ${describeWait(retryAfterSecs)}.`);
+    const entry: { message: string; saysWhen?: boolean } = errorCatalogue[code];
+    super(entry.saysWhen && retryAfterSecs !== undefined ? `${entry.message} Try again in ${describeWait(retryAfterSecs)}.` : entry.message);
     this.name = "AppError";
     this.status = errorCatalogue[code].status;
   }

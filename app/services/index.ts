@@ -1,23 +1,30 @@
 import type { Kysely } from "kysely";
 import type pg from "pg";
+import type { Logger } from "pino";
+import { createChatRepository } from "../models/chat-repository.ts";
 import type { Database } from "../models/database.ts";
 import { createLoginThrottle } from "../models/login-throttle.ts";
 import { createAccountsService } from "./accounts.ts";
 import { createAdminService } from "./admin.ts";
+import { createChatService } from "./chat.ts";
 import { createContentService } from "./content.ts";
 import { createHealthService } from "./health.ts";
 import { createMaintenanceService } from "./maintenance.ts";
 import { createPasswordHasher } from "./password-hashing.ts";
+import { createRealtimeHub, type ChangeFeed } from "./realtime.ts";
 
 export interface ServiceDeps {
   readonly db: Kysely<Database>;
   /** The pool behind `db`, for libraries that speak pg directly (rate-limiter-flexible). */
   readonly pool: pg.Pool;
   readonly adminEmails: readonly string[];
+  /** Change notices from every instance (LISTEN/NOTIFY): they drive the realtime hub. */
+  readonly changes: ChangeFeed;
+  readonly log: Logger;
 }
 
 /** Every use case the routes may call, built once per process by the composition root. */
-export function createServices({ db, pool, adminEmails }: ServiceDeps) {
+export function createServices({ db, pool, adminEmails, changes, log }: ServiceDeps) {
   return {
     accounts: createAccountsService({
       db,
@@ -26,9 +33,11 @@ export function createServices({ db, pool, adminEmails }: ServiceDeps) {
       adminEmails: new Set(adminEmails),
     }),
     admin: createAdminService(db),
+    chat: createChatService({ db, pool }),
     content: createContentService(),
     health: createHealthService(db),
     maintenance: createMaintenanceService(db),
+    realtime: createRealtimeHub({ chat: createChatRepository(db), feed: changes, log }),
   };
 }
 

@@ -2,6 +2,7 @@ import type { Migration } from "kysely";
 import * as auditLog from "./0001_audit_log.ts";
 import * as accounts from "./0002_accounts.ts";
 import * as loginThrottle from "./0003_login_throttle.ts";
+import * as chat from "./0004_chat.ts";
 
 /**
  * Every migration, in order. Listed here rather than read from disk so the bundled server carries
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   "0001_audit_log": auditLog,
   "0002_accounts": accounts,
   "0003_login_throttle": loginThrottle,
+  "0004_chat": chat,
 };

@@ -1,0 +1,102 @@
+import type { Kysely } from "kysely";
+import type pg from "pg";
+import { holdReason, MESSAGE_RATE, HISTORY_PAGE, type MessageBody, type MessageId, type ModerationDecision, type RoomId } from "../models/chat.ts";
+import { createChatRepository, type QueuedMessage } from "../models/chat-repository.ts";
+import type { Database } from "../models/database.ts";
+import { AppError } from "../models/errors.ts";
+import { combineVerdicts, createLimiter } from "../models/rate-limit.ts";
+import { hasRole, type User } from "../models/user.ts";
+import { viewOf, type ChatMessageView } from "./realtime.ts";
+
+/** The chat's use cases: join, read, post (rate-limited, held when risky), the demo bot, moderation. */
+const BOT_NAME = "demo bot";
+const BOT_LINES = [
+  "Beep. This message went through Postgres, NOTIFY, and every instance's listener before reaching you.",
+  "Hello from the demo bot: open this room in a second window to watch the fan-out.",
+  "Every chat message is committed first, then announced. Reconnect and you get what you missed.",
+];
+
+export function createChatService({ db, pool }: { db: Kysely<Database>; pool: pg.Pool }) {
+  const chat = createChatRepository(db);
+  const perMember = createLimiter(pool, "chat_rate_windows", "message", MESSAGE_RATE);
+  const botPerClient = createLimiter(pool, "chat_rate_windows", "bot", { attempts: 1, windowSecs: 10 });
+  const botOverall = createLimiter(pool, "chat_rate_windows", "bot-all", { attempts: 10, windowSecs: 60 });
+
+  function assertModerator(user: User): void {
+    if (!hasRole(user, "moderator")) throw new AppError("auth:forbidden");
+  }
+
+  return {
+    /** Idempotent: the first visit makes the membership (and its audit row), later ones change nothing. */
+    async join(user: User, roomId: RoomId): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        const repository = createChatRepository(trx);
+        if (await repository.join(roomId, user.id)) await repository.audit({ actorId: user.id, roomId, action: "chat.join" });
+      });
+    },
+
+    /** The newest messages (before the cursor), oldest first, as this viewer may see them. */
+    async history(roomId: RoomId, viewer: User | null, before?: MessageId): Promise<{ messages: ChatMessageView[]; hasOlder: boolean }> {
+      const viewerId = viewer?.id ?? null;
+      const page = await chat.page(roomId, viewerId, HISTORY_PAGE, before);
+      return { messages: page.messages.map((message) => viewOf(message, viewerId)), hasOlder: page.hasOlder };
+    },
+
+    /** Throws `chat:rate_limited` beyond 5 messages in 10 s per member and room. */
+    async post(user: User, roomId: RoomId, body: MessageBody): Promise<ChatMessageView> {
+      const verdict = await perMember.consume(`${roomId}:${user.id}`);
+      if (!verdict.allowed) throw new AppError("chat:rate_limited", verdict.retryAfterSecs);
+      const reason = holdReason(body);
+      const message = await db.transaction().execute(async (trx) => {
+        const repository = createChatRepository(trx);
+        if (await repository.join(roomId, user.id)) await repository.audit({ actorId: user.id, roomId, action: "chat.join" });
+        const posted = await repository.insert({ roomId, authorId: user.id, authorName: user.username, body, status: reason ? "pending" : "visible" });
+        if (reason) await repository.enqueue(posted.id, reason);
+        await repository.audit({ actorId: user.id, roomId, action: "chat.post", metadata: { messageId: posted.id, status: posted.status, ...(reason ? { reason } : {}) } });
+        await repository.notify(posted.id, "posted");
+        return posted;
+      });
+      return viewOf(message, user.id);
+    },
+
+    /** A canned message any visitor can trigger, to watch the fan-out without an account. */
+    async demoBot(clientKey: string, roomId: RoomId): Promise<ChatMessageView> {
+      const verdict = combineVerdicts(await Promise.all([botPerClient.consume(clientKey), botOverall.consume("all")]));
+      if (!verdict.allowed) throw new AppError("chat:bot_busy", verdict.retryAfterSecs);
+      const body = BOT_LINES[Math.floor(Math.random() * BOT_LINES.length)] as MessageBody;
+      const message = await db.transaction().execute(async (trx) => {
+        const repository = createChatRepository(trx);
+        const posted = await repository.insert({ roomId, authorId: null, authorName: BOT_NAME, body, status: "visible" });
+        await repository.audit({ actorId: null, roomId, action: "chat.bot", metadata: { messageId: posted.id } });
+        await repository.notify(posted.id, "posted");
+        return posted;
+      });
+      return viewOf(message, null);
+    },
+
+    /** Held messages, oldest first, 50 at a time after the cursor. */
+    async moderationQueue(moderator: User, after?: MessageId): Promise<QueuedMessage[]> {
+      assertModerator(moderator);
+      return chat.queue(HISTORY_PAGE, after);
+    },
+
+    /** Approves or removes a held message; a second decision is `chat:already_decided` (409). */
+    async decide(moderator: User, messageId: MessageId, decision: ModerationDecision): Promise<void> {
+      assertModerator(moderator);
+      await db.transaction().execute(async (trx) => {
+        const repository = createChatRepository(trx);
+        const decided = await repository.decide(messageId, decision, moderator.id);
+        if (!decided) throw new AppError((await repository.find(messageId)) ? "chat:already_decided" : "chat:message_not_found");
+        await repository.audit({
+          actorId: moderator.id,
+          roomId: decided.roomId,
+          action: decision === "approved" ? "chat.approve" : "chat.remove",
+          metadata: { messageId, author: decided.authorName },
+        });
+        await repository.notify(messageId, decision === "approved" ? "approved" : "removed");
+      });
+    },
+  };
+}
+
+export type ChatService = ReturnType<typeof createChatService>;

@@ -1,0 +1,169 @@
+import type { Logger } from "pino";
+import { canSee, rooms, type ChatMessage, type MessageId, type RoomId } from "../models/chat.ts";
+import type { ChatChange, ChatRepository } from "../models/chat-repository.ts";
+
+/**
+ * The realtime hub: every open `/events` stream of this process is a subscriber of one room. The
+ * database is the source of truth: a change reaches the hub as a message id (LISTEN/NOTIFY, from any
+ * instance), the hub loads the message once and hands each local subscriber what it may see.
+ */
+export interface StreamFrame {
+  readonly event: "chat" | "ping";
+  readonly data: string;
+  /** Only new messages carry an id, so a reconnect's Last-Event-ID is the last message received. */
+  readonly id?: string;
+}
+
+export interface Subscriber {
+  /** One stream per (session, tab): a second stream with the same key replaces the first. */
+  readonly key: string;
+  readonly roomId: RoomId;
+  readonly viewerId: string | null;
+  /** Returns false once the stream is gone (the hub then forgets it). Never throws. */
+  deliver(frame: StreamFrame): boolean;
+  close(reason: string): void;
+}
+
+/** Where change notices come from (server/pg-listener.ts in production). */
+export interface ChangeFeed {
+  /** `changed` for each notice; `resync` after notices may have been missed (a reconnect). */
+  listen(handlers: { changed(payload: string): void; resync(): void }): () => void;
+}
+
+export type ChatStreamEvent =
+  | { readonly type: "message"; readonly message: ChatMessageView }
+  | { readonly type: "approved"; readonly message: ChatMessageView }
+  | { readonly type: "removed"; readonly id: MessageId }
+  | { readonly type: "resync" };
+
+export interface ChatMessageView {
+  readonly id: MessageId;
+  readonly roomId: RoomId;
+  readonly authorName: string;
+  readonly body: string;
+  readonly status: "visible" | "pending";
+  readonly createdAt: string;
+  readonly mine: boolean;
+}
+
+export function viewOf(message: ChatMessage, viewerId: string | null): ChatMessageView {
+  return {
+    id: message.id,
+    roomId: message.roomId,
+    authorName: message.authorName,
+    body: message.body,
+    status: message.status === "pending" ? "pending" : "visible",
+    createdAt: message.createdAt.toISOString(),
+    mine: viewerId !== null && message.authorId === viewerId,
+  };
+}
+
+const frame = (event: ChatStreamEvent, id?: MessageId): StreamFrame => ({ event: "chat", data: JSON.stringify(event), id });
+
+/** At most this many missed messages are replayed; beyond it the client reloads its history. */
+const MAX_REPLAY = 500;
+const HEARTBEAT_MS = 15_000;
+
+export function createRealtimeHub(options: { chat: ChatRepository; feed: ChangeFeed; log: Logger; heartbeatMs?: number }) {
+  const { chat, feed, log } = options;
+  const byRoom = new Map<RoomId, Set<Subscriber>>(rooms.map((room) => [room.id, new Set()]));
+  const byKey = new Map<string, Subscriber>();
+  /** Per room, the newest message id seen; after a listener reconnect, everything newer is replayed. */
+  const lastSeen = new Map<RoomId, MessageId>();
+  // Notices are handled one after another, so subscribers see changes in commit order.
+  let queue: Promise<void> = Promise.resolve();
+
+  function remove(subscriber: Subscriber): void {
+    byRoom.get(subscriber.roomId)?.delete(subscriber);
+    if (byKey.get(subscriber.key) === subscriber) byKey.delete(subscriber.key);
+  }
+
+  function send(subscriber: Subscriber, streamFrame: StreamFrame): void {
+    if (!subscriber.deliver(streamFrame)) remove(subscriber);
+  }
+
+  function broadcast(message: ChatMessage, change: ChatChange): void {
+    if (!lastSeen.has(message.roomId) || BigInt(message.id) > BigInt(lastSeen.get(message.roomId) ?? "0")) lastSeen.set(message.roomId, message.id);
+    for (const subscriber of byRoom.get(message.roomId) ?? []) {
+      if (change === "removed" || message.status === "removed") {
+        send(subscriber, frame({ type: "removed", id: message.id }));
+      } else if (canSee(message, subscriber.viewerId)) {
+        const view = viewOf(message, subscriber.viewerId);
+        send(subscriber, change === "posted" ? frame({ type: "message", message: view }, message.id) : frame({ type: "approved", message: view }));
+      }
+    }
+  }
+
+  async function handle(payload: string): Promise<void> {
+    const [id, change] = payload.split(":") as [MessageId, ChatChange | undefined];
+    const message = await chat.find(id);
+    if (message && change) broadcast(message, change);
+  }
+
+  async function resync(): Promise<void> {
+    for (const [roomId, after] of lastSeen) {
+      for (const message of await chat.since(roomId, { includePending: true }, after, MAX_REPLAY)) broadcast(message, "posted");
+    }
+  }
+
+  const enqueue = (work: () => Promise<void>) => {
+    queue = queue.then(work).catch((error: unknown) => log.error({ err: error }, "realtime hub could not deliver a change"));
+  };
+  const stopListening = feed.listen({ changed: (payload) => enqueue(() => handle(payload)), resync: () => enqueue(resync) });
+  const heartbeat = setInterval(() => {
+    for (const subscriber of byKey.values()) send(subscriber, { event: "ping", data: "" });
+  }, options.heartbeatMs ?? HEARTBEAT_MS);
+  heartbeat.unref();
+
+  return {
+    /**
+     * Adds a subscriber, first replaying what it missed after `after` (Last-Event-ID), in order.
+     * Live changes that arrive meanwhile are held back and passed on without duplicates.
+     * Returns the unsubscribe function (safe to call twice).
+     */
+    async subscribe(subscriber: Subscriber, after?: MessageId): Promise<() => void> {
+      const held: StreamFrame[] = [];
+      let replaying = after !== undefined;
+      const entry: Subscriber = {
+        ...subscriber,
+        deliver: (streamFrame) => (replaying ? (held.push(streamFrame), true) : subscriber.deliver(streamFrame)),
+      };
+      byKey.get(subscriber.key)?.close("replaced by a newer stream from the same tab");
+      byKey.set(subscriber.key, entry);
+      byRoom.get(subscriber.roomId)?.add(entry);
+      if (!lastSeen.has(subscriber.roomId)) {
+        const latest = await chat.latestId(subscriber.roomId);
+        if (latest && !lastSeen.has(subscriber.roomId)) lastSeen.set(subscriber.roomId, latest);
+      }
+      if (after !== undefined) {
+        const missed = await chat.since(subscriber.roomId, { viewerId: subscriber.viewerId }, after, MAX_REPLAY + 1);
+        if (missed.length > MAX_REPLAY) subscriber.deliver(frame({ type: "resync" }));
+        let last = BigInt(after);
+        for (const message of missed.slice(0, MAX_REPLAY)) {
+          subscriber.deliver(frame({ type: "message", message: viewOf(message, subscriber.viewerId) }, message.id));
+          last = BigInt(message.id);
+        }
+        replaying = false;
+        for (const streamFrame of held) {
+          if (streamFrame.id === undefined || BigInt(streamFrame.id) > last) subscriber.deliver(streamFrame);
+        }
+      }
+      return () => remove(entry);
+    },
+
+    /** How many streams are open (tests and the lab read it). */
+    subscriberCount: (): number => byKey.size,
+
+    /** Ends every stream (at shutdown: clients reconnect elsewhere with Last-Event-ID). */
+    close(): void {
+      clearInterval(heartbeat);
+      stopListening();
+      for (const subscriber of [...byKey.values()]) {
+        subscriber.close("server shutting down");
+        remove(subscriber);
+      }
+    },
+  };
+}
+
+export type RealtimeHub = ReturnType<typeof createRealtimeHub>;
