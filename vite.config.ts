@@ -6,4 +6,6 @@ export default defineConfig(({ isSsrBuild }) => ({
   build: isSsrBuild ? { rollupOptions: { input: "./server/app.ts" } } : undefined,
   resolve: { alias: { "~": new URL("./app", import.meta.url).pathname } },
   plugins: [reactRouter()],
+  // Pre-bundled up front, so the first page with a live stream does not make Vite re-optimise (STACK.md).
+  optimizeDeps: { include: ["remix-utils/sse/react"] },
 }));

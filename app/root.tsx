@@ -4,6 +4,7 @@ import type { Route } from "./+types/root";
 import { useNonce } from "./components/nonce.tsx";
 import { SiteFooter } from "./components/site-footer.tsx";
 import { SiteHeader } from "./components/site-header.tsx";
+import { TabStreamProvider } from "./components/tab-stream.tsx";
 import { requestContext } from "./context.ts";
 import { documentHeaders } from "./http/document-headers.ts";
 import { siteContent } from "./models/content.ts";
@@ -63,7 +64,11 @@ export function Layout({ children }: { children: ReactNode }) {
 }
 
 export default function App() {
-  return <Outlet />;
+  return (
+    <TabStreamProvider>
+      <Outlet />
+    </TabStreamProvider>
+  );
 }
 
 export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {

@@ -33,6 +33,8 @@ export interface App {
   readonly handler: RequestHandler;
   /** Ends every open event stream (at shutdown). */
   close(): void;
+  /** How many event streams are open in this process. */
+  openStreams(): number;
 }
 
 export function createApp(runtime: AppRuntime): App {
@@ -67,5 +69,5 @@ export function createApp(runtime: AppRuntime): App {
       return context;
     },
   });
-  return { handler, close: () => services.realtime.close() };
+  return { handler, close: () => services.realtime.close(), openStreams: () => services.realtime.subscriberCount() };
 }

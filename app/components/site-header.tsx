@@ -1,6 +1,6 @@
 import { Form, Link, NavLink } from "react-router";
 import type { SiteContent } from "../models/content.ts";
-import type { Role } from "../models/user.ts";
+import { hasRole, type Role } from "../models/user.ts";
 
 export interface HeaderViewer {
   readonly username: string;
@@ -26,6 +26,13 @@ export function SiteHeader({ site, viewer }: { site: SiteContent; viewer: Header
                 </NavLink>
               </li>
             ))}
+            {viewer && hasRole(viewer, "moderator") ? (
+              <li>
+                <NavLink to="/chat/moderation" className="nav-link">
+                  Moderation
+                </NavLink>
+              </li>
+            ) : null}
             {viewer?.role === "admin" ? (
               <li>
                 <NavLink to="/admin" className="nav-link">

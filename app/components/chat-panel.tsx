@@ -1,0 +1,128 @@
+import { useCallback, useState } from "react";
+import { Form, Link, useRevalidator } from "react-router";
+import type { ChatMessageView, ChatStreamEvent } from "../services/realtime.ts";
+import { DateTime } from "./date-time.tsx";
+import { Notice } from "./notice.tsx";
+import { tabId, useTabEvent } from "./tab-stream.tsx";
+
+/**
+ * The chat room: history, "load older", the post form, and live updates over the tab's event
+ * stream. Without JavaScript the forms post and the page comes back with the new message.
+ * Used by /chat, and by the lab's chat panel.
+ */
+export interface ChatPanelProps {
+  readonly room: { readonly id: string; readonly name: string };
+  readonly rooms: readonly { readonly id: string; readonly name: string }[];
+  readonly messages: readonly ChatMessageView[];
+  readonly olderHref: string | undefined;
+  /** Set when showing older history: no live updates then, and a link back to the latest. */
+  readonly latestHref: string | undefined;
+  readonly signedIn: boolean;
+  readonly formError: string | undefined;
+  readonly bodyError: string | undefined;
+  readonly notice: string | undefined;
+  /** Where the page's forms post. */
+  readonly action: string;
+}
+
+type Live = ReadonlyMap<string, ChatMessageView | "removed">;
+
+const byId = (a: ChatMessageView, b: ChatMessageView) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1);
+
+export function ChatPanel(props: ChatPanelProps) {
+  const { room, messages } = props;
+  const [live, setLive] = useState<Live>(new Map());
+  const revalidator = useRevalidator();
+  // The stream starts after the newest message this page rendered; fixed per room so it never reconnects needlessly.
+  const [after] = useState(() => messages.at(-1)?.id);
+  const streamUrl = props.latestHref ? undefined : `/events?${new URLSearchParams({ tab: tabId, room: room.id, ...(after ? { after } : {}) })}`;
+
+  const onChat = useCallback(
+    (data: string) => {
+      const event = JSON.parse(data) as ChatStreamEvent;
+      if (event.type === "resync") return void revalidator.revalidate();
+      setLive((current) => new Map(current).set(event.type === "removed" ? event.id : event.message.id, event.type === "removed" ? "removed" : event.message));
+    },
+    [revalidator],
+  );
+  useTabEvent(streamUrl, "chat", onChat);
+
+  const shown = new Map<string, ChatMessageView>(messages.map((message) => [message.id, message]));
+  for (const [id, update] of live) {
+    if (update === "removed") shown.delete(id);
+    else shown.set(id, update);
+  }
+  const list = [...shown.values()].sort(byId);
+
+  return (
+    <section className="chat" aria-labelledby="chat-title">
+      <h2 id="chat-title" className="visually-hidden">
+        {room.name}
+      </h2>
+      <nav aria-label="Rooms">
+        <ul className="chat__rooms">
+          {props.rooms.map((other) => (
+            <li key={other.id}>
+              <Link to={`${props.action}?room=${other.id}`} aria-current={other.id === room.id ? "page" : undefined} className="nav-link">
+                {other.name}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      {props.olderHref ? (
+        <p>
+          <Link to={props.olderHref}>Load older messages</Link>
+        </p>
+      ) : null}
+      <ol className="chat__messages" aria-label={`Messages in ${room.name}`} aria-live="polite">
+        {list.length === 0 ? <li className="muted">No messages yet. Say hello.</li> : null}
+        {list.map((message) => (
+          <li key={message.id} className={`chat__message${message.status === "pending" ? " chat__message--pending" : ""}`} data-message-id={message.id}>
+            <p className="chat__meta">
+              <strong>{message.authorName}</strong> <DateTime value={message.createdAt} />
+              {message.status === "pending" ? <span className="badge">pending review</span> : null}
+            </p>
+            <p className="chat__body">{message.body}</p>
+          </li>
+        ))}
+      </ol>
+      {props.latestHref ? (
+        <p>
+          <Link to={props.latestHref}>Back to the latest messages</Link>
+        </p>
+      ) : null}
+      <Notice tone="success">{props.notice}</Notice>
+      <Notice tone="error">{props.formError}</Notice>
+      {props.signedIn ? (
+        <Form key={messages.at(-1)?.id} method="post" action={`${props.action}?room=${room.id}`} className="stack">
+          <input type="hidden" name="intent" value="post" />
+          <div className="field">
+            <label htmlFor="chat-body">Message</label>
+            <textarea id="chat-body" name="body" rows={3} maxLength={1000} required aria-invalid={props.bodyError ? true : undefined} aria-describedby={props.bodyError ? "chat-body-error" : undefined} />
+            {props.bodyError ? (
+              <p id="chat-body-error" className="field__error">
+                {props.bodyError}
+              </p>
+            ) : null}
+          </div>
+          <p>
+            <button type="submit" className="button">
+              Send
+            </button>
+          </p>
+        </Form>
+      ) : (
+        <p>
+          <Link to={`/login?${new URLSearchParams({ next: `${props.action}?room=${room.id}` })}`}>Sign in</Link> to post. Guests can read, and can ask the demo bot.
+        </p>
+      )}
+      <Form method="post" action={`${props.action}?room=${room.id}`}>
+        <input type="hidden" name="intent" value="bot" />
+        <button type="submit" className="button button--quiet">
+          Ask the demo bot to post
+        </button>
+      </Form>
+    </section>
+  );
+}

@@ -1,0 +1,84 @@
+import { data, redirect } from "react-router";
+import { z } from "zod";
+import { ChatPanel } from "../components/chat-panel.tsx";
+import { requestContext } from "../context.ts";
+import { documentHeaders } from "../http/document-headers.ts";
+import { readForm, textOf } from "../http/form.ts";
+import { formFailure } from "../http/problem.ts";
+import { DEFAULT_ROOM, messageBodySchema, messageIdSchema, roomIdSchema, rooms } from "../models/chat.ts";
+import { AppError } from "../models/errors.ts";
+import { requireUser } from "../sessions/guards.ts";
+import { viewerOf } from "../sessions/viewer.ts";
+import type { Route } from "./+types/chat._index";
+
+const roomQuery = z.object({
+  room: roomIdSchema.catch(DEFAULT_ROOM),
+  before: messageIdSchema.optional().catch(undefined),
+});
+const notices = { bot: "The demo bot posted a message." } as const;
+
+interface ChatState {
+  readonly formError?: string;
+  readonly bodyError?: string;
+}
+
+export async function loader({ context, url }: Route.LoaderArgs) {
+  const { room: roomId, before } = roomQuery.parse(Object.fromEntries(url.searchParams));
+  const { services } = context.get(requestContext);
+  const { user } = await viewerOf(context);
+  // Opening a room joins it (idempotent: only the first visit writes).
+  if (user) await services.chat.join(user, roomId);
+  const history = await services.chat.history(roomId, user, before);
+  const oldest = history.messages[0]?.id;
+  return {
+    room: rooms.find((room) => room.id === roomId) ?? rooms[0],
+    messages: history.messages,
+    olderHref: history.hasOlder && oldest ? `/chat?room=${roomId}&before=${oldest}` : undefined,
+    latestHref: before ? `/chat?room=${roomId}` : undefined,
+    signedIn: user !== null,
+    notice: url.searchParams.get("done") === "bot" ? notices.bot : undefined,
+  };
+}
+
+export async function action(args: Route.ActionArgs) {
+  const { room: roomId } = roomQuery.parse(Object.fromEntries(args.url.searchParams));
+  const { services, client } = args.context.get(requestContext);
+  const form = await readForm(args.request);
+  try {
+    if (textOf(form, "intent") === "bot") {
+      const { session } = await viewerOf(args.context);
+      await services.chat.demoBot(session.id || client.ip, roomId);
+      return redirect(`/chat?room=${roomId}&done=bot`, 303);
+    }
+    const { user } = await requireUser(args);
+    const body = messageBodySchema.safeParse(textOf(form, "body"));
+    if (!body.success) return data<ChatState>({ bodyError: body.error.issues[0]?.message }, { status: 400 });
+    await services.chat.post(user, roomId, body.data);
+    return redirect(`/chat?room=${roomId}`, 303);
+  } catch (error) {
+    if (error instanceof AppError) return formFailure<ChatState>(error, {});
+    throw error;
+  }
+}
+
+export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.room.name ?? "Chat"} — glassbox chat` }];
+
+export const headers = documentHeaders("private, no-store");
+
+export default function Chat({ loaderData, actionData }: Route.ComponentProps) {
+  const state: ChatState | undefined = actionData;
+  return (
+    <>
+      <h1>Chat: {loaderData.room.name}</h1>
+      <ChatPanel
+        key={loaderData.room.id}
+        {...loaderData}
+        rooms={rooms}
+        formError={state?.formError}
+        bodyError={state?.bodyError}
+        notice={state ? undefined : loaderData.notice}
+        action="/chat"
+      />
+    </>
+  );
+}
