@@ -74,12 +74,29 @@ export function sseResponse(
     },
     { headers: { "X-Accel-Buffering": "no" } },
   );
-  // Counts what the HTTP response has actually taken, so `queued - written` is the unread backlog.
+  // Counts what the HTTP response has actually taken, so `queued - written` is the unread backlog,
+  // and joins the pieces `eventStream` enqueues per frame (id, event, data lines) into one write
+  // per event-loop turn: with thousands of streams, socket writes are what a broadcast costs.
+  let pieces: Uint8Array[] = [];
   const counted = response.body?.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         written += chunk.byteLength;
-        controller.enqueue(chunk);
+        pieces.push(chunk);
+        if (pieces.length > 1) return;
+        setImmediate(() => {
+          const joined = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
+          pieces = [];
+          try {
+            if (joined) controller.enqueue(joined);
+          } catch {
+            // the response is gone; the stream's own close handles the rest
+          }
+        });
+      },
+      flush(controller) {
+        if (pieces.length) controller.enqueue(Buffer.concat(pieces));
+        pieces = [];
       },
     }),
   );

@@ -84,13 +84,22 @@ export function createRealtimeHub(options: { chat: ChatRepository; feed: ChangeF
 
   function broadcast(message: ChatMessage, change: ChatChange): void {
     if (!lastSeen.has(message.roomId) || BigInt(message.id) > BigInt(lastSeen.get(message.roomId) ?? "0")) lastSeen.set(message.roomId, message.id);
-    for (const subscriber of byRoom.get(message.roomId) ?? []) {
-      if (change === "removed" || message.status === "removed") {
-        send(subscriber, frame({ type: "removed", id: message.id }));
-      } else if (canSee(message, subscriber.viewerId)) {
-        const view = viewOf(message, subscriber.viewerId);
-        send(subscriber, change === "posted" ? frame({ type: "message", message: view }, message.id) : frame({ type: "approved", message: view }));
+    // Serialised once per audience (the author, everyone else), not once per subscriber.
+    const frames = new Map<string | null, StreamFrame>();
+    const frameFor = (viewerId: string | null): StreamFrame => {
+      const audience = viewerId !== null && viewerId === message.authorId ? viewerId : null;
+      let cached = frames.get(audience);
+      if (!cached) {
+        const view = viewOf(message, audience);
+        cached = change === "posted" ? frame({ type: "message", message: view }, message.id) : frame({ type: "approved", message: view });
+        frames.set(audience, cached);
       }
+      return cached;
+    };
+    const removal = change === "removed" || message.status === "removed" ? frame({ type: "removed", id: message.id }) : undefined;
+    for (const subscriber of byRoom.get(message.roomId) ?? []) {
+      if (removal) send(subscriber, removal);
+      else if (canSee(message, subscriber.viewerId)) send(subscriber, frameFor(subscriber.viewerId));
     }
   }
 
