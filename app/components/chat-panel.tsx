@@ -1,5 +1,5 @@
-import { useCallback, useState } from "react";
-import { Form, Link, useRevalidator } from "react-router";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { Form, Link, useNavigation, useRevalidator } from "react-router";
 import type { ChatMessageView, ChatStreamEvent } from "../services/realtime.ts";
 import { DateTime } from "./date-time.tsx";
 import { Notice } from "./notice.tsx";
@@ -14,6 +14,8 @@ export interface ChatPanelProps {
   readonly room: { readonly id: string; readonly name: string };
   readonly rooms: readonly { readonly id: string; readonly name: string }[];
   readonly messages: readonly ChatMessageView[];
+  /** The newest message id in the room when the page was rendered ("0" for none): the stream starts after it. */
+  readonly streamAfter: string;
   readonly olderHref: string | undefined;
   /** Set when showing older history: no live updates then, and a link back to the latest. */
   readonly latestHref: string | undefined;
@@ -33,9 +35,10 @@ export function ChatPanel(props: ChatPanelProps) {
   const { room, messages } = props;
   const [live, setLive] = useState<Live>(new Map());
   const revalidator = useRevalidator();
-  // The stream starts after the newest message this page rendered; fixed per room so it never reconnects needlessly.
-  const [after] = useState(() => messages.at(-1)?.id);
-  const streamUrl = props.latestHref ? undefined : `/events?${new URLSearchParams({ tab: tabId, room: room.id, ...(after ? { after } : {}) })}`;
+  // Fixed per room (the panel is keyed by room) so a new message never makes the stream reconnect.
+  const [after] = useState(props.streamAfter);
+  const streamUrl = props.latestHref ? undefined : `/events?${new URLSearchParams({ tab: tabId, room: room.id, after })}`;
+  const postForm = useClearAfterPost(props.formError ?? props.bodyError);
 
   const onChat = useCallback(
     (data: string) => {
@@ -95,7 +98,7 @@ export function ChatPanel(props: ChatPanelProps) {
       <Notice tone="success">{props.notice}</Notice>
       <Notice tone="error">{props.formError}</Notice>
       {props.signedIn ? (
-        <Form key={messages.at(-1)?.id} method="post" action={`${props.action}?room=${room.id}`} className="stack">
+        <Form ref={postForm} method="post" action={`${props.action}?room=${room.id}`} className="stack">
           <input type="hidden" name="intent" value="post" />
           <div className="field">
             <label htmlFor="chat-body">Message</label>
@@ -125,4 +128,17 @@ export function ChatPanel(props: ChatPanelProps) {
       </Form>
     </section>
   );
+}
+
+/** Empties the post form once its submission has gone through (not on an error, not while typing). */
+function useClearAfterPost(error: string | undefined) {
+  const form = useRef<HTMLFormElement>(null);
+  const navigation = useNavigation();
+  const posting = navigation.state !== "idle" && navigation.formData?.get("intent") === "post";
+  const wasPosting = useRef(false);
+  useEffect(() => {
+    if (wasPosting.current && !posting && !error) form.current?.reset();
+    wasPosting.current = posting;
+  }, [posting, error]);
+  return form;
 }

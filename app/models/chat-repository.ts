@@ -53,10 +53,12 @@ export function createChatRepository(db: Kysely<Database>) {
 
     /**
      * Inserts the message while holding the room's row lock, so ids commit in order within a room
-     * (a reader that has seen id N never later meets a smaller id in that room).
+     * (a reader that has seen id N never later meets a smaller id in that room). NO KEY UPDATE, not
+     * UPDATE: it must not conflict with the key-share locks that foreign keys to the room take
+     * (a membership made in the same or another transaction), or concurrent first posts deadlock.
      */
     async insert(message: { roomId: RoomId; authorId: string | null; authorName: string; body: MessageBody; status: MessageStatus }): Promise<ChatMessage> {
-      await db.selectFrom("chat_rooms").select("id").where("id", "=", message.roomId).forUpdate().executeTakeFirstOrThrow();
+      await db.selectFrom("chat_rooms").select("id").where("id", "=", message.roomId).forNoKeyUpdate().executeTakeFirstOrThrow();
       const row = await db
         .insertInto("chat_messages")
         .values({ room_id: message.roomId, author_id: message.authorId, author_name: message.authorName, body: message.body, status: message.status })

@@ -31,6 +31,7 @@ export async function loader({ context, url }: Route.LoaderArgs) {
   const history = await services.chat.history(roomId, user, before);
   const oldest = history.messages[0]?.id;
   return {
+    streamAfter: history.messages.at(-1)?.id ?? (await services.chat.latestId(roomId)) ?? "0",
     room: rooms.find((room) => room.id === roomId) ?? rooms[0],
     messages: history.messages,
     olderHref: history.hasOlder && oldest ? `/chat?room=${roomId}&before=${oldest}` : undefined,

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { requestContext } from "../context.ts";
 import { problemResponse } from "../http/problem.ts";
 import { sseResponse } from "../http/sse.ts";
-import { DEFAULT_ROOM, messageIdSchema, roomIdSchema } from "../models/chat.ts";
+import { DEFAULT_ROOM, messageIdSchema, roomIdSchema, type MessageId } from "../models/chat.ts";
 import { AppError } from "../models/errors.ts";
 import { viewerOf } from "../sessions/viewer.ts";
 import type { Route } from "./+types/events";
@@ -15,7 +15,8 @@ import type { Route } from "./+types/events";
 const streamQuery = z.object({
   tab: z.uuid(),
   room: roomIdSchema.default(DEFAULT_ROOM),
-  after: messageIdSchema.optional(),
+  // "0": the page showed an empty room, so everything is new.
+  after: z.union([messageIdSchema, z.literal("0").transform(() => "0" as MessageId)]).optional(),
 });
 
 export async function loader({ request, context, url }: Route.LoaderArgs) {

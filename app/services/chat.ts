@@ -74,6 +74,9 @@ export function createChatService({ db, pool }: { db: Kysely<Database>; pool: pg
       return viewOf(message, null);
     },
 
+    /** The room's newest message id, whoever may see it: where a fresh page's stream starts. */
+    latestId: (roomId: RoomId): Promise<MessageId | undefined> => chat.latestId(roomId),
+
     /** Held messages, oldest first, 50 at a time after the cursor. */
     async moderationQueue(moderator: User, after?: MessageId): Promise<QueuedMessage[]> {
       assertModerator(moderator);
