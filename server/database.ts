@@ -19,8 +19,11 @@ export interface DatabaseRuntime {
 export async function openDatabase(config: Config, logger: Logger): Promise<DatabaseRuntime> {
   const { url, embedded } = await connectionTarget(config, logger);
   const pool = new pg.Pool({ connectionString: url, max: config.dbMaxConnections, connectionTimeoutMillis: 5_000 });
-  // An idle client's connection dying (server restart, 57P01 at shutdown) must not kill the process.
+  // A connection dying (Postgres restarted, 57P01 at shutdown) must not kill the process: the pool
+  // reports idle clients itself, but a client's own listener is needed while it is checked out
+  // (then the query in flight fails with its request, and the pool replaces the client).
   pool.on("error", (error) => logger.warn({ err: error }, "idle database connection failed"));
+  pool.on("connect", (client) => client.on("error", (error) => logger.warn({ err: error }, "database connection failed during a query")));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 
   return {

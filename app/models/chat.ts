@@ -14,7 +14,11 @@ export const messageStatuses = ["visible", "pending", "removed"] as const;
 export type MessageStatus = (typeof messageStatuses)[number];
 
 /** Message ids are Postgres bigints, carried as their decimal text. */
-export const messageIdSchema = z.string().regex(/^[1-9]\d{0,18}$/, "Not a message id").brand<"MessageId">();
+const MAX_BIGINT = 2n ** 63n - 1n;
+export const messageIdSchema = z
+  .string()
+  .refine((value) => /^[1-9]\d{0,18}$/.test(value) && BigInt(value) <= MAX_BIGINT, "Not a message id")
+  .brand<"MessageId">();
 export type MessageId = z.infer<typeof messageIdSchema>;
 
 export const MAX_BODY_LENGTH = 1000;
@@ -23,6 +27,8 @@ export const messageBodySchema = z
   .trim()
   .min(1, "Write a message")
   .max(MAX_BODY_LENGTH, `Keep it to ${MAX_BODY_LENGTH} characters`)
+  // Line breaks and tabs are text; other control characters (NUL above all) are not.
+  .refine((value) => !/(?![\n\r\t])\p{Cc}/u.test(value), "Remove the control characters")
   .brand<"MessageBody">();
 export type MessageBody = z.infer<typeof messageBodySchema>;
 

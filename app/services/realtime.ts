@@ -109,10 +109,13 @@ export function createRealtimeHub(options: { chat: ChatRepository; feed: ChangeF
     if (message && change) broadcast(message, change);
   }
 
+  /** Notices may have been lost: replay the messages committed meanwhile, then tell every client to refresh decisions. */
   async function resync(): Promise<void> {
     for (const [roomId, after] of lastSeen) {
       for (const message of await chat.since(roomId, { includePending: true }, after, MAX_REPLAY)) broadcast(message, "posted");
     }
+    const refresh = frame({ type: "resync" });
+    for (const subscriber of byKey.values()) send(subscriber, refresh);
   }
 
   const enqueue = (work: () => Promise<void>) => {
@@ -133,9 +136,20 @@ export function createRealtimeHub(options: { chat: ChatRepository; feed: ChangeF
     async subscribe(subscriber: Subscriber, after?: MessageId): Promise<() => void> {
       const held: StreamFrame[] = [];
       let replaying = after !== undefined;
+      // Message frames go out once each, in id order: a message both replayed and announced live
+      // (or replayed again after a listener resync) is sent the first time only.
+      let lastId = after === undefined ? -1n : BigInt(after);
+      const pass = (streamFrame: StreamFrame): boolean => {
+        if (streamFrame.id !== undefined) {
+          const id = BigInt(streamFrame.id);
+          if (id <= lastId) return true;
+          lastId = id;
+        }
+        return subscriber.deliver(streamFrame);
+      };
       const entry: Subscriber = {
         ...subscriber,
-        deliver: (streamFrame) => (replaying ? (held.push(streamFrame), true) : subscriber.deliver(streamFrame)),
+        deliver: (streamFrame) => (replaying ? (held.push(streamFrame), true) : pass(streamFrame)),
       };
       byKey.get(subscriber.key)?.close("replaced by a newer stream from the same tab");
       byKey.set(subscriber.key, entry);
@@ -147,15 +161,9 @@ export function createRealtimeHub(options: { chat: ChatRepository; feed: ChangeF
       if (after !== undefined) {
         const missed = await chat.since(subscriber.roomId, { viewerId: subscriber.viewerId }, after, MAX_REPLAY + 1);
         if (missed.length > MAX_REPLAY) subscriber.deliver(frame({ type: "resync" }));
-        let last = BigInt(after);
-        for (const message of missed.slice(0, MAX_REPLAY)) {
-          subscriber.deliver(frame({ type: "message", message: viewOf(message, subscriber.viewerId) }, message.id));
-          last = BigInt(message.id);
-        }
+        for (const message of missed.slice(0, MAX_REPLAY)) pass(frame({ type: "message", message: viewOf(message, subscriber.viewerId) }, message.id));
         replaying = false;
-        for (const streamFrame of held) {
-          if (streamFrame.id === undefined || BigInt(streamFrame.id) > last) subscriber.deliver(streamFrame);
-        }
+        for (const streamFrame of held) pass(streamFrame);
       }
       return () => remove(entry);
     },

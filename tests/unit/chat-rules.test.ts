@@ -9,6 +9,8 @@ describe("chat rules", () => {
     expect(messageBodySchema.safeParse("   ").success).toBe(false);
     expect(messageBodySchema.safeParse("x".repeat(1000)).success).toBe(true);
     expect(messageBodySchema.safeParse("x".repeat(1001)).success).toBe(false);
+    expect(messageBodySchema.safeParse("two\nlines\tand a tab").success).toBe(true);
+    for (const control of ["a\u0000b", "\u0007", "x\u007f"]) expect(messageBodySchema.safeParse(control).success, JSON.stringify(control)).toBe(false);
   });
 
   it("holds messages over 300 characters or with a link, for a moderator", () => {
@@ -30,6 +32,7 @@ describe("chat rules", () => {
     expect(roomIdSchema.safeParse("demo").success).toBe(true);
     expect(roomIdSchema.safeParse("attic").success).toBe(false);
     expect(messageIdSchema.safeParse("42").success).toBe(true);
-    for (const bad of ["0", "-1", "1e3", "x", "1".repeat(20)]) expect(messageIdSchema.safeParse(bad).success, bad).toBe(false);
+    expect(messageIdSchema.safeParse("9223372036854775807").success).toBe(true);
+    for (const bad of ["0", "-1", "1e3", "x", "1".repeat(20), "9223372036854775808", "9999999999999999999"]) expect(messageIdSchema.safeParse(bad).success, bad).toBe(false);
   });
 });
