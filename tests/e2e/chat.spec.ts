@@ -510,7 +510,6 @@ test.describe("chat", () => {
   });
 
   test("members posting their first messages in a room at the same moment are all accepted", async ({ playwright }) => {
-    test.skip(!javaScriptEnabled(), "plain HTTP, the same in both projects: once is enough");
     // A member's first post in a room also makes the membership (services/chat.ts, post). Members
     // who never opened the room (API clients, a form posted from elsewhere) post at the same moment.
     const tag = newTag("first");
