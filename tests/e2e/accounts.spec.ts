@@ -1,12 +1,11 @@
 import {
   expect,
   test,
-  type Browser,
-  type BrowserContext,
   type Page,
   type Response,
 } from "@playwright/test";
 import { expectAccessible } from "./accessibility.ts";
+import { ADMIN, header, newAccount, newDevice, type Account } from "./support.ts";
 
 /**
  * Accounts end to end, in both projects (JavaScript on and off): registration, sign-in and
@@ -18,47 +17,6 @@ import { expectAccessible } from "./accessibility.ts";
  * This file spends 8 failed attempts per project, 16 in all (5 wrong + 1 throttled, 1 wrong
  * password, 1 wrong current password); successful sign-ins and password changes give theirs back.
  */
-
-interface Account {
-  readonly username: string;
-  readonly email: string;
-  readonly password: string;
-}
-
-const ADMIN: Account = {
-  username: "admin_e2e",
-  email: "admin@e2e.test",
-  password: "admin password for the e2e run",
-};
-
-function javaScriptEnabled(): boolean {
-  return test.info().project.use.javaScriptEnabled !== false;
-}
-
-/** A fresh account: lowercase letters, digits and _ only, at most 20 characters. */
-function newAccount(prefix: string): Account {
-  const project = javaScriptEnabled() ? "j" : "n";
-  const random = `${Date.now().toString(36).slice(-4)}${Math.random().toString(36).slice(2, 8)}`;
-  const username = `${prefix}_${project}${random}`.slice(0, 20);
-  return {
-    username,
-    email: `${username}@example.test`,
-    password: `correct horse ${random}`,
-  };
-}
-
-/** Another browser (its own cookies), scripted or not like the project. */
-async function newDevice(
-  browser: Browser,
-): Promise<{ context: BrowserContext; page: Page }> {
-  const { baseURL, javaScriptEnabled } = test.info().project.use;
-  const context = await browser.newContext({ baseURL, javaScriptEnabled });
-  return { context, page: await context.newPage() };
-}
-
-function header(page: Page) {
-  return page.getByRole("banner");
-}
 
 async function expectSignedInAs(page: Page, username: string): Promise<void> {
   await expect(header(page)).toContainText(`Signed in as ${username}`);

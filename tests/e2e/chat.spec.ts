@@ -4,13 +4,13 @@ import {
   type APIRequest,
   type APIRequestContext,
   type Browser,
-  type BrowserContext,
   type Locator,
   type Page,
   type Request,
   type Response,
 } from "@playwright/test";
 import { expectAccessible } from "./accessibility.ts";
+import { ADMIN, header, javaScriptEnabled, newAccount, newDevice, unique, type Account } from "./support.ts";
 
 /**
  * The live chat end to end: live fan-out between members, posting with and without scripts,
@@ -25,12 +25,6 @@ import { expectAccessible } from "./accessibility.ts";
  * succeed and so give theirs back.
  */
 
-interface Account {
-  readonly username: string;
-  readonly email: string;
-  readonly password: string;
-}
-
 interface Room {
   readonly id: "lobby" | "demo" | "support";
   readonly name: string;
@@ -40,19 +34,8 @@ const LOBBY: Room = { id: "lobby", name: "Lobby" };
 const DEMO: Room = { id: "demo", name: "Demo" };
 const SUPPORT: Room = { id: "support", name: "Support" };
 
-/** The one admin address of the run, shared with accounts.spec.ts and both projects. */
-const ADMIN: Account = {
-  username: "admin_e2e",
-  email: "admin@e2e.test",
-  password: "admin password for the e2e run",
-};
-
 /** Live updates should arrive well within this. */
 const LIVE = { timeout: 5_000 };
-
-function javaScriptEnabled(): boolean {
-  return test.info().project.use.javaScriptEnabled !== false;
-}
 
 function baseURL(): string {
   const url = test.info().project.use.baseURL;
@@ -65,27 +48,9 @@ function originHeader(): Record<string, string> {
   return { Origin: new URL(baseURL()).origin };
 }
 
-function unique(): string {
-  return `${Date.now().toString(36).slice(-4)}${Math.random().toString(36).slice(2, 8)}`;
-}
-
-/** A fresh account: lowercase letters, digits and _ only, at most 20 characters. */
-function newAccount(prefix: string): Account {
-  const random = unique();
-  const username = `${prefix}_${javaScriptEnabled() ? "j" : "n"}${random}`.slice(0, 20);
-  return { username, email: `${username}@example.test`, password: `correct horse ${random}` };
-}
-
 /** A unique tag for this test's messages. */
 function newTag(label: string): string {
   return `${label} ${javaScriptEnabled() ? "js" : "nojs"} ${unique()}`;
-}
-
-/** Another browser (its own cookies), scripted or not like the project. */
-async function newDevice(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
-  const { javaScriptEnabled: scripts } = test.info().project.use;
-  const context = await browser.newContext({ baseURL: baseURL(), javaScriptEnabled: scripts });
-  return { context, page: await context.newPage() };
 }
 
 /**
@@ -123,10 +88,6 @@ async function apiPost(request: APIRequestContext, room: Room, body: string): Pr
   });
   expect(response.status(), `posting "${body}"`).toBe(303);
   expect(response.headers().location).toBe(`/chat?room=${room.id}`);
-}
-
-function header(page: Page): Locator {
-  return page.getByRole("banner");
 }
 
 /** admin@e2e.test, signed in on this page: whichever test runs first registers it, the others sign in. */

@@ -1,0 +1,41 @@
+import { test, type Browser, type BrowserContext, type Locator, type Page } from "@playwright/test";
+
+/** What the account and chat journeys share: test accounts, the run's admin, extra devices. */
+export interface Account {
+  readonly username: string;
+  readonly email: string;
+  readonly password: string;
+}
+
+/** The one admin address of the run (ADMIN_EMAILS in playwright.config.ts), shared by both projects. */
+export const ADMIN: Account = {
+  username: "admin_e2e",
+  email: "admin@e2e.test",
+  password: "admin password for the e2e run",
+};
+
+export function javaScriptEnabled(): boolean {
+  return test.info().project.use.javaScriptEnabled !== false;
+}
+
+export function unique(): string {
+  return `${Date.now().toString(36).slice(-4)}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** A fresh account: lowercase letters, digits and _ only, at most 20 characters, unique per project. */
+export function newAccount(prefix: string): Account {
+  const random = unique();
+  const username = `${prefix}_${javaScriptEnabled() ? "j" : "n"}${random}`.slice(0, 20);
+  return { username, email: `${username}@example.test`, password: `correct horse ${random}` };
+}
+
+/** Another browser (its own cookies), scripted or not like the project. */
+export async function newDevice(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
+  const { baseURL, javaScriptEnabled: scripts } = test.info().project.use;
+  const context = await browser.newContext({ baseURL, javaScriptEnabled: scripts });
+  return { context, page: await context.newPage() };
+}
+
+export function header(page: Page): Locator {
+  return page.getByRole("banner");
+}
