@@ -1,10 +1,12 @@
-import { eventStream } from "remix-utils/sse/server";
-
 /**
- * A server-sent event stream built on remix-utils' `eventStream`, made safe to write to from
- * timers and other requests: `send` never throws (a closed or cancelled stream just says false),
- * and a client that does not read fast enough is dropped, with a last `closed` event saying why,
- * once its unread backlog passes `maxBacklogBytes`, instead of growing memory without bound.
+ * A server-sent event stream for a resource route, safe to write to from timers and other
+ * requests: `send` never throws (a closed or cancelled stream just says false); the stream ends
+ * when the connection closes (`disconnected`), and a client that does not read fast enough is
+ * dropped with a last `closed` event saying why once its unread backlog passes `maxBacklogBytes`.
+ *
+ * Each frame is encoded once, into one chunk, and that chunk is shared by every stream it is sent
+ * to: a broadcast to 10,000 streams costs 10,000 enqueues, not 10,000 encodings
+ * (docs/decisions/0006).
  */
 export interface SseFrame {
   readonly event: string;
@@ -18,87 +20,77 @@ export interface SseChannel {
   close(reason: string): void;
 }
 
-const frameBytes = (frame: SseFrame) =>
-  Buffer.byteLength(frame.data) + frame.data.split("\n").length * 7 + frame.event.length + 9 + (frame.id ? frame.id.length + 5 : 0);
+const encoded = new WeakMap<SseFrame, Uint8Array>();
+
+function encode(frame: SseFrame): Uint8Array {
+  let bytes = encoded.get(frame);
+  if (!bytes) {
+    const data = frame.data.split("\n").map((line) => `data: ${line}\n`).join("");
+    bytes = Buffer.from(`${frame.id ? `id: ${frame.id}\n` : ""}event: ${frame.event}\n${data}\n`);
+    encoded.set(frame, bytes);
+  }
+  return bytes;
+}
+
+const HIGH_WATER_MARK = 64 * 1024;
 
 export function sseResponse(
   disconnected: AbortSignal,
   open: (channel: SseChannel) => () => void,
   { maxBacklogBytes = 1 << 20, onClose }: { maxBacklogBytes?: number; onClose?: (reason: string) => void } = {},
 ): Response {
-  let queued = 0;
-  let written = 0;
-  const response = eventStream(
-    disconnected,
-    (send, end) => {
-      let closed = false;
-      const channel: SseChannel = {
-        send(frame) {
-          if (closed) return false;
-          if (queued - written > maxBacklogBytes) {
-            channel.close("slow consumer: it fell too far behind");
-            return false;
-          }
-          try {
-            send(frame);
-          } catch {
-            // The client cancelled the stream before the abort signal reached us.
-            channel.close("client gone");
-            return false;
-          }
-          queued += frameBytes(frame);
-          return true;
-        },
-        close(reason) {
+  let finish: (reason: string, tell: boolean) => void = () => undefined;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        let closed = false;
+        let cleanup: (() => void) | undefined;
+        const onAbort = () => finish("client disconnected", false);
+        finish = (reason, tell) => {
           if (closed) return;
-          try {
-            send({ event: "closed", data: JSON.stringify({ reason }) });
-          } catch {
-            // nothing left to tell
-          }
           closed = true;
+          disconnected.removeEventListener("abort", onAbort);
+          cleanup?.();
           onClose?.(reason);
           try {
-            end();
+            if (tell) controller.enqueue(encode({ event: "closed", data: JSON.stringify({ reason }) }));
+            controller.close();
           } catch {
             // already cancelled by the client
           }
-        },
-      };
-      const cleanup = open(channel);
-      return () => {
-        if (!closed) onClose?.("client disconnected");
-        closed = true;
-        cleanup();
-      };
+        };
+        const channel: SseChannel = {
+          send(frame) {
+            if (closed) return false;
+            // desiredSize falls below zero by the bytes queued beyond the high-water mark.
+            if ((controller.desiredSize ?? 0) < HIGH_WATER_MARK - maxBacklogBytes) {
+              finish("slow consumer: it fell too far behind", true);
+              return false;
+            }
+            try {
+              controller.enqueue(encode(frame));
+              return true;
+            } catch {
+              finish("client gone", false);
+              return false;
+            }
+          },
+          close: (reason) => finish(reason, true),
+        };
+        disconnected.addEventListener("abort", onAbort);
+        const stop = open(channel);
+        // The stream may already have ended during `open` (a replaced tab, a replay failure).
+        if (closed) stop();
+        else cleanup = stop;
+        if (disconnected.aborted) onAbort();
+      },
+      cancel() {
+        finish("client gone", false);
+      },
     },
-    { headers: { "X-Accel-Buffering": "no" } },
+    new ByteLengthQueuingStrategy({ highWaterMark: HIGH_WATER_MARK }),
   );
-  // Counts what the HTTP response has actually taken, so `queued - written` is the unread backlog,
-  // and joins the pieces `eventStream` enqueues per frame (id, event, data lines) into one write
-  // per event-loop turn: with thousands of streams, socket writes are what a broadcast costs.
-  let pieces: Uint8Array[] = [];
-  const counted = response.body?.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        written += chunk.byteLength;
-        pieces.push(chunk);
-        if (pieces.length > 1) return;
-        setImmediate(() => {
-          const joined = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
-          pieces = [];
-          try {
-            if (joined) controller.enqueue(joined);
-          } catch {
-            // the response is gone; the stream's own close handles the rest
-          }
-        });
-      },
-      flush(controller) {
-        if (pieces.length) controller.enqueue(Buffer.concat(pieces));
-        pieces = [];
-      },
-    }),
-  );
-  return new Response(counted, { headers: response.headers });
+  return new Response(stream, {
+    headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive", "X-Accel-Buffering": "no" },
+  });
 }
