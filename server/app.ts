@@ -4,6 +4,7 @@ import type { Kysely } from "kysely";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { RouterContextProvider, type ServerBuild } from "react-router";
+import * as serverBuild from "virtual:react-router/server-build";
 import { requestContext } from "../app/context.ts";
 import type { Database } from "../app/models/database.ts";
 import { createSessionRepository, defaultLifetimes } from "../app/models/session-repository.ts";
@@ -48,7 +49,9 @@ export function createApp(runtime: AppRuntime): App {
   // React Router's production mode replaces 5xx details with "Unexpected Server Error".
   const showErrorDetails = runtime.environment === "development";
   const handler = createRequestHandler({
-    build: () => import("virtual:react-router/server-build") as Promise<ServerBuild>,
+    // The build object itself, not a function returning it: React Router then derives its route
+    // table once, not on every request (in development Vite reloads this whole module instead).
+    build: serverBuild as ServerBuild,
     mode: showErrorDetails ? "development" : "production",
     getLoadContext(req, res) {
       const context = new RouterContextProvider();
