@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { Form, Link, useNavigation, useRevalidator } from "react-router";
+import { MAX_BODY_LENGTH } from "../models/chat.ts";
 import type { ChatMessageView, ChatStreamEvent } from "../services/realtime.ts";
 import { DateTime } from "./date-time.tsx";
 import { Notice } from "./notice.tsx";
@@ -102,7 +103,7 @@ export function ChatPanel(props: ChatPanelProps) {
           <input type="hidden" name="intent" value="post" />
           <div className="field">
             <label htmlFor="chat-body">Message</label>
-            <textarea id="chat-body" name="body" rows={3} maxLength={1000} required aria-invalid={props.bodyError ? true : undefined} aria-describedby={props.bodyError ? "chat-body-error" : undefined} />
+            <textarea id="chat-body" name="body" rows={3} maxLength={MAX_BODY_LENGTH} required aria-invalid={props.bodyError ? true : undefined} aria-describedby={props.bodyError ? "chat-body-error" : undefined} />
             {props.bodyError ? (
               <p id="chat-body-error" className="field__error">
                 {props.bodyError}

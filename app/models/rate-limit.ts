@@ -47,7 +47,6 @@ export function createLimiter(pool: pg.Pool, table: LimiterTable, keyPrefix: str
   };
 }
 
-export type Limiter = ReturnType<typeof createLimiter>;
 
 /** The stricter of several verdicts: refused if any is, with the longest wait. */
 export function combineVerdicts(verdicts: readonly LimitVerdict[]): LimitVerdict {
