@@ -47,8 +47,9 @@ export async function action(args: Route.ActionArgs) {
   const form = await readForm(args.request);
   try {
     if (textOf(form, "intent") === "bot") {
-      const { session } = await viewerOf(args.context);
-      await services.chat.demoBot(session.id || client.ip, roomId);
+      // Members are counted by account, guests by address (never by session id: that is a secret).
+      const { user } = await viewerOf(args.context);
+      await services.chat.demoBot(user ? `user:${user.id}` : `ip:${client.ip}`, roomId);
       return redirect(`/chat?room=${roomId}&done=bot`, 303);
     }
     const { user } = await requireUser(args);
