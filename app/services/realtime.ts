@@ -111,8 +111,14 @@ export function createRealtimeHub(options: { chat: ChatRepository; feed: ChangeF
 
   /** Notices may have been lost: replay the messages committed meanwhile, then tell every client to refresh decisions. */
   async function resync(): Promise<void> {
-    for (const [roomId, after] of lastSeen) {
-      for (const message of await chat.since(roomId, { includePending: true }, after, MAX_REPLAY)) broadcast(message, "posted");
+    for (const roomId of lastSeen.keys()) {
+      // Page through everything committed meanwhile; broadcast moves lastSeen past each page.
+      for (;;) {
+        const after = lastSeen.get(roomId) as MessageId;
+        const page = await chat.since(roomId, { includePending: true }, after, MAX_REPLAY);
+        for (const message of page) broadcast(message, "posted");
+        if (page.length < MAX_REPLAY) break;
+      }
     }
     const refresh = frame({ type: "resync" });
     for (const subscriber of byKey.values()) send(subscriber, refresh);
