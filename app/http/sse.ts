@@ -2,7 +2,7 @@
  * A server-sent event stream for a resource route, safe to write to from timers and other
  * requests: `send` never throws (a closed or cancelled stream just says false); the stream ends
  * when the connection closes (`disconnected`), and a client that does not read fast enough is
- * dropped with a last `closed` event saying why once its unread backlog passes `maxBacklogBytes`.
+ * dropped with a last `closed` event saying why once its unread backlog passes `MAX_BACKLOG_BYTES`.
  *
  * Each frame is encoded once, into one chunk, and that chunk is shared by every stream it is sent
  * to: a broadcast to 10,000 streams costs 10,000 enqueues, not 10,000 encodings
@@ -33,11 +33,12 @@ function encode(frame: SseFrame): Uint8Array {
 }
 
 const HIGH_WATER_MARK = 64 * 1024;
+const MAX_BACKLOG_BYTES = 1024 * 1024;
 
 export function sseResponse(
   disconnected: AbortSignal,
   open: (channel: SseChannel) => () => void,
-  { maxBacklogBytes = 1 << 20, onClose }: { maxBacklogBytes?: number; onClose?: (reason: string) => void } = {},
+  { onClose }: { onClose?: (reason: string) => void } = {},
 ): Response {
   let finish: (reason: string, tell: boolean) => void = () => undefined;
   const stream = new ReadableStream<Uint8Array>(
@@ -63,7 +64,7 @@ export function sseResponse(
           send(frame) {
             if (closed) return false;
             // desiredSize falls below zero by the bytes queued beyond the high-water mark.
-            if ((controller.desiredSize ?? 0) < HIGH_WATER_MARK - maxBacklogBytes) {
+            if ((controller.desiredSize ?? 0) < HIGH_WATER_MARK - MAX_BACKLOG_BYTES) {
               finish("slow consumer: it fell too far behind", true);
               return false;
             }

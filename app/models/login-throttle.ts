@@ -7,19 +7,12 @@ import type { Email } from "./user.ts";
  * password is checked, so parallel guesses cannot slip past the limit; a successful sign-in gives
  * its attempt back and clears the account's count.
  */
-export interface LoginLimits {
-  readonly perAccount: Limit;
-  readonly perIp: Limit;
-}
+const PER_ACCOUNT: Limit = { attempts: 5, windowSecs: 15 * 60 };
+const PER_IP: Limit = { attempts: 50, windowSecs: 15 * 60 };
 
-export const defaultLoginLimits: LoginLimits = {
-  perAccount: { attempts: 5, windowSecs: 15 * 60 },
-  perIp: { attempts: 50, windowSecs: 15 * 60 },
-};
-
-export function createLoginThrottle(pool: pg.Pool, limits: LoginLimits = defaultLoginLimits) {
-  const byIp = createLimiter(pool, "login_throttle", "ip", limits.perIp);
-  const byAccount = createLimiter(pool, "login_throttle", "account", limits.perAccount);
+export function createLoginThrottle(pool: pg.Pool) {
+  const byIp = createLimiter(pool, "login_throttle", "ip", PER_IP);
+  const byAccount = createLimiter(pool, "login_throttle", "account", PER_ACCOUNT);
 
   return {
     async attempt(ip: string, email: Email): Promise<LimitVerdict> {

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { DateTime } from "../components/date-time.tsx";
 import { Notice } from "../components/notice.tsx";
 import { TextField } from "../components/text-field.tsx";
-import { requestContext } from "../context.ts";
+import { requestContext, servicesOf } from "../context.ts";
 import { changePasswordForm, revokeSessionForm } from "../http/account-forms.ts";
 import { parseForm, readForm, textOf, type FormState } from "../http/form.ts";
 import { documentHeaders } from "../http/document-headers.ts";
@@ -27,7 +27,7 @@ const doneSchema = z.enum(Object.keys(notices) as [keyof typeof notices]);
 
 export async function loader(args: Route.LoaderArgs) {
   const { user, session } = await requireUser(args);
-  const sessions = await args.context.get(requestContext).services.accounts.listSessions(user, session.id);
+  const sessions = await servicesOf(args.context).accounts.listSessions(user, session.id);
   const done = doneSchema.safeParse(args.url.searchParams.get("done"));
   return {
     user: { username: user.username, email: user.email, role: user.role, createdAt: user.createdAt },

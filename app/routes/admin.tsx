@@ -2,7 +2,7 @@ import { data, Form, redirect } from "react-router";
 import { z } from "zod";
 import { DateTime } from "../components/date-time.tsx";
 import { Notice } from "../components/notice.tsx";
-import { requestContext } from "../context.ts";
+import { requestContext, servicesOf } from "../context.ts";
 import { promoteForm } from "../http/account-forms.ts";
 import { parseForm, readForm, type FormState } from "../http/form.ts";
 import { documentHeaders } from "../http/document-headers.ts";
@@ -22,7 +22,7 @@ const querySchema = z
 
 export async function loader(args: Route.LoaderArgs) {
   const { user } = await requireRole(args, "admin");
-  const { admin } = args.context.get(requestContext).services;
+  const { admin } = servicesOf(args.context);
   const query = querySchema.parse(args.url.searchParams.get("q") ?? undefined) || undefined;
   const [users, activity] = await Promise.all([admin.listUsers(user, query), admin.recentActivity(user)]);
   return {

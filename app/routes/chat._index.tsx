@@ -1,7 +1,7 @@
 import { data, redirect } from "react-router";
 import { z } from "zod";
 import { ChatPanel } from "../components/chat-panel.tsx";
-import { requestContext } from "../context.ts";
+import { requestContext, servicesOf } from "../context.ts";
 import { documentHeaders } from "../http/document-headers.ts";
 import { readForm, textOf } from "../http/form.ts";
 import { formFailure } from "../http/problem.ts";
@@ -24,7 +24,7 @@ interface ChatState {
 
 export async function loader({ context, url }: Route.LoaderArgs) {
   const { room: roomId, before } = roomQuery.parse(Object.fromEntries(url.searchParams));
-  const { services } = context.get(requestContext);
+  const services = servicesOf(context);
   const { user } = await viewerOf(context);
   // Opening a room joins it (idempotent: only the first visit writes).
   if (user) await services.chat.join(user, roomId);

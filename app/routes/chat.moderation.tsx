@@ -2,7 +2,7 @@ import { data, Form, Link, redirect } from "react-router";
 import { z } from "zod";
 import { DateTime } from "../components/date-time.tsx";
 import { Notice } from "../components/notice.tsx";
-import { requestContext } from "../context.ts";
+import { servicesOf } from "../context.ts";
 import { documentHeaders } from "../http/document-headers.ts";
 import { readForm, textOf } from "../http/form.ts";
 import { formFailure } from "../http/problem.ts";
@@ -17,7 +17,7 @@ const notices = { approved: "Approved: everyone in the room sees it now.", remov
 export async function loader(args: Route.LoaderArgs) {
   const { user } = await requireRole(args, "moderator");
   const after = messageIdSchema.optional().catch(undefined).parse(args.url.searchParams.get("after") ?? undefined);
-  const queue = await args.context.get(requestContext).services.chat.moderationQueue(user, after);
+  const queue = await servicesOf(args.context).chat.moderationQueue(user, after);
   const done = z.enum(moderationDecisions).safeParse(args.url.searchParams.get("done"));
   return {
     queue,
@@ -32,7 +32,7 @@ export async function action(args: Route.ActionArgs) {
   const parsed = decisionForm.safeParse({ decision: textOf(form, "decision"), messageId: textOf(form, "messageId") });
   if (!parsed.success) return data({ formError: "Choose a message and a decision." }, { status: 400 });
   try {
-    await args.context.get(requestContext).services.chat.decide(user, parsed.data.messageId, parsed.data.decision);
+    await servicesOf(args.context).chat.decide(user, parsed.data.messageId, parsed.data.decision);
   } catch (error) {
     if (error instanceof AppError) return formFailure(error, {});
     throw error;

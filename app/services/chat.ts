@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type pg from "pg";
 import { holdReason, MESSAGE_RATE, HISTORY_PAGE, type MessageBody, type MessageId, type ModerationDecision, type RoomId } from "../models/chat.ts";
-import { createChatRepository, type QueuedMessage } from "../models/chat-repository.ts";
+import { createChatRepository, type ChatRepository, type QueuedMessage } from "../models/chat-repository.ts";
 import type { Database } from "../models/database.ts";
 import { AppError } from "../models/errors.ts";
 import { combineVerdicts, createLimiter } from "../models/rate-limit.ts";
@@ -16,6 +16,11 @@ const BOT_LINES = [
   "Every chat message is committed first, then announced. Reconnect and you get what you missed.",
 ];
 
+/** The first visit makes the membership and its audit row; later ones change nothing. */
+async function joinOnce(repository: ChatRepository, user: User, roomId: RoomId): Promise<void> {
+  if (await repository.join(roomId, user.id)) await repository.audit({ actorId: user.id, roomId, action: "chat.join" });
+}
+
 export function createChatService({ db, pool }: { db: Kysely<Database>; pool: pg.Pool }) {
   const chat = createChatRepository(db);
   const perMember = createLimiter(pool, "chat_rate_windows", "message", MESSAGE_RATE);
@@ -27,11 +32,10 @@ export function createChatService({ db, pool }: { db: Kysely<Database>; pool: pg
   }
 
   return {
-    /** Idempotent: the first visit makes the membership (and its audit row), later ones change nothing. */
+    /** Idempotent: joining twice is one join. */
     async join(user: User, roomId: RoomId): Promise<void> {
       await db.transaction().execute(async (trx) => {
-        const repository = createChatRepository(trx);
-        if (await repository.join(roomId, user.id)) await repository.audit({ actorId: user.id, roomId, action: "chat.join" });
+        await joinOnce(createChatRepository(trx), user, roomId);
       });
     },
 
@@ -49,7 +53,7 @@ export function createChatService({ db, pool }: { db: Kysely<Database>; pool: pg
       const reason = holdReason(body);
       const message = await db.transaction().execute(async (trx) => {
         const repository = createChatRepository(trx);
-        if (await repository.join(roomId, user.id)) await repository.audit({ actorId: user.id, roomId, action: "chat.join" });
+        await joinOnce(repository, user, roomId);
         const posted = await repository.insert({ roomId, authorId: user.id, authorName: user.username, body, status: reason ? "pending" : "visible" });
         if (reason) await repository.enqueue(posted.id, reason);
         await repository.audit({ actorId: user.id, roomId, action: "chat.post", metadata: { messageId: posted.id, status: posted.status, ...(reason ? { reason } : {}) } });

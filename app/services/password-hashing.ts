@@ -3,9 +3,9 @@ import { argon2id, hash, needsRehash, verify } from "argon2";
 import type { Password, PasswordAttempt } from "../models/user.ts";
 
 /** argon2id with OWASP's minimum parameters: 19 MiB of memory, 2 passes, 1 lane. */
-export const argon2Options = { type: argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+const options = { type: argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
-export function createPasswordHasher(options: typeof argon2Options = argon2Options) {
+export function createPasswordHasher() {
   // Unknown emails are checked against this hash of a random password, made with the same
   // parameters, so a failed sign-in takes as long whether or not the account exists.
   // Made at start-up, so the first unknown email does not pay for it.

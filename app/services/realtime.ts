@@ -64,8 +64,7 @@ const frame = (event: ChatStreamEvent, id?: MessageId): StreamFrame => ({ event:
 const MAX_REPLAY = 500;
 const HEARTBEAT_MS = 15_000;
 
-export function createRealtimeHub(options: { chat: ChatRepository; feed: ChangeFeed; log: Logger; heartbeatMs?: number }) {
-  const { chat, feed, log } = options;
+export function createRealtimeHub({ chat, feed, log }: { chat: ChatRepository; feed: ChangeFeed; log: Logger }) {
   const byRoom = new Map<RoomId, Set<Subscriber>>(rooms.map((room) => [room.id, new Set()]));
   const byKey = new Map<string, Subscriber>();
   /** Per room, the newest message id seen; after a listener reconnect, everything newer is replayed. */
@@ -130,7 +129,7 @@ export function createRealtimeHub(options: { chat: ChatRepository; feed: ChangeF
   const stopListening = feed.listen({ changed: (payload) => enqueue(() => handle(payload)), resync: () => enqueue(resync) });
   const heartbeat = setInterval(() => {
     for (const subscriber of byKey.values()) send(subscriber, { event: "ping", data: "" });
-  }, options.heartbeatMs ?? HEARTBEAT_MS);
+  }, HEARTBEAT_MS);
   heartbeat.unref();
 
   return {

@@ -59,6 +59,14 @@ async function fillRegistration(
   await page.getByRole("button", { name: "Create account" }).click();
 }
 
+/** The page's next request finds no session: /account sends it to sign in, as a guest. */
+async function expectSentToSignIn(page: Page): Promise<void> {
+  await page.goto("/account");
+  await expect(page).toHaveURL(/\/login\?next=%2Faccount$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
+  await expectGuest(page);
+}
+
 async function register(page: Page, account: Account): Promise<void> {
   await page.goto("/register");
   await fillRegistration(page, account);
@@ -178,12 +186,7 @@ test.describe("accounts", () => {
       ).toHaveCount(0);
       await expectSignedInAs(page, account.username);
 
-      await other.page.goto("/account");
-      await expect(other.page).toHaveURL(/\/login\?next=%2Faccount$/);
-      await expect(
-        other.page.getByRole("heading", { level: 1, name: "Sign in" }),
-      ).toBeVisible();
-      await expectGuest(other.page);
+      await expectSentToSignIn(other.page);
     } finally {
       await other.context.close();
     }
@@ -361,9 +364,7 @@ test.describe("accounts", () => {
       await expect(sessionsOf(page)).toHaveCount(1);
       await expectSignedInAs(page, account.username);
 
-      await other.page.goto("/account");
-      await expect(other.page).toHaveURL(/\/login\?next=%2Faccount$/);
-      await expectGuest(other.page);
+      await expectSentToSignIn(other.page);
       await signIn(other.page, { ...account, password: newPassword });
     } finally {
       await other.context.close();
