@@ -37,9 +37,16 @@ export function startPgListener(options: { url: string; channel: string; logger:
   async function connect(): Promise<void> {
     const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
     client = next;
+    // Notices can arrive in the same packet as LISTEN's reply, before the code after `await` runs:
+    // they are held until consumers have been asked to resync, so the resync always comes first.
+    let held: string[] | undefined = [];
+    const changed = (payload: string) => {
+      for (const consumer of consumers) consumer.changed(payload);
+    };
     next.on("notification", (notice) => {
       if (notice.channel !== channel || notice.payload === undefined) return;
-      for (const consumer of consumers) consumer.changed(notice.payload);
+      if (held) held.push(notice.payload);
+      else changed(notice.payload);
     });
     next.on("error", scheduleReconnect);
     next.on("end", () => scheduleReconnect(new Error("connection ended")));
@@ -57,6 +64,9 @@ export function startPgListener(options: { url: string; channel: string; logger:
       for (const consumer of consumers) consumer.resync();
     }
     connectedOnce = true;
+    const early = held;
+    held = undefined;
+    early.forEach(changed);
   }
 
   void connect();

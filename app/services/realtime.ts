@@ -108,8 +108,30 @@ export function createRealtimeHub({ chat, feed, log }: { chat: ChatRepository; f
     if (message && change) broadcast(message, change);
   }
 
+  /**
+   * Just after Postgres comes back the pool may still hand out connections that died with the old
+   * server: a failed step is tried again a few times before it is given up (and logged).
+   */
+  async function retrying(work: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await work();
+      } catch (error) {
+        if (attempt === 3) throw error;
+        log.warn({ err: error, attempt }, "realtime hub step failed: trying again");
+        await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+      }
+    }
+  }
+
   /** Notices may have been lost: replay the messages committed meanwhile, then tell every client to refresh decisions. */
   async function resync(): Promise<void> {
+    await retrying(replaySinceLastSeen);
+    const refresh = frame({ type: "resync" });
+    for (const subscriber of byKey.values()) send(subscriber, refresh);
+  }
+
+  async function replaySinceLastSeen(): Promise<void> {
     for (const roomId of lastSeen.keys()) {
       // Page through everything committed meanwhile; broadcast moves lastSeen past each page.
       for (;;) {
@@ -119,14 +141,12 @@ export function createRealtimeHub({ chat, feed, log }: { chat: ChatRepository; f
         if (page.length < MAX_REPLAY) break;
       }
     }
-    const refresh = frame({ type: "resync" });
-    for (const subscriber of byKey.values()) send(subscriber, refresh);
   }
 
   const enqueue = (work: () => Promise<void>) => {
     queue = queue.then(work).catch((error: unknown) => log.error({ err: error }, "realtime hub could not deliver a change"));
   };
-  const stopListening = feed.listen({ changed: (payload) => enqueue(() => handle(payload)), resync: () => enqueue(resync) });
+  const stopListening = feed.listen({ changed: (payload) => enqueue(() => retrying(() => handle(payload))), resync: () => enqueue(resync) });
   const heartbeat = setInterval(() => {
     for (const subscriber of byKey.values()) send(subscriber, { event: "ping", data: "" });
   }, HEARTBEAT_MS);

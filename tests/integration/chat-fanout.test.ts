@@ -448,7 +448,7 @@ describe("a Postgres restart", () => {
     let written = 0;
     const write = () =>
       db.transaction().execute(async (trx) => {
-        await trx.selectFrom("chat_rooms").select("id").where("id", "=", "lobby").forUpdate().execute();
+        await trx.selectFrom("chat_rooms").select("id").where("id", "=", "lobby").forNoKeyUpdate().execute();
         const row = await trx
           .insertInto("chat_messages")
           .values({ room_id: "lobby", author_id: null, author_name: "other instance", body: `busy ${written}`, status: "visible" })
