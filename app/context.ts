@@ -16,8 +16,6 @@ export interface RequestContext {
   readonly sessions: DurableSessionStorage;
   /** The session and user of this request, read on first call only (so /health touches nothing). */
   readonly viewer: () => Promise<Viewer>;
-  /** Aborted when the client's connection closes: what long-lived responses (SSE) end on. */
-  readonly disconnected: AbortSignal;
 }
 
 export const requestContext = createContext<RequestContext>();

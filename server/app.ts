@@ -1,5 +1,5 @@
 import { createRequestHandler } from "@react-router/express";
-import type { RequestHandler } from "express";
+import express, { type RequestHandler } from "express";
 import type { Kysely } from "kysely";
 import type pg from "pg";
 import type { Logger } from "pino";
@@ -13,6 +13,7 @@ import type { ChangeFeed } from "../app/services/realtime.ts";
 import { createDurableSessionStorage } from "../app/sessions/session-storage.ts";
 import { loadViewer, type Viewer } from "../app/sessions/viewer.ts";
 import { clientAddress } from "./client-address.ts";
+import { eventStreamEndpoint } from "./event-stream.ts";
 import type { Environment } from "./config.ts";
 
 /**
@@ -31,7 +32,10 @@ export interface AppRuntime {
 }
 
 export interface App {
+  /** The pages, actions and resource routes (React Router). */
   readonly handler: RequestHandler;
+  /** `GET /events`, served in front of React Router (docs/decisions/0007). */
+  readonly streams: RequestHandler;
   /** Ends every open event stream (at shutdown). */
   close(): void;
   /** How many event streams are open in this process. */
@@ -46,6 +50,7 @@ export function createApp(runtime: AppRuntime): App {
     secure: production,
     absoluteLifetimeSecs: defaultLifetimes.absoluteMs / 1000,
   });
+  const viewerOf = (cookie: string | null) => loadViewer(sessions, services.accounts, cookie);
   // React Router's production mode replaces 5xx details with "Unexpected Server Error".
   const showErrorDetails = runtime.environment === "development";
   const handler = createRequestHandler({
@@ -56,9 +61,6 @@ export function createApp(runtime: AppRuntime): App {
     getLoadContext(req, res) {
       const context = new RouterContextProvider();
       let viewer: Promise<Viewer> | undefined;
-      // Aborts when the client goes away; unlike the Request's signal it survives garbage collection (STACK.md).
-      const disconnect = new AbortController();
-      res.once("close", () => disconnect.abort());
       context.set(requestContext, {
         requestId: res.locals.requestId,
         log: req.log,
@@ -66,11 +68,12 @@ export function createApp(runtime: AppRuntime): App {
         client: { ip: clientAddress(req), userAgent: req.get("user-agent") },
         services,
         sessions,
-        viewer: () => (viewer ??= loadViewer(sessions, services.accounts, req.get("cookie") ?? null)),
-        disconnected: disconnect.signal,
+        viewer: () => (viewer ??= viewerOf(req.get("cookie") ?? null)),
       });
       return context;
     },
   });
-  return { handler, close: () => services.realtime.close(), openStreams: () => services.realtime.subscriberCount() };
+  const streams = express.Router();
+  streams.get("/events", eventStreamEndpoint({ realtime: services.realtime, viewerOf }));
+  return { handler, streams, close: () => services.realtime.close(), openStreams: () => services.realtime.subscriberCount() };
 }

@@ -13,6 +13,8 @@ export interface HttpOptions {
   readonly viteDevServer: boolean;
   /** Which proxies may name the client (X-Forwarded-For); `req.ip` follows it. */
   readonly trustProxy: TrustProxy;
+  /** `/events`: long-lived streams, ahead of compression and static files (they need neither). */
+  readonly streams: RequestHandler;
   /** Static files (built assets or Vite's dev middleware), served before the app. */
   readonly assets: RequestHandler;
   readonly app: RequestHandler;
@@ -45,6 +47,7 @@ export function createHttpApp(options: HttpOptions): express.Express {
     next();
   });
   http.use(securityHeaders({ viteDevServer: options.viteDevServer, production: options.production }));
+  http.use(options.streams);
   http.use(compression);
   http.use(refuseCrossSiteWrites);
   http.use(options.assets);

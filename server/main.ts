@@ -52,14 +52,14 @@ async function main(): Promise<void> {
       sessionSecrets: await resolveSessionSecrets(config, logger),
       adminEmails: config.adminEmails,
     };
-    const { assets, app, endStreams } = viteDevServer ? await devApp(runtime) : await builtApp(runtime);
+    const handlers = viteDevServer ? await devApp(runtime) : await builtApp(runtime);
     const purge = scheduleExpiryPurge({
       intervalSecs: config.sessionCleanupIntervalSecs,
       maintenance: createMaintenanceService(database.db),
       logger,
     });
     const { close } = database;
-    await serve(config, logger, { assets, app, endStreams }, async () => {
+    await serve(config, logger, handlers, async () => {
       purge.stop();
       await listener.stop();
       await close();
@@ -73,11 +73,12 @@ async function main(): Promise<void> {
 
 interface Handlers {
   readonly assets: RequestHandler;
+  readonly streams: RequestHandler;
   readonly app: RequestHandler;
   readonly endStreams: () => void;
 }
 
-async function serve(config: Config, logger: Logger, { assets, app, endStreams }: Handlers, release: () => Promise<void>) {
+async function serve(config: Config, logger: Logger, { assets, streams, app, endStreams }: Handlers, release: () => Promise<void>) {
   const server = createServer();
   const shutdown = installGracefulShutdown({ server, logger, release, endStreams });
   const http = createHttpApp({
@@ -85,6 +86,7 @@ async function serve(config: Config, logger: Logger, { assets, app, endStreams }
     production: config.environment === "production",
     viteDevServer,
     trustProxy: config.trustProxy,
+    streams,
     assets,
     app,
     draining: shutdown.draining,
@@ -104,7 +106,7 @@ async function builtApp(runtime: AppRuntime): Promise<Handlers> {
   const bundle = new URL("./server/index.js", import.meta.url).href;
   const { createApp } = (await import(bundle)) as typeof AppModule;
   const app = createApp(runtime);
-  return { assets: builtAssets(new URL("./client", import.meta.url).pathname), app: app.handler, endStreams: app.close };
+  return { assets: builtAssets(new URL("./client", import.meta.url).pathname), streams: app.streams, app: app.handler, endStreams: app.close };
 }
 
 /** Development: Vite serves the client with HMR and reloads server/app.ts when its graph changes. */
@@ -112,20 +114,18 @@ async function devApp(runtime: AppRuntime): Promise<Handlers> {
   const { createServer: createViteServer } = await import("vite");
   const vite = await withoutForeignExitHandlers(() => createViteServer({ server: { middlewareMode: true } }));
   let current: { module: object; app: App } | undefined;
-  const app: RequestHandler = (req, res, next) => {
-    vite
-      .ssrLoadModule("./server/app.ts")
-      .then((module) => {
-        if (current?.module !== module) {
-          // An edit reloaded the app: the old one's streams end (browsers reconnect to the new one).
-          current?.app.close();
-          current = { module, app: (module as typeof AppModule).createApp(runtime) };
-        }
-        current.app.handler(req, res, next);
-      })
-      .catch(next);
+  const latest = async (): Promise<App> => {
+    const module = await vite.ssrLoadModule("./server/app.ts");
+    if (current?.module !== module) {
+      // An edit reloaded the app: the old one's streams end (browsers reconnect to the new one).
+      current?.app.close();
+      current = { module, app: (module as typeof AppModule).createApp(runtime) };
+    }
+    return current.app;
   };
-  return { assets: vite.middlewares as unknown as RequestHandler, app, endStreams: () => current?.app.close() };
+  const app: RequestHandler = (req, res, next) => void latest().then((latestApp) => latestApp.handler(req, res, next), next);
+  const streams: RequestHandler = (req, res, next) => void latest().then((latestApp) => latestApp.streams(req, res, next), next);
+  return { assets: vite.middlewares as unknown as RequestHandler, streams, app, endStreams: () => current?.app.close() };
 }
 
 void main();

@@ -83,6 +83,7 @@ const http = createHttpApp({
   production: true,
   viteDevServer: false,
   trustProxy: false,
+  streams: app.streams,
   assets: (_req, _res, next) => next(),
   app: app.handler,
   draining: () => false,

@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { DEFAULT_ROOM, messageIdSchema, roomIdSchema, type MessageId, type RoomId } from "../models/chat.ts";
+import { AppError } from "../models/errors.ts";
+
+/**
+ * What a tab asks of `/events?tab=<uuid>&room=<room>&after=<id>`: one stream per tab, the room whose
+ * changes it follows, and where to resume. A reconnecting browser's `Last-Event-ID` wins over
+ * `after=` (a fresh page's newest message; "0" when the room it showed was empty).
+ */
+export interface EventStreamQuery {
+  readonly tab: string;
+  readonly room: RoomId;
+  readonly after?: MessageId;
+}
+
+const queryShape = z.object({
+  tab: z.uuid(),
+  room: roomIdSchema.default(DEFAULT_ROOM),
+  after: z.union([messageIdSchema, z.literal("0").transform(() => "0" as MessageId)]).optional(),
+});
+
+export function parseEventStreamQuery(params: URLSearchParams, lastEventId: string | null): EventStreamQuery | AppError {
+  const query = queryShape.safeParse(Object.fromEntries(params));
+  if (!query.success) return new AppError("stream:invalid_request");
+  const resumeAt = messageIdSchema.safeParse(lastEventId);
+  return { ...query.data, after: resumeAt.success ? resumeAt.data : query.data.after };
+}

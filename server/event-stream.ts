@@ -1,0 +1,48 @@
+import type { RequestHandler } from "express";
+import { parseEventStreamQuery } from "../app/http/event-stream-query.ts";
+import { AppError, problemOf } from "../app/models/errors.ts";
+import type { RealtimeHub } from "../app/services/realtime.ts";
+import type { Viewer } from "../app/sessions/viewer.ts";
+import { openSseStream } from "./sse-stream.ts";
+
+/**
+ * `GET /events?tab=<uuid>&room=<room>`: the one event stream of a browser tab. It is served here,
+ * in front of React Router, and written straight to the socket: a broadcast then costs one socket
+ * write per stream, which is what keeps fan-out to 10,000 streams near a bare server
+ * (docs/decisions/0007). Named events (`chat`), `id:` = message id, a heartbeat every 15 s; on
+ * reconnect, Last-Event-ID replays every missed message in order.
+ */
+export function eventStreamEndpoint({ realtime, viewerOf }: { realtime: RealtimeHub; viewerOf: (cookie: string | null) => Promise<Viewer> }): RequestHandler {
+  return (req, res, next) => {
+    const query = parseEventStreamQuery(new URL(req.originalUrl, "http://localhost").searchParams, req.get("Last-Event-ID") ?? null);
+    if (query instanceof AppError) {
+      res.status(query.status).json(problemOf(query));
+      return;
+    }
+    viewerOf(req.get("cookie") ?? null).then(({ user, session }) => {
+      // The client may have left while its session was read.
+      if (res.destroyed) return;
+      openSseStream(
+        res,
+        (channel) => {
+          let unsubscribe: (() => void) | undefined;
+          let ended = false;
+          realtime
+            .subscribe({ key: `${session.id || "guest"}:${query.tab}`, roomId: query.room, viewerId: user?.id ?? null, deliver: channel.send, close: channel.close }, query.after)
+            .then(
+              (stop) => (ended ? stop() : (unsubscribe = stop)),
+              (error: unknown) => {
+                req.log.warn({ err: error }, "event stream could not start");
+                channel.close("the server could not replay missed messages");
+              },
+            );
+          return () => {
+            ended = true;
+            unsubscribe?.();
+          };
+        },
+        (reason) => req.log.debug({ reason }, "event stream closed"),
+      );
+    }, next);
+  };
+}
