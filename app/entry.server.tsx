@@ -7,11 +7,15 @@ import {
   isRouteErrorResponse,
   ServerRouter,
   type EntryContext,
+  type HandleDataRequestFunction,
   type HandleErrorFunction,
+  type InstrumentationHandlerResult,
   type RouterContextProvider,
+  type ServerInstrumentation,
 } from "react-router";
 import { NonceContext } from "./components/nonce.tsx";
 import { requestContext } from "./context.ts";
+import { serverTiming } from "./http/server-timing.ts";
 
 /** React Router's default Node entry, plus the CSP nonce on every inline script. */
 export const streamTimeout = 5_000;
@@ -26,7 +30,8 @@ export default function handleRequest(
   if (request.method.toUpperCase() === "HEAD") {
     return new Response(null, { status: responseStatusCode, headers: responseHeaders });
   }
-  const nonce = loadContext.get(requestContext).cspNonce;
+  const { cspNonce: nonce, services } = loadContext.get(requestContext);
+  const renderStarted = performance.now();
 
   return new Promise<Response>((resolve, reject) => {
     let shellRendered = false;
@@ -52,6 +57,8 @@ export default function handleRequest(
             },
           });
           responseHeaders.set("Content-Type", "text/html; charset=utf-8");
+          const scope = services.trace.current();
+          if (scope) responseHeaders.set("Server-Timing", serverTiming({ dbMs: scope.dbMs, renderMs: performance.now() - renderStarted, totalMs: performance.now() - scope.startedAt }));
           pipe(body);
           resolve(
             new Response(createReadableStreamFromReadable(body), {
@@ -79,3 +86,29 @@ export const handleError: HandleErrorFunction = (error, { request, context }) =>
   if (isRouteErrorResponse(error) && error.status < 500) return;
   context.get(requestContext).log.error({ err: error }, "unhandled error in a route");
 };
+
+/** Data requests (client navigations and fetchers) carry Server-Timing too. */
+export const handleDataRequest: HandleDataRequestFunction = (response, { context }) => {
+  const scope = context.get(requestContext).services.trace.current();
+  if (scope) response.headers.set("Server-Timing", serverTiming({ dbMs: scope.dbMs, totalMs: performance.now() - scope.startedAt }));
+  return response;
+};
+
+/** Every loader and action is a trace event of its request (React Router's instrumentation API, read-only). */
+export const instrumentations: ServerInstrumentation[] = [
+  {
+    route(route) {
+      const timed =
+        (kind: "loader" | "action") =>
+        async (call: () => Promise<InstrumentationHandlerResult>, { context }: { context: Pick<RouterContextProvider, "get"> }) => {
+          const started = performance.now();
+          const result = await call();
+          const ms = Math.round((performance.now() - started) * 10) / 10;
+          // A thrown redirect or 4xx Response is an answer, not a failure.
+          const failed = result.status === "error" && !(result.error instanceof Response);
+          context.get(requestContext).services.trace.record(kind, `${kind} ${route.id}`, { route: route.id, ms, ...(failed ? { failed } : {}) }, failed ? "warn" : "info");
+        };
+      route.instrument({ loader: timed("loader"), action: timed("action") });
+    },
+  },
+];

@@ -10,6 +10,7 @@ import type { Database } from "../app/models/database.ts";
 import { createSessionRepository, defaultLifetimes } from "../app/models/session-repository.ts";
 import { createServices } from "../app/services/index.ts";
 import type { ChangeFeed } from "../app/services/realtime.ts";
+import type { Tracer } from "../app/services/trace.ts";
 import { createDurableSessionStorage } from "../app/sessions/session-storage.ts";
 import { loadViewer, type Viewer } from "../app/sessions/viewer.ts";
 import { clientAddress } from "./client-address.ts";
@@ -28,6 +29,8 @@ export interface AppRuntime {
   readonly sessionSecrets: readonly string[];
   readonly adminEmails: readonly string[];
   readonly changes: ChangeFeed;
+  /** The trace pipeline server/main.ts opened every request's scope with. */
+  readonly tracer: Tracer;
   readonly logger: Logger;
 }
 
@@ -43,14 +46,18 @@ export interface App {
 }
 
 export function createApp(runtime: AppRuntime): App {
-  const services = createServices({ db: runtime.db, pool: runtime.pool, adminEmails: runtime.adminEmails, changes: runtime.changes, log: runtime.logger });
+  const services = createServices(runtime);
   const production = runtime.environment === "production";
   const sessions = createDurableSessionStorage(createSessionRepository(runtime.db), {
     secrets: runtime.sessionSecrets,
     secure: production,
     absoluteLifetimeSecs: defaultLifetimes.absoluteMs / 1000,
   });
-  const viewerOf = (cookie: string | null) => loadViewer(sessions, services.accounts, cookie);
+  const viewerOf = async (cookie: string | null) => {
+    const viewer = await loadViewer(sessions, services.accounts, cookie);
+    runtime.tracer.identify(viewer.user?.id ?? null);
+    return viewer;
+  };
   // React Router's production mode replaces 5xx details with "Unexpected Server Error".
   const showErrorDetails = runtime.environment === "development";
   const handler = createRequestHandler({

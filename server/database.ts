@@ -16,7 +16,10 @@ export interface DatabaseRuntime {
   close(): Promise<void>;
 }
 
-export async function openDatabase(config: Config, logger: Logger): Promise<DatabaseRuntime> {
+/** Called after every statement with its text (never its parameters) and duration: the trace pipeline. */
+export type QueryObserver = (sql: string, durationMs: number, failed: boolean) => void;
+
+export async function openDatabase(config: Config, logger: Logger, onQuery?: QueryObserver): Promise<DatabaseRuntime> {
   const { url, embedded } = await connectionTarget(config, logger);
   const pool = new pg.Pool({ connectionString: url, max: config.dbMaxConnections, connectionTimeoutMillis: 5_000 });
   // A connection dying (Postgres restarted, 57P01 at shutdown) must not kill the process: the pool
@@ -24,7 +27,10 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
   // (then the query in flight fails with its request, and the pool replaces the client).
   pool.on("error", (error) => logger.warn({ err: error }, "idle database connection failed"));
   pool.on("connect", (client) => client.on("error", (error) => logger.warn({ err: error }, "database connection failed during a query")));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    log: onQuery ? (event) => onQuery(event.query.sql, event.queryDurationMillis, event.level === "error") : undefined,
+  });
 
   return {
     db,

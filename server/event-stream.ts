@@ -9,7 +9,7 @@ import { openSseStream } from "./sse-stream.ts";
  * `GET /events?tab=<uuid>&room=<room>`: the one event stream of a browser tab. It is served here,
  * in front of React Router, and written straight to the socket: a broadcast then costs one socket
  * write per stream, which is what keeps fan-out to 10,000 streams near a bare server
- * (docs/decisions/0007). Named events (`chat`), `id:` = message id, a heartbeat every 15 s; on
+ * (docs/decisions/0007). Named events (`chat`; on a lab tab also `trace`, `timeline`, `counter`), `id:` = message id, a heartbeat every 15 s; on
  * reconnect, Last-Event-ID replays every missed message in order.
  */
 export function eventStreamEndpoint({ realtime, viewerOf }: { realtime: RealtimeHub; viewerOf: (cookie: string | null) => Promise<Viewer> }): RequestHandler {
@@ -19,7 +19,7 @@ export function eventStreamEndpoint({ realtime, viewerOf }: { realtime: Realtime
       res.status(query.status).json(problemOf(query));
       return;
     }
-    viewerOf(req.get("cookie") ?? null).then(({ user, session }) => {
+    viewerOf(req.get("cookie") ?? null).then(({ user }) => {
       // The client may have left while its session was read.
       if (res.destroyed) return;
       openSseStream(
@@ -28,7 +28,18 @@ export function eventStreamEndpoint({ realtime, viewerOf }: { realtime: Realtime
           let unsubscribe: (() => void) | undefined;
           let ended = false;
           realtime
-            .subscribe({ key: `${session.id || "guest"}:${query.tab}`, roomId: query.room, viewerId: user?.id ?? null, deliver: channel.send, close: channel.close }, query.after)
+            .subscribe(
+              {
+                key: `${res.locals.visitorId}:${query.tab}`,
+                visitorId: res.locals.visitorId,
+                roomId: query.room,
+                lab: query.lab,
+                viewerId: user?.id ?? null,
+                deliver: channel.send,
+                close: channel.close,
+              },
+              query.after,
+            )
             .then(
               (stop) => (ended ? stop() : (unsubscribe = stop)),
               (error: unknown) => {

@@ -4,6 +4,10 @@ declare global {
     interface Locals {
       requestId: string;
       cspNonce: string;
+      /** The anonymous visitor cookie's id (server/visitor.ts). */
+      visitorId: string;
+      /** Whether the request came with that cookie (else it was issued just now). */
+      returningVisitor: boolean;
     }
   }
 }

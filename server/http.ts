@@ -4,11 +4,16 @@ import { compression } from "./compression.ts";
 import { refuseCrossSiteWrites } from "./cross-site.ts";
 import type { TrustProxy } from "./config.ts";
 import type { Logger } from "./logger.ts";
+import type { Tracer } from "../app/services/trace.ts";
 import { requestId } from "./request-id.ts";
+import { requestTrace } from "./request-trace.ts";
 import { securityHeaders } from "./security-headers.ts";
+import { visitorCookie } from "./visitor.ts";
 
 export interface HttpOptions {
   readonly logger: Logger;
+  /** Opens every request's trace scope (the lab's visible runtime). */
+  readonly tracer: Tracer;
   readonly production: boolean;
   readonly viteDevServer: boolean;
   /** Which proxies may name the client (X-Forwarded-For); `req.ip` follows it. */
@@ -28,6 +33,8 @@ export function createHttpApp(options: HttpOptions): express.Express {
   http.disable("x-powered-by");
   http.set("trust proxy", typeof options.trustProxy === "object" ? [...options.trustProxy] : options.trustProxy);
   http.use(requestId);
+  http.use(visitorCookie({ secure: options.production }));
+  http.use(requestTrace(options.tracer));
   http.use(
     pinoHttp({
       logger: options.logger,

@@ -4,6 +4,7 @@ import type { RequestHandler } from "express";
 import type { Kysely } from "kysely";
 import { CHAT_CHANNEL } from "../app/models/chat-repository.ts";
 import { createMaintenanceService } from "../app/services/maintenance.ts";
+import { createTracer, type Tracer } from "../app/services/trace.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import type * as AppModule from "./app.ts";
 import type { App, AppRuntime } from "./app.ts";
@@ -39,7 +40,8 @@ async function main(): Promise<void> {
 
   let database: DatabaseRuntime | undefined;
   try {
-    database = await openDatabase(config, logger);
+    const tracer = createTracer();
+    database = await openDatabase(config, logger, tracer.sql);
     const applied = await migrateToLatest(database.db as Kysely<unknown>);
     if (applied.length) logger.info({ applied }, "database migrated");
     const listener = startPgListener({ url: database.url, channel: CHAT_CHANNEL, logger });
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
       db: database.db,
       pool: database.pool,
       changes: listener,
+      tracer,
       logger,
       environment: config.environment,
       sessionSecrets: await resolveSessionSecrets(config, logger),
@@ -59,7 +62,7 @@ async function main(): Promise<void> {
       logger,
     });
     const { close } = database;
-    await serve(config, logger, handlers, async () => {
+    await serve(config, logger, tracer, handlers, async () => {
       purge.stop();
       await listener.stop();
       await close();
@@ -78,11 +81,12 @@ interface Handlers {
   readonly endStreams: () => void;
 }
 
-async function serve(config: Config, logger: Logger, { assets, streams, app, endStreams }: Handlers, release: () => Promise<void>) {
+async function serve(config: Config, logger: Logger, tracer: Tracer, { assets, streams, app, endStreams }: Handlers, release: () => Promise<void>) {
   const server = createServer();
   const shutdown = installGracefulShutdown({ server, logger, release, endStreams });
   const http = createHttpApp({
     logger,
+    tracer,
     production: config.environment === "production",
     viteDevServer,
     trustProxy: config.trustProxy,

@@ -3,7 +3,7 @@ import { DEFAULT_ROOM, messageIdSchema, roomIdSchema, type MessageId, type RoomI
 import { AppError } from "../models/errors.ts";
 
 /**
- * What a tab asks of `/events?tab=<uuid>&room=<room>&after=<id>`: one stream per tab, the room whose
+ * What a tab asks of `/events?tab=<uuid>&room=<room>&after=<id>&lab=1`: one stream per tab, the room whose
  * changes it follows, and where to resume. A reconnecting browser's `Last-Event-ID` wins over
  * `after=` (a fresh page's newest message; "0" when the room it showed was empty).
  */
@@ -11,12 +11,18 @@ export interface EventStreamQuery {
   readonly tab: string;
   readonly room: RoomId;
   readonly after?: MessageId;
+  /** `lab=1`: the lab page's stream, which also carries trace, timeline and counter events. */
+  readonly lab: boolean;
 }
 
 const queryShape = z.object({
   tab: z.uuid(),
   room: roomIdSchema.default(DEFAULT_ROOM),
   after: z.union([messageIdSchema, z.literal("0").transform(() => "0" as MessageId)]).optional(),
+  lab: z
+    .enum(["0", "1"])
+    .default("0")
+    .transform((flag) => flag === "1"),
 });
 
 export function parseEventStreamQuery(params: URLSearchParams, lastEventId: string | null): EventStreamQuery | AppError {

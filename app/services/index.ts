@@ -12,6 +12,7 @@ import { createHealthService } from "./health.ts";
 import { createMaintenanceService } from "./maintenance.ts";
 import { createPasswordHasher } from "./password-hashing.ts";
 import { createRealtimeHub, type ChangeFeed } from "./realtime.ts";
+import { traced, type Tracer } from "./trace.ts";
 
 export interface ServiceDeps {
   readonly db: Kysely<Database>;
@@ -20,24 +21,31 @@ export interface ServiceDeps {
   readonly adminEmails: readonly string[];
   /** Change notices from every instance (LISTEN/NOTIFY): they drive the realtime hub. */
   readonly changes: ChangeFeed;
-  readonly log: Logger;
+  /** The trace pipeline: use cases are recorded as service steps, the hub streams traces to the lab. */
+  readonly tracer: Tracer;
+  readonly logger: Logger;
 }
 
 /** Every use case the routes may call, built once per process by the composition root. */
-export function createServices({ db, pool, adminEmails, changes, log }: ServiceDeps) {
+export function createServices({ db, pool, adminEmails, changes, tracer, logger }: ServiceDeps) {
   return {
-    accounts: createAccountsService({
-      db,
-      hasher: createPasswordHasher(),
-      throttle: createLoginThrottle(pool),
-      adminEmails: new Set(adminEmails),
-    }),
-    admin: createAdminService(db),
-    chat: createChatService({ db, pool }),
+    accounts: traced(
+      tracer,
+      "accounts",
+      createAccountsService({
+        db,
+        hasher: createPasswordHasher(),
+        throttle: createLoginThrottle(pool),
+        adminEmails: new Set(adminEmails),
+      }),
+    ),
+    admin: traced(tracer, "admin", createAdminService(db)),
+    chat: traced(tracer, "chat", createChatService({ db, pool })),
     content: createContentService(),
-    health: createHealthService(db),
+    health: traced(tracer, "health", createHealthService(db)),
     maintenance: createMaintenanceService(db),
-    realtime: createRealtimeHub({ chat: createChatRepository(db), feed: changes, log }),
+    realtime: createRealtimeHub({ chat: createChatRepository(db), feed: changes, tracer, log: logger }),
+    trace: tracer,
   };
 }
 

@@ -1,6 +1,8 @@
 import type { Logger } from "pino";
 import { canSee, rooms, type ChatMessage, type MessageId, type RoomId } from "../models/chat.ts";
 import type { ChatChange, ChatRepository } from "../models/chat-repository.ts";
+import type { RequestLine, TraceEvent } from "../models/trace.ts";
+import type { Tracer } from "./trace.ts";
 
 /**
  * The realtime hub: every open `/events` stream of this process is a subscriber of one room. The
@@ -8,17 +10,22 @@ import type { ChatChange, ChatRepository } from "../models/chat-repository.ts";
  * instance), the hub loads the message once and hands each local subscriber what it may see.
  */
 export interface StreamFrame {
-  readonly event: "chat" | "ping";
+  /** `trace`: the visitor's own trace events; `timeline`: others' anonymous request lines; `counter`: the lab's command demo. */
+  readonly event: "chat" | "ping" | "trace" | "timeline" | "counter";
   readonly data: string;
   /** Only new messages carry an id, so a reconnect's Last-Event-ID is the last message received. */
   readonly id?: string;
 }
 
 export interface Subscriber {
-  /** One stream per (session, tab): a second stream with the same key replaces the first. */
+  /** One stream per (visitor, tab): a second stream with the same key replaces the first. */
   readonly key: string;
   readonly roomId: RoomId;
   readonly viewerId: string | null;
+  /** The visitor cookie's id: whose trace events this stream may carry. */
+  readonly visitorId: string;
+  /** A lab tab: it also gets trace, timeline and counter events. */
+  readonly lab: boolean;
   /** Returns false once the stream is gone (the hub then forgets it). Never throws. */
   deliver(frame: StreamFrame): boolean;
   close(reason: string): void;
@@ -64,9 +71,11 @@ const frame = (event: ChatStreamEvent, id?: MessageId): StreamFrame => ({ event:
 const MAX_REPLAY = 500;
 const HEARTBEAT_MS = 15_000;
 
-export function createRealtimeHub({ chat, feed, log }: { chat: ChatRepository; feed: ChangeFeed; log: Logger }) {
+export function createRealtimeHub({ chat, feed, tracer, log }: { chat: ChatRepository; feed: ChangeFeed; tracer: Tracer; log: Logger }) {
   const byRoom = new Map<RoomId, Set<Subscriber>>(rooms.map((room) => [room.id, new Set()]));
   const byKey = new Map<string, Subscriber>();
+  const labTabs = new Set<Subscriber>();
+  const labTabsOf = new Map<string, Set<Subscriber>>();
   /** Per room, the newest message id seen; after a listener reconnect, everything newer is replayed. */
   const lastSeen = new Map<RoomId, MessageId>();
   // Notices are handled one after another, so subscribers see changes in commit order.
@@ -75,6 +84,18 @@ export function createRealtimeHub({ chat, feed, log }: { chat: ChatRepository; f
   function remove(subscriber: Subscriber): void {
     byRoom.get(subscriber.roomId)?.delete(subscriber);
     if (byKey.get(subscriber.key) === subscriber) byKey.delete(subscriber.key);
+    if (labTabs.delete(subscriber)) {
+      const own = labTabsOf.get(subscriber.visitorId);
+      own?.delete(subscriber);
+      if (own?.size === 0) labTabsOf.delete(subscriber.visitorId);
+    }
+  }
+
+  function addLabTab(subscriber: Subscriber): void {
+    labTabs.add(subscriber);
+    let own = labTabsOf.get(subscriber.visitorId);
+    if (!own) labTabsOf.set(subscriber.visitorId, (own = new Set()));
+    own.add(subscriber);
   }
 
   function send(subscriber: Subscriber, streamFrame: StreamFrame): void {
@@ -96,11 +117,38 @@ export function createRealtimeHub({ chat, feed, log }: { chat: ChatRepository; f
       return cached;
     };
     const removal = change === "removed" || message.status === "removed" ? frame({ type: "removed", id: message.id }) : undefined;
+    let receivers = 0;
     for (const subscriber of byRoom.get(message.roomId) ?? []) {
       if (removal) send(subscriber, removal);
       else if (canSee(message, subscriber.viewerId)) send(subscriber, frameFor(subscriber.viewerId));
+      else continue;
+      receivers += 1;
     }
+    const sample = removal ?? frames.values().next().value;
+    tracer.record("chat.broadcast", `chat ${change} in ${message.roomId}`, { room: message.roomId, change, receivers });
+    if (sample) tracer.record("sse.push", `chat → ${receivers} streams`, { event: "chat", bytes: Buffer.byteLength(sample.data), receivers });
   }
+
+  /** Trace events reach the lab tabs they may: a visitor's own to their tabs, the rest anonymised. */
+  const traceSink = {
+    own(visitorId: string, event: TraceEvent): void {
+      const own = labTabsOf.get(visitorId);
+      if (!own) return;
+      const traceFrame: StreamFrame = { event: "trace", data: JSON.stringify(event) };
+      for (const subscriber of own) send(subscriber, traceFrame);
+    },
+    line(line: RequestLine, visitorId: string | null): void {
+      if (labTabs.size === 0) return;
+      const lineFrame: StreamFrame = { event: "timeline", data: JSON.stringify(line) };
+      for (const subscriber of labTabs) if (subscriber.visitorId !== visitorId) send(subscriber, lineFrame);
+    },
+    system(event: TraceEvent): void {
+      if (labTabs.size === 0) return;
+      const traceFrame: StreamFrame = { event: "trace", data: JSON.stringify(event) };
+      for (const subscriber of labTabs) send(subscriber, traceFrame);
+    },
+  };
+  const stopTracing = tracer.subscribe(traceSink);
 
   /**
    * A notice's message is loaded as soon as the notice arrives, while earlier changes are still
@@ -187,6 +235,7 @@ export function createRealtimeHub({ chat, feed, log }: { chat: ChatRepository; f
       byKey.get(subscriber.key)?.close("replaced by a newer stream from the same tab");
       byKey.set(subscriber.key, entry);
       byRoom.get(subscriber.roomId)?.add(entry);
+      if (subscriber.lab) addLabTab(entry);
       if (!lastSeen.has(subscriber.roomId)) {
         const latest = await chat.latestId(subscriber.roomId);
         if (latest && !lastSeen.has(subscriber.roomId)) lastSeen.set(subscriber.roomId, latest);
@@ -204,10 +253,19 @@ export function createRealtimeHub({ chat, feed, log }: { chat: ChatRepository; f
     /** How many streams are open (tests and the lab read it). */
     subscriberCount: (): number => byKey.size,
 
+    /** Sends to one tab's stream; false when that tab has no stream open here (the command demo's 428). */
+    toTab(key: string, streamFrame: StreamFrame): boolean {
+      const subscriber = byKey.get(key);
+      if (!subscriber) return false;
+      send(subscriber, streamFrame);
+      return true;
+    },
+
     /** Ends every stream (at shutdown: clients reconnect elsewhere with Last-Event-ID). */
     close(): void {
       clearInterval(heartbeat);
       stopListening();
+      stopTracing();
       for (const subscriber of [...byKey.values()]) {
         subscriber.close("server shutting down");
         remove(subscriber);

@@ -15,6 +15,7 @@ import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { CHAT_CHANNEL } from "../../app/models/chat-repository.ts";
 import type { Database } from "../../app/models/database.ts";
+import { createTracer } from "../../app/services/trace.ts";
 import type * as AppModule from "../../server/app.ts";
 import { createHttpApp } from "../../server/http.ts";
 import { createLogger } from "../../server/logger.ts";
@@ -65,7 +66,8 @@ async function collect(rounds = 6): Promise<void> {
 const logger = createLogger("json", "silent");
 const pool = new pg.Pool({ connectionString: url, max: 6, idleTimeoutMillis: 0 });
 pool.on("error", () => undefined);
-const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+const tracer = createTracer();
+const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (event) => tracer.sql(event.query.sql, event.queryDurationMillis, event.level === "error") });
 const listener = startPgListener({ url, channel: CHAT_CHANNEL, logger });
 const bundle = new URL("../../build/server/index.js", import.meta.url).href;
 const { createApp } = (await import(bundle)) as typeof AppModule;
@@ -76,10 +78,12 @@ const app = createApp({
   sessionSecrets: [randomBytes(64).toString("base64url")],
   adminEmails: [],
   changes: listener,
+  tracer,
   logger,
 });
 const http = createHttpApp({
   logger,
+  tracer,
   production: true,
   viteDevServer: false,
   trustProxy: false,

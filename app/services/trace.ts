@@ -1,0 +1,185 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { randomBytes } from "node:crypto";
+import {
+  isLive,
+  RingBuffer,
+  TRACE_LIMITS,
+  type RequestLine,
+  type RequestSource,
+  type TraceEvent,
+  type TraceFieldValue,
+  type TraceKind,
+  type TraceLevel,
+} from "../models/trace.ts";
+
+/**
+ * The trace pipeline: the server opens a request scope (AsyncLocalStorage) for every request, and
+ * anything that runs inside it — a loader, a service step, an SQL statement — records trace events
+ * into it without being handed anything. Events are kept in bounded ring buffers (per request, per
+ * visitor, the public request lines, the diagnostic view) and handed to sinks (the realtime hub,
+ * which streams them to the visitor's lab tabs).
+ */
+export interface RequestScope {
+  readonly requestId: string;
+  /** The visitor cookie's id: whose traces these are. Null when the client keeps no cookies. */
+  readonly visitorId: string | null;
+  userId: string | null;
+  readonly method: string;
+  readonly path: string;
+  source: RequestSource;
+  readonly startedAt: number;
+  /** Time spent in SQL statements so far (Server-Timing `db`). */
+  dbMs: number;
+  readonly events: RingBuffer<TraceEvent>;
+}
+
+/** Where live events go as they happen. */
+export interface TraceSink {
+  /** A visitor's own event: only that visitor's tabs may see it. */
+  own(visitorId: string, event: TraceEvent): void;
+  /** A finished request as every other visitor may see it (no ids, no SQL). */
+  line(line: RequestLine, visitorId: string | null): void;
+  /** The server's own work, outside any request (a broadcast): it names no visitor. */
+  system(event: TraceEvent): void;
+}
+
+export interface TracerOptions {
+  /** A visitor's traces are forgotten after this long without a request. */
+  readonly sessionIdleMs?: number;
+  readonly now?: () => number;
+}
+
+const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
+const MAX_SQL_CHARS = 500;
+
+export function createTracer({ sessionIdleMs = DEFAULT_SESSION_IDLE_MS, now = Date.now }: TracerOptions = {}) {
+  const storage = new AsyncLocalStorage<RequestScope>();
+  // Map order is recency order: a visitor is moved to the end on every event.
+  const sessions = new Map<string, { readonly events: RingBuffer<TraceEvent>; lastActive: number }>();
+  const lines = new RingBuffer<RequestLine>(TRACE_LIMITS.global);
+  const diagnostic = new RingBuffer<TraceEvent>(TRACE_LIMITS.diagnostic);
+  const sinks = new Set<TraceSink>();
+  let seq = 0;
+  let openRequests = 0;
+
+  function sessionOf(visitorId: string) {
+    const at = now();
+    let session = sessions.get(visitorId);
+    if (session) sessions.delete(visitorId);
+    else session = { events: new RingBuffer<TraceEvent>(TRACE_LIMITS.perSession), lastActive: at };
+    session.lastActive = at;
+    sessions.set(visitorId, session);
+    for (const [id, other] of sessions) {
+      if (sessions.size <= TRACE_LIMITS.sessions && other.lastActive > at - sessionIdleMs) break;
+      sessions.delete(id);
+    }
+    return session;
+  }
+
+  function record(kind: TraceKind, message: string, fields: Record<string, TraceFieldValue> = {}, level: TraceLevel = "info", scope = storage.getStore()): TraceEvent {
+    const event: TraceEvent = { seq: ++seq, time: new Date(now()).toISOString(), level, kind, message, requestId: scope?.requestId ?? null, userId: scope?.userId ?? null, fields };
+    if (!isLive(kind)) diagnostic.push(event);
+    else if (!scope) {
+      diagnostic.push(event);
+      for (const sink of sinks) sink.system(event);
+    } else {
+      scope.events.push(event);
+      if (scope.visitorId) {
+        sessionOf(scope.visitorId).events.push(event);
+        for (const sink of sinks) sink.own(scope.visitorId, event);
+      }
+    }
+    return event;
+  }
+
+  return {
+    /** Runs `handle` (the rest of the request's pipeline) inside a new request scope. */
+    runRequest<T>(init: { requestId: string; visitorId: string | null; method: string; path: string; source: RequestSource }, handle: () => T): { scope: RequestScope; result: T } {
+      const scope: RequestScope = { ...init, userId: null, startedAt: performance.now(), dbMs: 0, events: new RingBuffer(TRACE_LIMITS.perRequest) };
+      openRequests += 1;
+      const result = storage.run(scope, () => {
+        record("request.start", `${init.method} ${init.path}`, { source: init.source });
+        return handle();
+      });
+      return { scope, result };
+    },
+
+    /** The request's last event, once its response is done (from a `finish`/`close` listener, outside the scope). */
+    endRequest(scope: RequestScope, status: number): void {
+      openRequests -= 1;
+      const latencyMs = Math.round((performance.now() - scope.startedAt) * 10) / 10;
+      const { method, path, source } = scope;
+      record("request.end", `${method} ${path} ${status} ${latencyMs}ms`, { method, path, status, latencyMs, source }, status >= 500 ? "error" : status >= 400 ? "warn" : "info", scope);
+      const line: RequestLine = { seq: ++seq, time: new Date(now()).toISOString(), flow: randomBytes(6).toString("base64url"), method, path, status, latencyMs };
+      lines.push(line);
+      for (const sink of sinks) sink.line(line, scope.visitorId);
+    },
+
+    current: (): RequestScope | undefined => storage.getStore(),
+
+    /** The signed-in user of the current request, once it is known. */
+    identify(userId: string | null): void {
+      const scope = storage.getStore();
+      if (scope) scope.userId = userId;
+    },
+
+    record,
+
+    /** One SQL statement (its text only: parameters are never kept). */
+    sql(text: string, durationMs: number, failed: boolean): void {
+      const scope = storage.getStore();
+      if (scope) scope.dbMs += durationMs;
+      const statement = text.length > MAX_SQL_CHARS ? `${text.slice(0, MAX_SQL_CHARS - 1)}…` : text;
+      record("sql", statement, { ms: Math.round(durationMs * 10) / 10 }, failed ? "error" : "info", scope);
+    },
+
+    /** Times `work` as a service step of the current request. */
+    step<T>(name: string, work: () => T): T {
+      const started = performance.now();
+      const done = (failed: unknown) =>
+        record("service", name, { ms: Math.round((performance.now() - started) * 10) / 10, ...(failed ? { failed: true } : {}) }, failed ? "warn" : "info");
+      const result = work();
+      if (result instanceof Promise) {
+        return result.then(
+          (value: unknown) => (done(false), value),
+          (error: unknown) => {
+            done(true);
+            throw error;
+          },
+        ) as T;
+      }
+      done(false);
+      return result;
+    },
+
+    /** What a visitor may see right now: their own recent events and everyone's request lines. */
+    snapshot(visitorId: string | null): { own: TraceEvent[]; others: RequestLine[] } {
+      return { own: (visitorId && sessions.get(visitorId)?.events.toArray()) || [], others: lines.toArray() };
+    },
+
+    diagnostics: (): TraceEvent[] => diagnostic.toArray(),
+
+    /** Sizes of everything the tracer keeps (the lab's diagnostic view and the memory test read them). */
+    stats() {
+      let largestSession = 0;
+      for (const session of sessions.values()) largestSession = Math.max(largestSession, session.events.size);
+      return { openRequests, sessions: sessions.size, largestSession, lines: lines.size, diagnostic: diagnostic.size, limits: TRACE_LIMITS };
+    },
+
+    subscribe(sink: TraceSink): () => void {
+      sinks.add(sink);
+      return () => sinks.delete(sink);
+    },
+  };
+}
+
+export type Tracer = ReturnType<typeof createTracer>;
+
+/** The same service, with every function call recorded as a service step (`chat.post 12.3ms`). */
+export function traced<Service extends object>(tracer: Tracer, name: string, service: Service): Service {
+  const wrapped: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(service)) {
+    wrapped[key] = typeof value === "function" ? (...args: unknown[]) => tracer.step(`${name}.${key}`, () => (value as (...a: unknown[]) => unknown)(...args)) : value;
+  }
+  return wrapped as Service;
+}
