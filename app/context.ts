@@ -12,6 +12,10 @@ export interface RequestContext {
   readonly log: Logger;
   readonly cspNonce: string;
   readonly client: ClientInfo;
+  /** The anonymous visitor cookie's id: whose traces and lab counter these are (server/visitor.ts). */
+  readonly visitorId: string;
+  /** This instance's own address (http://127.0.0.1:port), for requests it sends itself (the no-JS burst). */
+  readonly selfOrigin: string;
   readonly services: Services;
   readonly sessions: DurableSessionStorage;
   /** The session and user of this request, read on first call only (so /health touches nothing). */

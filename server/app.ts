@@ -31,6 +31,8 @@ export interface AppRuntime {
   readonly changes: ChangeFeed;
   /** The trace pipeline server/main.ts opened every request's scope with. */
   readonly tracer: Tracer;
+  /** Where this instance listens (known once it does). */
+  readonly selfOrigin: () => string;
   readonly logger: Logger;
 }
 
@@ -73,6 +75,8 @@ export function createApp(runtime: AppRuntime): App {
         log: req.log,
         cspNonce: res.locals.cspNonce,
         client: { ip: clientAddress(req), userAgent: req.get("user-agent") },
+        visitorId: res.locals.visitorId,
+        selfOrigin: runtime.selfOrigin(),
         services,
         sessions,
         viewer: () => (viewer ??= viewerOf(req.get("cookie") ?? null)),

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
   let database: DatabaseRuntime | undefined;
   try {
     const tracer = createTracer();
+    let origin = "";
     database = await openDatabase(config, logger, tracer.sql);
     const applied = await migrateToLatest(database.db as Kysely<unknown>);
     if (applied.length) logger.info({ applied }, "database migrated");
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
       pool: database.pool,
       changes: listener,
       tracer,
+      selfOrigin: () => origin,
       logger,
       environment: config.environment,
       sessionSecrets: await resolveSessionSecrets(config, logger),
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
       logger,
     });
     const { close } = database;
-    await serve(config, logger, tracer, handlers, async () => {
+    origin = await serve(config, logger, tracer, handlers, async () => {
       purge.stop();
       await listener.stop();
       await close();
@@ -103,6 +105,8 @@ async function serve(config: Config, logger: Logger, tracer: Tracer, { assets, s
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(":") ? `[${address}]` : address;
   logger.info({ url: `http://${host}:${port}`, environment: config.environment }, "glassbox is listening");
+  // Requests to itself go to loopback when it listens on every interface.
+  return `http://${address === "0.0.0.0" || address === "::" ? "127.0.0.1" : host}:${port}`;
 }
 
 /** Production: the Vite-built bundle (server/app.ts + the routes) and its client assets. */

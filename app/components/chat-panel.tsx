@@ -26,6 +26,10 @@ export interface ChatPanelProps {
   readonly notice: string | undefined;
   /** Where the page's forms post. */
   readonly action: string;
+  /** Where the forms come back to after posting (the lab's panel); the room page by default. */
+  readonly returnTo?: string;
+  /** The tab's stream, when the page needs more on it than the chat (the lab); built from the room otherwise. */
+  readonly streamUrl?: string;
 }
 
 type Live = ReadonlyMap<string, ChatMessageView | "removed">;
@@ -38,7 +42,8 @@ export function ChatPanel(props: ChatPanelProps) {
   const revalidator = useRevalidator();
   // Fixed per room (the panel is keyed by room) so a new message never makes the stream reconnect.
   const [after] = useState(props.streamAfter);
-  const streamUrl = props.latestHref ? undefined : `/events?${new URLSearchParams({ tab: tabId, room: room.id, after })}`;
+  const streamUrl = props.latestHref ? undefined : (props.streamUrl ?? `/events?${new URLSearchParams({ tab: tabId, room: room.id, after })}`);
+  const returnTo = props.returnTo ? <input type="hidden" name="next" value={props.returnTo} /> : null;
   const postForm = useClearAfterPost(props.formError ?? props.bodyError);
 
   const onChat = useCallback(
@@ -101,6 +106,7 @@ export function ChatPanel(props: ChatPanelProps) {
       {props.signedIn ? (
         <Form ref={postForm} method="post" action={`${props.action}?room=${room.id}`} className="stack">
           <input type="hidden" name="intent" value="post" />
+          {returnTo}
           <div className="field">
             <label htmlFor="chat-body">Message</label>
             <textarea id="chat-body" name="body" rows={3} maxLength={MAX_BODY_LENGTH} required aria-invalid={props.bodyError ? true : undefined} aria-describedby={props.bodyError ? "chat-body-error" : undefined} />
@@ -123,6 +129,7 @@ export function ChatPanel(props: ChatPanelProps) {
       )}
       <Form method="post" action={`${props.action}?room=${room.id}`}>
         <input type="hidden" name="intent" value="bot" />
+        {returnTo}
         <button type="submit" className="button button--quiet">
           Ask the demo bot to post
         </button>

@@ -17,6 +17,8 @@ export const errorCatalogue = {
   "chat:bot_busy": { status: 429, message: "The demo bot needs a short break.", saysWhen: true },
   "chat:message_not_found": { status: 404, message: "There is no such message." },
   "chat:already_decided": { status: 409, message: "Another moderator has already decided on this message." },
+  "lab:no_stream": { status: 428, message: "This tab has no open event stream, so the result would have nowhere to go. Reload the lab and try again." },
+  "lab:burst_busy": { status: 429, message: "A server-side burst is already running. Try again when it has finished." },
 } as const satisfies Record<string, { status: number; message: string; saysWhen?: boolean }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -33,6 +33,11 @@ export function createUserRepository(db: Kysely<Database>) {
       return row && toUser(row);
     },
 
+    async findByEmail(email: Email): Promise<User | undefined> {
+      const row = await db.selectFrom("users").select(columns).where("email", "=", email).executeTakeFirst();
+      return row && toUser(row);
+    },
+
     async findCredentials(email: Email): Promise<{ user: User; passwordHash: string } | undefined> {
       const row = await db.selectFrom("users").select([...columns, "password_hash"]).where("email", "=", email).executeTakeFirst();
       return row && { user: toUser(row), passwordHash: row.password_hash };

@@ -5,6 +5,7 @@ import { requestContext, servicesOf } from "../context.ts";
 import { documentHeaders } from "../http/document-headers.ts";
 import { readForm, textOf } from "../http/form.ts";
 import { formFailure } from "../http/problem.ts";
+import { safeRedirectPath } from "../http/redirect-target.ts";
 import { DEFAULT_ROOM, messageBodySchema, messageIdSchema, roomIdSchema, rooms } from "../models/chat.ts";
 import { AppError } from "../models/errors.ts";
 import { requireUser } from "../sessions/guards.ts";
@@ -26,12 +27,10 @@ export async function loader({ context, url }: Route.LoaderArgs) {
   const { room: roomId, before } = roomQuery.parse(Object.fromEntries(url.searchParams));
   const services = servicesOf(context);
   const { user } = await viewerOf(context);
-  // Opening a room joins it (idempotent: only the first visit writes).
-  if (user) await services.chat.join(user, roomId);
-  const history = await services.chat.history(roomId, user, before);
+  const history = await services.chat.visit(user, roomId, before);
   const oldest = history.messages[0]?.id;
   return {
-    streamAfter: history.messages.at(-1)?.id ?? (await services.chat.latestId(roomId)) ?? "0",
+    streamAfter: history.streamAfter,
     room: rooms.find((room) => room.id === roomId) ?? rooms[0],
     messages: history.messages,
     olderHref: history.hasOlder && oldest ? `/chat?room=${roomId}&before=${oldest}` : undefined,
@@ -45,18 +44,20 @@ export async function action(args: Route.ActionArgs) {
   const { room: roomId } = roomQuery.parse(Object.fromEntries(args.url.searchParams));
   const { services, client } = args.context.get(requestContext);
   const form = await readForm(args.request);
+  // The lab's chat panel posts here too and comes back to itself.
+  const back = (roomPage: string) => redirect(safeRedirectPath(textOf(form, "next"), roomPage), 303);
   try {
     if (textOf(form, "intent") === "bot") {
       // Members are counted by account, guests by address (never by session id: that is a secret).
       const { user } = await viewerOf(args.context);
       await services.chat.demoBot(user ? `user:${user.id}` : `ip:${client.ip}`, roomId);
-      return redirect(`/chat?room=${roomId}&done=bot`, 303);
+      return back(`/chat?room=${roomId}&done=bot`);
     }
     const { user } = await requireUser(args);
     const body = messageBodySchema.safeParse(textOf(form, "body"));
     if (!body.success) return data<ChatState>({ bodyError: body.error.issues[0]?.message }, { status: 400 });
     await services.chat.post(user, roomId, body.data);
-    return redirect(`/chat?room=${roomId}`, 303);
+    return back(`/chat?room=${roomId}`);
   } catch (error) {
     if (error instanceof AppError) return formFailure<ChatState>(error, {});
     throw error;

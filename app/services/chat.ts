@@ -31,20 +31,24 @@ export function createChatService({ db, pool }: { db: Kysely<Database>; pool: pg
     if (!hasRole(user, "moderator")) throw new AppError("auth:forbidden");
   }
 
+  async function join(user: User, roomId: RoomId): Promise<void> {
+    await db.transaction().execute(async (trx) => {
+      await joinOnce(createChatRepository(trx), user, roomId);
+    });
+  }
+
+  /** The newest messages (before the cursor), oldest first, as this viewer may see them. */
+  async function history(roomId: RoomId, viewer: User | null, before?: MessageId): Promise<{ messages: ChatMessageView[]; hasOlder: boolean }> {
+    const viewerId = viewer?.id ?? null;
+    const page = await chat.page(roomId, viewerId, HISTORY_PAGE, before);
+    return { messages: page.messages.map((message) => viewOf(message, viewerId)), hasOlder: page.hasOlder };
+  }
+
   return {
     /** Idempotent: joining twice is one join. */
-    async join(user: User, roomId: RoomId): Promise<void> {
-      await db.transaction().execute(async (trx) => {
-        await joinOnce(createChatRepository(trx), user, roomId);
-      });
-    },
+    join,
 
-    /** The newest messages (before the cursor), oldest first, as this viewer may see them. */
-    async history(roomId: RoomId, viewer: User | null, before?: MessageId): Promise<{ messages: ChatMessageView[]; hasOlder: boolean }> {
-      const viewerId = viewer?.id ?? null;
-      const page = await chat.page(roomId, viewerId, HISTORY_PAGE, before);
-      return { messages: page.messages.map((message) => viewOf(message, viewerId)), hasOlder: page.hasOlder };
-    },
+    history,
 
     /** Throws `chat:rate_limited` beyond 5 messages in 10 s per member and room. */
     async post(user: User, roomId: RoomId, body: MessageBody): Promise<ChatMessageView> {
@@ -80,6 +84,17 @@ export function createChatService({ db, pool }: { db: Kysely<Database>; pool: pg
 
     /** The room's newest message id, whoever may see it: where a fresh page's stream starts. */
     latestId: (roomId: RoomId): Promise<MessageId | undefined> => chat.latestId(roomId),
+
+    /**
+     * A visit to a room (the room page, the lab's chat panel): a member joins it (idempotent), and
+     * gets the history page plus the id the live stream starts after ("0": everything is new).
+     */
+    async visit(viewer: User | null, roomId: RoomId, before?: MessageId): Promise<{ messages: ChatMessageView[]; hasOlder: boolean; streamAfter: MessageId }> {
+      if (viewer) await join(viewer, roomId);
+      const page = await history(roomId, viewer, before);
+      const streamAfter = page.messages.at(-1)?.id ?? (await chat.latestId(roomId)) ?? ("0" as MessageId);
+      return { ...page, streamAfter };
+    },
 
     /** Held messages, oldest first, 50 at a time after the cursor. */
     async moderationQueue(moderator: User, after?: MessageId): Promise<QueuedMessage[]> {

@@ -9,6 +9,7 @@ import { createAdminService } from "./admin.ts";
 import { createChatService } from "./chat.ts";
 import { createContentService } from "./content.ts";
 import { createHealthService } from "./health.ts";
+import { createLabService } from "./lab.ts";
 import { createMaintenanceService } from "./maintenance.ts";
 import { createPasswordHasher } from "./password-hashing.ts";
 import { createRealtimeHub, type ChangeFeed } from "./realtime.ts";
@@ -28,6 +29,7 @@ export interface ServiceDeps {
 
 /** Every use case the routes may call, built once per process by the composition root. */
 export function createServices({ db, pool, adminEmails, changes, tracer, logger }: ServiceDeps) {
+  const realtime = createRealtimeHub({ chat: createChatRepository(db), feed: changes, tracer, log: logger });
   return {
     accounts: traced(
       tracer,
@@ -44,7 +46,8 @@ export function createServices({ db, pool, adminEmails, changes, tracer, logger 
     content: createContentService(),
     health: traced(tracer, "health", createHealthService(db)),
     maintenance: createMaintenanceService(db),
-    realtime: createRealtimeHub({ chat: createChatRepository(db), feed: changes, tracer, log: logger }),
+    lab: traced(tracer, "lab", createLabService({ db, realtime })),
+    realtime,
     trace: tracer,
   };
 }

@@ -253,6 +253,9 @@ export function createRealtimeHub({ chat, feed, tracer, log }: { chat: ChatRepos
     /** How many streams are open (tests and the lab read it). */
     subscriberCount: (): number => byKey.size,
 
+    /** Whether a tab has its stream open on this instance. */
+    hasTab: (key: string): boolean => byKey.has(key),
+
     /** Sends to one tab's stream; false when that tab has no stream open here (the command demo's 428). */
     toTab(key: string, streamFrame: StreamFrame): boolean {
       const subscriber = byKey.get(key);

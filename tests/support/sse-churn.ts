@@ -79,6 +79,7 @@ const app = createApp({
   adminEmails: [],
   changes: listener,
   tracer,
+  selfOrigin: () => "http://127.0.0.1",
   logger,
 });
 const http = createHttpApp({

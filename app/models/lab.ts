@@ -1,0 +1,72 @@
+import { z } from "zod";
+import { messageBodySchema } from "./chat.ts";
+import { emailSchema, usernameSchema } from "./user.ts";
+
+/** The lab's widgets and their rules: pure, shared by the server and the browser. */
+
+/** Which domain validator the boundary check runs the input through. */
+export const boundaryRules = {
+  username: usernameSchema,
+  email: emailSchema,
+  message: messageBodySchema,
+} as const;
+export type BoundaryRule = keyof typeof boundaryRules;
+export const boundaryRuleSchema = z.enum(Object.keys(boundaryRules) as [BoundaryRule, ...BoundaryRule[]]);
+
+export type BoundaryResult = { readonly rule: BoundaryRule; readonly ok: true; readonly value: string } | { readonly rule: BoundaryRule; readonly ok: false; readonly error: string };
+
+export function checkBoundary(rule: BoundaryRule, input: string): BoundaryResult {
+  const parsed = boundaryRules[rule].safeParse(input);
+  return parsed.success ? { rule, ok: true, value: String(parsed.data) } : { rule, ok: false, error: parsed.error.issues[0]?.message ?? "Not valid" };
+}
+
+/** The request burst: a slider of 100–5000 in steps of 100, 24 workers, progress every 20. */
+export const BURST = { min: 100, max: 5000, step: 100, default: 1000, workers: 24, progressEvery: 20 } as const;
+export const burstSizeSchema = z.coerce
+  .number({ error: "Choose how many requests to send" })
+  .int()
+  .min(BURST.min, `Send at least ${BURST.min}`)
+  .max(BURST.max, `Send at most ${BURST.max}`)
+  .refine((size) => size % BURST.step === 0, `Choose a multiple of ${BURST.step}`);
+
+export interface BurstProgress {
+  readonly sent: number;
+  readonly total: number;
+  readonly ok: number;
+  readonly failed: number;
+  readonly elapsedMs: number;
+}
+
+export const requestsPerSecond = ({ sent, elapsedMs }: Pick<BurstProgress, "sent" | "elapsedMs">): number => (elapsedMs > 0 ? Math.round((sent * 1000) / elapsedMs) : 0);
+
+/** "sent/total | ok | failed | req/s", as the burst reports its progress. */
+export const describeProgress = (progress: BurstProgress): string =>
+  `${progress.sent}/${progress.total} | ${progress.ok} ok | ${progress.failed} failed | ${requestsPerSecond(progress)} req/s`;
+
+/**
+ * Sends `total` probes through `workers` concurrent loops; `probe` says whether one succeeded (it
+ * must not throw). Reports progress every `progressEvery` finished probes, and at the end.
+ */
+export async function runBurst(total: number, probe: () => Promise<boolean>, onProgress: (progress: BurstProgress) => void, now: () => number = () => performance.now()): Promise<BurstProgress> {
+  const started = now();
+  let next = 0;
+  let ok = 0;
+  let failed = 0;
+  const snapshot = (): BurstProgress => ({ sent: ok + failed, total, ok, failed, elapsedMs: now() - started });
+  const worker = async () => {
+    while (next < total) {
+      next += 1;
+      if (await probe()) ok += 1;
+      else failed += 1;
+      if ((ok + failed) % BURST.progressEvery === 0) onProgress(snapshot());
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BURST.workers, total) }, worker));
+  const summary = snapshot();
+  onProgress(summary);
+  return summary;
+}
+
+/** The command demo's counter never goes below zero. */
+export const applyDelta = (count: number, delta: number): number => Math.max(0, count + delta);
+export const counterDeltaSchema = z.coerce.number({ error: "Choose a step" }).int().min(-100).max(100);
