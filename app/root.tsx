@@ -7,7 +7,7 @@ import { SiteHeader } from "./components/site-header.tsx";
 import { TabStreamProvider } from "./components/tab-stream.tsx";
 import { requestContext } from "./context.ts";
 import { documentHeaders } from "./http/document-headers.ts";
-import { siteContent } from "./models/content.ts";
+import { siteContent } from "./models/site-content.ts";
 import { viewerOf } from "./sessions/viewer.ts";
 import stylesheet from "./styles/app.css?url";
 

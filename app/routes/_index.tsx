@@ -1,83 +1,69 @@
+import { ActionLinks } from "../components/action-links.tsx";
+import { CaseStudyCard } from "../components/case-study-card.tsx";
+import { LabLink } from "../components/lab-link.tsx";
+import { ProjectCard } from "../components/project-card.tsx";
 import { SmartLink } from "../components/smart-link.tsx";
 import { servicesOf } from "../context.ts";
+import { pageMeta } from "../http/page-meta.ts";
 import type { Route } from "./+types/_index";
 
 export function loader({ context }: Route.LoaderArgs) {
   return servicesOf(context).content.home();
 }
 
-export const meta: Route.MetaFunction = ({ loaderData }) => [
-  { title: loaderData.title },
-  { name: "description", content: loaderData.description },
-];
+export const meta: Route.MetaFunction = ({ loaderData }) => pageMeta(loaderData?.page);
 
-export default function Home({ loaderData: home }: Route.ComponentProps) {
+export default function Home({ loaderData: { page, studies, projects } }: Route.ComponentProps) {
   return (
     <>
       <section className="hero" aria-labelledby="hero-title">
-        <p className="eyebrow">{home.hero.eyebrow}</p>
-        <h1 id="hero-title">{home.hero.heading}</h1>
-        <p className="lead">{home.hero.lead}</p>
-        <p className="actions">
-          {home.hero.actions.map((action) => (
-            <SmartLink key={action.href} href={action.href} className="button">
-              {action.label}
-            </SmartLink>
-          ))}
-        </p>
+        <p className="eyebrow">{page.hero.eyebrow}</p>
+        <h1 id="hero-title">{page.hero.heading}</h1>
+        <p className="lead">{page.hero.lead}</p>
+        <ActionLinks actions={page.hero.actions} />
       </section>
 
       <section aria-labelledby="outcomes-title">
-        <h2 id="outcomes-title">{home.outcomes.heading}</h2>
+        <h2 id="outcomes-title">{page.outcomes.heading}</h2>
         <ul className="card-grid">
-          {home.outcomes.items.map((item) => (
+          {page.outcomes.items.map((item) => (
             <li key={item.claim} className="card">
               <h3>{item.claim}</h3>
               <p>{item.evidence}</p>
+              <LabLink demo={item.demo} />
             </li>
           ))}
         </ul>
       </section>
 
       <section aria-labelledby="case-studies-title">
-        <h2 id="case-studies-title">{home.caseStudies.heading}</h2>
+        <h2 id="case-studies-title">{page.caseStudies.heading}</h2>
         <ul className="card-grid">
-          {home.caseStudies.items.map((study) => (
-            <li key={study.title} className="card">
-              <h3>{study.title}</h3>
-              <p>{study.summary}</p>
-              <ul className="tags" aria-label="Stack">
-                {study.stack.map((item) => (
-                  <li key={item}>{item}</li>
-                ))}
-              </ul>
-              {study.link ? <SmartLink href={study.link.href}>{study.link.label}</SmartLink> : null}
-            </li>
+          {studies.map((study) => (
+            <CaseStudyCard key={study.slug} study={study} level={3} />
           ))}
         </ul>
+        <p>
+          <SmartLink href={page.caseStudies.more.href}>{page.caseStudies.more.label}</SmartLink>
+        </p>
       </section>
 
       <section aria-labelledby="open-source-title">
-        <h2 id="open-source-title">{home.openSource.heading}</h2>
-        <ul className="plain-list">
-          {home.openSource.items.map((project) => (
-            <li key={project.name}>
-              <SmartLink href={project.href}>{project.name}</SmartLink> — {project.description}
-            </li>
+        <h2 id="open-source-title">{page.openSource.heading}</h2>
+        <ul className="card-grid">
+          {projects.map((project) => (
+            <ProjectCard key={project.href} project={project} level={3} />
           ))}
         </ul>
+        <p>
+          <SmartLink href={page.openSource.more.href}>{page.openSource.more.label}</SmartLink>
+        </p>
       </section>
 
       <section className="closing" aria-labelledby="closing-title">
-        <h2 id="closing-title">{home.closing.heading}</h2>
-        <p>{home.closing.body}</p>
-        <p className="actions">
-          {home.closing.actions.map((action) => (
-            <SmartLink key={action.href} href={action.href} className="button">
-              {action.label}
-            </SmartLink>
-          ))}
-        </p>
+        <h2 id="closing-title">{page.closing.heading}</h2>
+        <p>{page.closing.body}</p>
+        <ActionLinks actions={page.closing.actions} />
       </section>
     </>
   );

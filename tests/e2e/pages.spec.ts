@@ -1,7 +1,11 @@
 import { expect, test } from "@playwright/test";
 import { expectAccessible } from "./accessibility.ts";
+import { work } from "./content.ts";
 
-test.describe("home page", () => {
+/** Every page built from content/ (the home page, the work index, each case study, open source). */
+const contentPages = ["/", "/work", ...work.studies.map((study) => `/work/${study.slug}`), "/open-source"];
+
+test.describe("portfolio pages", () => {
   test("renders the portfolio content with header, navigation and footer", async ({ page }) => {
     const response = await page.goto("/");
     expect(response?.status()).toBe(200);
@@ -16,11 +20,15 @@ test.describe("home page", () => {
     await expectAccessible(page);
   });
 
-  test("every internal link on the page leads somewhere", async ({ page, request }) => {
-    await page.goto("/");
-    const hrefs = await page.locator("a[href^='/']").evaluateAll((links) => links.map((link) => link.getAttribute("href") ?? ""));
-    expect(hrefs.length).toBeGreaterThan(0);
-    for (const href of new Set(hrefs)) {
+  test("every internal link on the content pages leads somewhere", async ({ page, request }) => {
+    const hrefs = new Set<string>();
+    for (const path of contentPages) {
+      await page.goto(path);
+      const found = await page.locator("a[href^='/']").evaluateAll((links) => links.map((link) => link.getAttribute("href") ?? ""));
+      expect(found.length, path).toBeGreaterThan(0);
+      for (const href of found) hrefs.add(href);
+    }
+    for (const href of hrefs) {
       expect((await request.get(href)).status(), href).toBeLessThan(400);
     }
   });
@@ -37,9 +45,12 @@ test.describe("home page", () => {
 
   test("fits a 320 px wide screen without horizontal scrolling", async ({ page }) => {
     await page.setViewportSize({ width: 320, height: 640 });
+    for (const path of contentPages) {
+      await page.goto(path);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, path).toBeLessThanOrEqual(0);
+    }
     await page.goto("/");
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
     await expectAccessible(page);
   });
 
@@ -71,8 +82,10 @@ test("pages load without console errors or CSP violations", { tag: "@scripts" },
   const errors: string[] = [];
   page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
   page.on("pageerror", (error) => errors.push(error.message));
-  await page.goto("/");
-  await page.waitForLoadState("networkidle");
+  for (const path of contentPages) {
+    await page.goto(path);
+    await page.waitForLoadState("networkidle");
+  }
   await page.goto("/missing-page");
   await page.waitForLoadState("networkidle");
   // The 404 document itself is logged by Chromium as a failed resource load; nothing else may be.

@@ -1,0 +1,24 @@
+import { CaseStudyCard } from "../components/case-study-card.tsx";
+import { servicesOf } from "../context.ts";
+import { pageMeta } from "../http/page-meta.ts";
+import type { Route } from "./+types/work._index";
+
+export function loader({ context }: Route.LoaderArgs) {
+  return servicesOf(context).content.work();
+}
+
+export const meta: Route.MetaFunction = ({ loaderData }) => pageMeta(loaderData);
+
+export default function Work({ loaderData: work }: Route.ComponentProps) {
+  return (
+    <>
+      <h1>{work.heading}</h1>
+      <p className="lead">{work.lead}</p>
+      <ul className="card-grid">
+        {work.studies.map((study) => (
+          <CaseStudyCard key={study.slug} study={study} level={2} />
+        ))}
+      </ul>
+    </>
+  );
+}
