@@ -34,6 +34,8 @@ export interface TraceEvent {
   readonly message: string;
   /** The request it belongs to; null for the server's own work (a broadcast, a timer). */
   readonly requestId: string | null;
+  /** "METHOD path" of that request: the title of its flow in the timeline. */
+  readonly request: string | null;
   readonly userId: string | null;
   readonly fields: Readonly<Record<string, TraceFieldValue>>;
 }

@@ -2,6 +2,8 @@ import type { Kysely } from "kysely";
 import type { Database } from "../models/database.ts";
 import { AppError } from "../models/errors.ts";
 import { applyDelta, checkBoundary, runBurst, type BoundaryResult, type BoundaryRule, type BurstProgress } from "../models/lab.ts";
+import { createSessionRepository, defaultLifetimes, sessionHandle } from "../models/session-repository.ts";
+import type { TraceEvent } from "../models/trace.ts";
 import { createUserRepository } from "../models/user-repository.ts";
 import type { Email, Role, User } from "../models/user.ts";
 import type { RealtimeHub } from "./realtime.ts";
@@ -18,6 +20,10 @@ export type CommandEvent =
   | { readonly type: "guarded"; readonly state: "queued" | "running" | "done"; readonly count: number }
   | { readonly type: "cancelable"; readonly state: "started" | "cancelled" | "done" };
 
+export type SessionDetails =
+  | { readonly signedIn: false }
+  | { readonly signedIn: true; readonly handle: string; readonly createdAt: string; readonly lastSeenAt: string; readonly expiresAt: string; readonly userAgent: string | null; readonly ip: string | null };
+
 export interface CommandTarget {
   readonly visitorId: string;
   /** The tab's stream key (`visitor:tab`), or undefined for a form posted without JavaScript. */
@@ -30,6 +36,7 @@ const CANCELABLE_WORK_MS = 3_000;
 
 export function createLabService({ db, realtime }: { db: Kysely<Database>; realtime: RealtimeHub }) {
   const users = createUserRepository(db);
+  const sessions = createSessionRepository(db);
   // Per visitor, least recently used first: the oldest is forgotten past MAX_VISITORS.
   const counts = new Map<string, number>();
   const locks = new Map<string, Promise<unknown>>();
@@ -98,7 +105,27 @@ export function createLabService({ db, realtime }: { db: Kysely<Database>; realt
       return outcome;
     },
 
+    /** The session's public one-way handle (ids are bearer secrets), or null for a guest without one. */
+    sessionLabel: (sessionId: string): string | null => (sessionId ? sessionHandle(sessionId) : null),
+
     authStatus: (user: User | null) => (user ? { signedIn: true as const, username: user.username, role: user.role } : { signedIn: false as const }),
+
+    /** The current session as its row says: when it began, was last used, and ends (sliding or absolute, whichever is first). */
+    async sessionDetails(user: User | null, sessionId: string): Promise<SessionDetails> {
+      const handle = sessionHandle(sessionId);
+      const current = user && sessionId ? (await sessions.listForUser(user.id)).find((session) => session.handle === handle) : undefined;
+      if (!current) return { signedIn: false };
+      const ends = Math.min(current.lastSeenAt.getTime() + defaultLifetimes.idleMs, current.createdAt.getTime() + defaultLifetimes.absoluteMs);
+      return {
+        signedIn: true,
+        handle,
+        createdAt: current.createdAt.toISOString(),
+        lastSeenAt: current.lastSeenAt.toISOString(),
+        expiresAt: new Date(ends).toISOString(),
+        userAgent: current.userAgent,
+        ip: current.ip,
+      };
+    },
 
     boundary: (rule: BoundaryRule, input: string): BoundaryResult => checkBoundary(rule, input),
 
@@ -121,3 +148,16 @@ export function createLabService({ db, realtime }: { db: Kysely<Database>; realt
 }
 
 export type LabService = ReturnType<typeof createLabService>;
+
+/** What a lab widget's request answers: its result (or error) and the trace of that very request. */
+export type LabResult =
+  | { readonly widget: "auth-status"; readonly status: ReturnType<LabService["authStatus"]> }
+  | { readonly widget: "session-details"; readonly details: SessionDetails }
+  | { readonly widget: "boundary-check"; readonly result: BoundaryResult }
+  | { readonly widget: "database-check"; readonly lookup: AccountLookup }
+  | { readonly widget: "burst"; readonly summary: BurstProgress }
+  | { readonly widget: "command"; readonly count: number; readonly note: string };
+export type LabWidget = LabResult["widget"];
+
+/** A widget's answer as the page gets it: the result or the error, and the trace of its own request. */
+export type LabOutcome = (LabResult | { readonly widget: LabWidget; readonly error: string }) & { readonly trace: readonly TraceEvent[] };

@@ -77,7 +77,7 @@ export function createTracer({ sessionIdleMs = DEFAULT_SESSION_IDLE_MS, now = Da
   }
 
   function record(kind: TraceKind, message: string, fields: Record<string, TraceFieldValue> = {}, level: TraceLevel = "info", scope = storage.getStore()): TraceEvent {
-    const event: TraceEvent = { seq: ++seq, time: new Date(now()).toISOString(), level, kind, message, requestId: scope?.requestId ?? null, userId: scope?.userId ?? null, fields };
+    const event: TraceEvent = { seq: ++seq, time: new Date(now()).toISOString(), level, kind, message, requestId: scope?.requestId ?? null, request: scope ? `${scope.method} ${scope.path}` : null, userId: scope?.userId ?? null, fields };
     if (!isLive(kind)) diagnostic.push(event);
     else if (!scope) {
       diagnostic.push(event);

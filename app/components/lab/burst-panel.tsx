@@ -1,0 +1,69 @@
+import { useState, type FormEvent } from "react";
+import { Form } from "react-router";
+import { BURST, describeProgress, requestsPerSecond, runBurst, type BurstProgress } from "../../models/lab.ts";
+import type { LabOutcome } from "../../services/lab.ts";
+import { Notice } from "../notice.tsx";
+
+/**
+ * The request burst: N probes (GET /lab/probe, 204) from 24 concurrent workers in this browser,
+ * progress every 20, a summary at the end; every probe lands in the timeline. Without JavaScript the
+ * form asks the server to run the same burst against itself and shows its summary.
+ */
+export function BurstPanel({ outcome }: { outcome: LabOutcome | undefined }) {
+  const [size, setSize] = useState<number>(BURST.default);
+  const [progress, setProgress] = useState<BurstProgress>();
+  const [running, setRunning] = useState(false);
+  const serverRun = outcome?.widget === "burst" ? outcome : undefined;
+
+  async function run(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (running) return;
+    setRunning(true);
+    setProgress(undefined);
+    const probe = () =>
+      fetch("/lab/probe", { cache: "no-store" }).then(
+        (response) => response.status === 204,
+        () => false,
+      );
+    await runBurst(size, probe, setProgress);
+    setRunning(false);
+  }
+
+  return (
+    <section id="burst" className="card lab-widget" aria-labelledby="burst-title">
+      <h3 id="burst-title">Request burst</h3>
+      <p>
+        {BURST.workers} workers send probes to <code>/lab/probe</code>, which answers 204 and is traced like any request.
+      </p>
+      <Form method="post" onSubmit={run} className="stack">
+        <input type="hidden" name="intent" value="burst" />
+        <div className="field">
+          <label htmlFor="burst-size">
+            Requests: <output htmlFor="burst-size">{size}</output>
+          </label>
+          <input id="burst-size" name="size" type="range" min={BURST.min} max={BURST.max} step={BURST.step} value={size} onChange={(change) => setSize(Number(change.target.value))} />
+        </div>
+        <p>
+          <button type="submit" className="button" disabled={running}>
+            {running ? "Running…" : "Run burst"}
+          </button>
+        </p>
+      </Form>
+      <p role="status" className="burst__progress" data-testid="burst-progress">
+        {progress ? describeProgress(progress) : null}
+      </p>
+      {progress && !running ? <BurstSummary summary={progress} where="in this browser" /> : null}
+      {serverRun && "error" in serverRun ? <Notice tone="error">{serverRun.error}</Notice> : null}
+      {serverRun && "summary" in serverRun ? <BurstSummary summary={serverRun.summary} where="on the server" /> : null}
+    </section>
+  );
+}
+
+function BurstSummary({ summary, where }: { summary: BurstProgress; where: string }) {
+  return (
+    <p className="notice notice--success" data-testid="burst-summary">
+      Burst finished {where}: {summary.sent} of {summary.total} sent, {summary.ok} ok, {summary.failed} failed, {requestsPerSecond(summary)} req/s over{" "}
+      {(summary.elapsedMs / 1000).toFixed(1)} s.
+    </p>
+  );
+}

@@ -1,0 +1,77 @@
+import { useCallback, useState, useSyncExternalStore } from "react";
+import { useFetcher } from "react-router";
+import type { CommandEvent, LabOutcome } from "../../services/lab.ts";
+import { Notice } from "../notice.tsx";
+import { tabId, useTabEvent } from "../tab-stream.tsx";
+
+/**
+ * The command + SSE demo: a click posts a command, the server applies it to its counter and pushes
+ * the result to this tab's stream (428 when the tab has none). "Guarded" waits behind a per-visitor
+ * lock; "cancelable" cancels the previous one. Without JavaScript the page comes back with the count.
+ */
+const noSubscription = () => () => undefined;
+
+export function CommandPanel(props: { streamUrl: string; count: number; notice: string | undefined; outcome: LabOutcome | undefined }) {
+  const [count, setCount] = useState(props.count);
+  const [log, setLog] = useState<readonly string[]>([]);
+  // The tab id goes into the forms only once scripts run: without them there is no stream to name.
+  const hydrated = useSyncExternalStore(noSubscription, () => true, () => false);
+  useTabEvent(
+    props.streamUrl,
+    "counter",
+    useCallback((data: string) => {
+      const event = JSON.parse(data) as CommandEvent;
+      if (event.type !== "cancelable") setCount(event.count);
+      const line = event.type === "count" ? `count is now ${event.count}` : `${event.type}: ${event.state}`;
+      setLog((current) => [...current.slice(-4), line]);
+    }, []),
+  );
+  const fetchers = { step: useFetcher<LabOutcome>({ key: "command-step" }), guarded: useFetcher<LabOutcome>({ key: "command-guarded" }), cancelable: useFetcher<LabOutcome>({ key: "command-cancelable" }) };
+  const failure = Object.values(fetchers).find((fetcher) => fetcher.data && "error" in fetcher.data)?.data;
+  const tab = hydrated ? <input type="hidden" name="tab" value={tabId} /> : null;
+  const shownCount = hydrated ? count : props.count;
+
+  return (
+    <section id="command" className="card lab-widget" aria-labelledby="command-title">
+      <h3 id="command-title">Command + SSE</h3>
+      <p>
+        Count: <strong data-testid="counter">{shownCount}</strong>
+      </p>
+      <div className="actions">
+        <fetchers.step.Form method="post">
+          <input type="hidden" name="intent" value="step" />
+          {tab}
+          <button type="submit" name="delta" value="-1" className="button button--quiet">
+            −1
+          </button>{" "}
+          <button type="submit" name="delta" value="1" className="button">
+            +1
+          </button>
+        </fetchers.step.Form>
+        <fetchers.guarded.Form method="post">
+          <input type="hidden" name="intent" value="guarded" />
+          {tab}
+          <button type="submit" className="button button--quiet">
+            Guarded +1
+          </button>
+        </fetchers.guarded.Form>
+        <fetchers.cancelable.Form method="post">
+          <input type="hidden" name="intent" value="cancelable" />
+          {tab}
+          <button type="submit" className="button button--quiet">
+            Cancelable work
+          </button>
+        </fetchers.cancelable.Form>
+      </div>
+      <Notice tone="success">{props.notice}</Notice>
+      <Notice tone="error">{failure && "error" in failure ? failure.error : props.outcome?.widget === "command" && "error" in props.outcome ? props.outcome.error : undefined}</Notice>
+      {log.length > 0 ? (
+        <ol className="plain-list" aria-label="Pushed by the server" aria-live="polite">
+          {log.map((line, index) => (
+            <li key={index}>{line}</li>
+          ))}
+        </ol>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,109 @@
+import type { TraceEvent } from "../../models/trace.ts";
+import { DateTime } from "../date-time.tsx";
+import type { LabRuntime } from "./lab-stream.ts";
+import { TraceLine } from "./trace-list.tsx";
+
+/** The backend log: your last 40 events, grouped by the request they belong to. */
+export function BackendLog({ runtime }: { runtime: LabRuntime }) {
+  const groups: { key: string; title: string; events: TraceEvent[] }[] = [];
+  for (const event of runtime.events.slice(-40)) {
+    const key = event.requestId ?? "server";
+    const last = groups.at(-1);
+    if (last?.key === key) last.events.push(event);
+    else groups.push({ key, title: event.request ?? "server", events: [event] });
+  }
+  return (
+    <section id="backend-log" className="card lab-panel" aria-labelledby="backend-log-title">
+      <h3 id="backend-log-title">Backend log</h3>
+      {groups.length === 0 ? <p className="muted">No events of yours yet.</p> : null}
+      {groups.reverse().map((group, index) => (
+        <div key={`${group.key}-${index}`} className="log-group">
+          <p className="timeline__title">
+            <strong>{group.title}</strong>
+          </p>
+          <ol className="trace__events">
+            {group.events.map((event) => (
+              <TraceLine key={event.seq} event={event} />
+            ))}
+          </ol>
+        </div>
+      ))}
+    </section>
+  );
+}
+
+/** The network log: HTTP requests (yours in full, others' anonymous) and the pushes this tab received. */
+export function NetworkLog({ runtime }: { runtime: LabRuntime }) {
+  const requests = [
+    ...runtime.events.filter((event) => event.kind === "request.end").map((event) => ({ seq: event.seq, time: event.time, ...requestFields(event), who: "you" })),
+    ...runtime.lines.map((line) => ({ ...line, source: "—", who: "another visitor" })),
+  ]
+    .sort((a, b) => b.seq - a.seq)
+    .slice(0, 20);
+  const pushes = [...runtime.pushes].reverse().slice(0, 20);
+  return (
+    <section id="network-log" className="card lab-panel" aria-labelledby="network-log-title">
+      <h3 id="network-log-title">Network log</h3>
+      <table className="data-table">
+        <caption>HTTP requests</caption>
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Status</th>
+            <th scope="col">Method</th>
+            <th scope="col">Path</th>
+            <th scope="col">Source</th>
+            <th scope="col">Latency</th>
+          </tr>
+        </thead>
+        <tbody>
+          {requests.map((request) => (
+            <tr key={request.seq}>
+              <td>
+                <DateTime value={request.time} />
+              </td>
+              <td>{request.status}</td>
+              <td>{request.method}</td>
+              <td>{request.path}</td>
+              <td>{request.source === "—" ? request.who : request.source}</td>
+              <td>{request.latencyMs} ms</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <table className="data-table">
+        <caption>Server pushes to this tab</caption>
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Event</th>
+            <th scope="col">Bytes</th>
+          </tr>
+        </thead>
+        <tbody>
+          {pushes.length === 0 ? (
+            <tr>
+              <td colSpan={3} className="muted">
+                None yet (pushes need JavaScript).
+              </td>
+            </tr>
+          ) : null}
+          {pushes.map((push, index) => (
+            <tr key={`${push.at}-${index}`}>
+              <td>
+                <DateTime value={push.at} />
+              </td>
+              <td>{push.event}</td>
+              <td>{push.bytes}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function requestFields(event: TraceEvent) {
+  const { method, path, status, latencyMs, source } = event.fields;
+  return { method: String(method), path: String(path), status: Number(status), latencyMs: Number(latencyMs), source: String(source) };
+}

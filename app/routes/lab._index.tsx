@@ -1,0 +1,138 @@
+import { data, redirect } from "react-router";
+import { z } from "zod";
+import { LabPage } from "../components/lab/lab-page.tsx";
+import { requestContext } from "../context.ts";
+import { documentHeaders } from "../http/document-headers.ts";
+import { parseForm, readForm, textOf } from "../http/form.ts";
+import { retryAfter } from "../http/problem.ts";
+import { DEFAULT_ROOM, rooms } from "../models/chat.ts";
+import { AppError } from "../models/errors.ts";
+import { boundaryRuleSchema, burstSizeSchema, counterDeltaSchema } from "../models/lab.ts";
+import { emailSchema } from "../models/user.ts";
+import type { CommandTarget, LabOutcome, LabResult, LabWidget } from "../services/lab.ts";
+import { viewerOf } from "../sessions/viewer.ts";
+import type { Route } from "./+types/lab._index";
+
+/** Outcomes of the command demo without JavaScript, shown after the redirect (303 to ?done=…). */
+const commandNotices = {
+  stepped: "The counter moved.",
+  guarded: "The guarded action finished: +1.",
+  done: "The cancelable work finished.",
+  cancelled: "The cancelable work was cancelled by a newer one.",
+} as const;
+const doneSchema = z.enum(Object.keys(commandNotices) as [keyof typeof commandNotices]);
+
+export async function loader({ context, url }: Route.LoaderArgs) {
+  const { services, requestId, client, visitorId } = context.get(requestContext);
+  const { user, session } = await viewerOf(context);
+  const room = await services.chat.visit(user, DEFAULT_ROOM);
+  const done = doneSchema.safeParse(url.searchParams.get("done"));
+  return {
+    viewer: user ? { username: user.username, role: user.role } : null,
+    meta: {
+      requestId,
+      // Session ids are bearer secrets: the page shows the same one-way handle /account uses.
+      session: services.lab.sessionLabel(session.id),
+      userId: user?.id ?? null,
+      ip: client.ip,
+      userAgent: client.userAgent ?? null,
+    },
+    snapshot: services.trace.snapshot(services.trace.current()?.visitorId ?? null),
+    filter: url.searchParams.get("filter") ?? "",
+    count: services.lab.count(visitorId),
+    commandNotice: done.success ? commandNotices[done.data] : undefined,
+    chat: { room: rooms.find((candidate) => candidate.id === DEFAULT_ROOM) ?? rooms[0], ...room, signedIn: user !== null },
+  };
+}
+
+const forms = {
+  "auth-status": z.object({}),
+  "session-details": z.object({}),
+  "boundary-check": z.object({ rule: boundaryRuleSchema, input: z.string().max(2000, "Use at most 2000 characters").default("") }),
+  "database-check": z.object({ email: emailSchema }),
+  burst: z.object({ size: burstSizeSchema }),
+  step: z.object({ delta: counterDeltaSchema, tab: z.uuid().optional() }),
+  guarded: z.object({ tab: z.uuid().optional() }),
+  cancelable: z.object({ tab: z.uuid().optional() }),
+} as const;
+type Intent = keyof typeof forms;
+const intentSchema = z.enum(Object.keys(forms) as [Intent, ...Intent[]]);
+const widgetOf = (intent: Intent): LabWidget => (intent === "step" || intent === "guarded" || intent === "cancelable" ? "command" : intent);
+
+/** A form that does not parse: the widget shows the first problem (400). */
+class InvalidForm extends Error {}
+
+export async function action({ request, context }: Route.ActionArgs) {
+  const { services, visitorId, selfOrigin } = context.get(requestContext);
+  const form = await readForm(request);
+  const intent = intentSchema.safeParse(textOf(form, "intent"));
+  if (!intent.success) throw data("Unknown lab action.", { status: 400 });
+  const widget = widgetOf(intent.data);
+  // Each widget shows the trace of its own request, as far as it got.
+  const answer = (result: LabResult | { widget: LabWidget; error: string }, init?: ResponseInit) =>
+    data<LabOutcome>({ ...result, trace: services.trace.current()?.events.toArray() ?? [] }, init);
+  const read = <Schema extends z.ZodObject>(schema: Schema): z.output<Schema> => {
+    const parsed = parseForm(schema, form);
+    if (!parsed.ok) throw new InvalidForm(Object.values<string | undefined>(parsed.errors)[0] ?? "Check the form.");
+    return parsed.data;
+  };
+  const targetOf = (tab: string | undefined): CommandTarget => ({ visitorId, tabKey: tab === undefined ? undefined : `${visitorId}:${tab}` });
+  // A command changes state: without JavaScript (no tab) the page comes back through a redirect.
+  const commandDone = (target: CommandTarget, done: keyof typeof commandNotices, count: number) =>
+    target.tabKey ? answer({ widget: "command", count, note: commandNotices[done] }) : redirect(`/lab?done=${done}#command`, 303);
+
+  try {
+    const { user, session } = await viewerOf(context);
+    switch (intent.data) {
+      case "auth-status":
+        return answer({ widget: "auth-status", status: services.lab.authStatus(user) });
+      case "session-details":
+        return answer({ widget: "session-details", details: await services.lab.sessionDetails(user, session.id) });
+      case "boundary-check": {
+        const { rule, input } = read(forms["boundary-check"]);
+        return answer({ widget: "boundary-check", result: services.lab.boundary(rule, input) });
+      }
+      case "database-check":
+        return answer({ widget: "database-check", lookup: await services.lab.lookUpAccount(read(forms["database-check"]).email) });
+      case "burst": {
+        const { size } = read(forms.burst);
+        // The probes go to this instance itself (never to the Host header's idea of it) as this visitor.
+        const cookie = request.headers.get("cookie");
+        const probe = () =>
+          fetch(`${selfOrigin}/lab/probe`, { headers: cookie ? { cookie } : {} }).then(
+            (response) => response.status === 204,
+            () => false,
+          );
+        return answer({ widget: "burst", summary: await services.lab.burst(size, probe) });
+      }
+      case "step": {
+        const { delta, tab } = read(forms.step);
+        const target = targetOf(tab);
+        return commandDone(target, "stepped", services.lab.step(target, delta));
+      }
+      case "guarded": {
+        const target = targetOf(read(forms.guarded).tab);
+        return commandDone(target, "guarded", await services.lab.guarded(target));
+      }
+      case "cancelable": {
+        const target = targetOf(read(forms.cancelable).tab);
+        return commandDone(target, await services.lab.cancelable(target), services.lab.count(visitorId));
+      }
+    }
+  } catch (error) {
+    if (error instanceof InvalidForm) return answer({ widget, error: error.message }, { status: 400 });
+    if (error instanceof AppError) return answer({ widget, error: error.message }, { status: error.status, headers: retryAfter(error) });
+    throw error;
+  }
+}
+
+export const meta: Route.MetaFunction = () => [
+  { title: "Live lab — glassbox" },
+  { name: "description", content: "Watch this server's own requests, SQL statements and pushes as you use it." },
+];
+
+export const headers = documentHeaders("private, no-store");
+
+export default function Lab({ loaderData, actionData }: Route.ComponentProps) {
+  return <LabPage {...loaderData} outcome={actionData} />;
+}
