@@ -45,6 +45,8 @@ export interface App {
   close(): void;
   /** How many event streams are open in this process. */
   openStreams(): number;
+  /** What the realtime hub holds, index by index (all zero when no stream is open). */
+  streamIndexes(): Record<string, number>;
 }
 
 export function createApp(runtime: AppRuntime): App {
@@ -86,5 +88,5 @@ export function createApp(runtime: AppRuntime): App {
   });
   const streams = express.Router();
   streams.get("/events", eventStreamEndpoint({ realtime: services.realtime, viewerOf }));
-  return { handler, streams, close: () => services.realtime.close(), openStreams: () => services.realtime.subscriberCount() };
+  return { handler, streams, close: () => services.realtime.close(), openStreams: () => services.realtime.subscriberCount(), streamIndexes: () => services.realtime.indexSizes() };
 }

@@ -253,6 +253,14 @@ export function createRealtimeHub({ chat, feed, tracer, log }: { chat: ChatRepos
     /** How many streams are open (tests and the lab read it). */
     subscriberCount: (): number => byKey.size,
 
+    /** The size of every index the hub keeps streams in: all zero once every stream has ended (the churn test). */
+    indexSizes: () => ({
+      streams: byKey.size,
+      roomMembers: [...byRoom.values()].reduce((sum, members) => sum + members.size, 0),
+      labTabs: labTabs.size,
+      labVisitors: labTabsOf.size,
+    }),
+
     /** Whether a tab has its stream open on this instance. */
     hasTab: (key: string): boolean => byKey.has(key),
 

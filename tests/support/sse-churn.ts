@@ -165,12 +165,12 @@ let framesReceived = 0;
 let maxOpen = 0;
 
 /** One stream: opened, and dropped by the client the way `mode` says. Resolves once its socket is closed. */
-function streamCycle(mode: Mode, options: { tab: string; cookie?: string; after?: string }): Promise<void> {
+function streamCycle(mode: Mode, options: { tab: string; cookie: string; lab: boolean; after?: string }): Promise<void> {
   const stats = (byMode[mode] ??= { cycles: 0, frames: 0, statuses: {} });
   stats.cycles += 1;
-  const query = new URLSearchParams({ tab: options.tab, room: "lobby", ...(options.after ? { after: options.after } : {}) });
+  const query = new URLSearchParams({ tab: options.tab, room: "lobby", ...(options.lab ? { lab: "1" } : {}), ...(options.after ? { after: options.after } : {}) });
   return new Promise((resolve) => {
-    const req = request(`${origin}/events?${query}`, { agent: false, headers: { accept: "text/event-stream", ...(options.cookie ? { cookie: options.cookie } : {}) } });
+    const req = request(`${origin}/events?${query}`, { agent: false, headers: { accept: "text/event-stream", cookie: options.cookie } });
     let fallback: NodeJS.Timeout | undefined;
     const drop = () => req.destroy();
     req.once("close", () => {
@@ -207,8 +207,8 @@ function streamCycle(mode: Mode, options: { tab: string; cookie?: string; after?
 const members = await Promise.all(["a", "b", "c"].map(register));
 for (let i = 0; i < 3; i++) await notifyMessage(`warm-up ${i}`);
 await postAs(members[0]!, "warm-up post");
-await streamCycle("after-first-frame", { tab: randomUUID(), after: replayFrom });
-await streamCycle("after-a-while", { tab: randomUUID(), cookie: members[1] });
+await streamCycle("after-first-frame", { tab: randomUUID(), cookie: `glassbox_visitor=${randomBytes(16).toString("base64url")}`, lab: false, after: replayFrom });
+await streamCycle("after-a-while", { tab: randomUUID(), cookie: members[1]!, lab: true });
 const quiet = async () => {
   for (let waited = 0; waited < 5_000; waited += 20) {
     const connections = await new Promise<number>((resolve) => server.getConnections((_error, count) => resolve(count)));
@@ -241,13 +241,17 @@ const worker = async () => {
   while (next < CYCLES) {
     const index = next++;
     const mode = modes[index % modes.length]!;
-    const cookie = index % 3 === 0 ? members[index % members.length] : undefined;
+    // A browser's visitor cookie (so a tab's second stream replaces its first), a member's session
+    // for every third; every other stream is a lab tab (trace and timeline frames too).
+    const visitor = `glassbox_visitor=${randomBytes(16).toString("base64url")}`;
+    const cookie = index % 3 === 0 ? `${visitor}; ${members[index % members.length]}` : visitor;
+    const lab = index % 2 === 0;
     const tab = randomUUID();
     if (mode === "same-tab-twice") {
       // The second stream of a tab replaces the first (the hub closes the older one).
-      await Promise.all([streamCycle(mode, { tab, cookie }), sleep(2).then(() => streamCycle(mode, { tab, cookie }))]);
+      await Promise.all([streamCycle(mode, { tab, cookie, lab }), sleep(2).then(() => streamCycle(mode, { tab, cookie, lab }))]);
     } else {
-      await streamCycle(mode, { tab, cookie, after: mode === "after-first-frame" ? replayFrom : undefined });
+      await streamCycle(mode, { tab, cookie, lab, after: mode === "after-first-frame" ? replayFrom : undefined });
     }
     completed += 1;
   }
@@ -280,6 +284,7 @@ const result = {
   notified,
   openRightAfter,
   openStreams: app.openStreams(),
+  streamIndexes: app.streamIndexes(),
   timeoutsBaseline,
   timeoutsAfter: timeouts(),
   pendingTimersBaseline,
