@@ -1,5 +1,5 @@
-import { useCallback, useState, useSyncExternalStore } from "react";
-import { useFetcher } from "react-router";
+import { useCallback, useState, useSyncExternalStore, type ReactNode } from "react";
+import { useFetcher, type FetcherWithComponents } from "react-router";
 import type { CommandEvent, LabOutcome } from "../../services/lab.ts";
 import { Notice } from "../notice.tsx";
 import { tabId, useTabEvent } from "../tab-stream.tsx";
@@ -38,30 +38,24 @@ export function CommandPanel(props: { streamUrl: string; count: number; notice: 
         Count: <strong data-testid="counter">{shownCount}</strong>
       </p>
       <div className="actions">
-        <fetchers.step.Form method="post">
-          <input type="hidden" name="intent" value="step" />
-          {tab}
+        <CommandForm fetcher={fetchers.step} intent="step" tab={tab}>
           <button type="submit" name="delta" value="-1" className="button button--quiet">
             −1
           </button>{" "}
           <button type="submit" name="delta" value="1" className="button">
             +1
           </button>
-        </fetchers.step.Form>
-        <fetchers.guarded.Form method="post">
-          <input type="hidden" name="intent" value="guarded" />
-          {tab}
+        </CommandForm>
+        <CommandForm fetcher={fetchers.guarded} intent="guarded" tab={tab}>
           <button type="submit" className="button button--quiet">
             Guarded +1
           </button>
-        </fetchers.guarded.Form>
-        <fetchers.cancelable.Form method="post">
-          <input type="hidden" name="intent" value="cancelable" />
-          {tab}
+        </CommandForm>
+        <CommandForm fetcher={fetchers.cancelable} intent="cancelable" tab={tab}>
           <button type="submit" className="button button--quiet">
             Cancelable work
           </button>
-        </fetchers.cancelable.Form>
+        </CommandForm>
       </div>
       <Notice tone="success">{props.notice}</Notice>
       <Notice tone="error">{failure && "error" in failure ? failure.error : props.outcome?.widget === "command" && "error" in props.outcome ? props.outcome.error : undefined}</Notice>
@@ -73,5 +67,15 @@ export function CommandPanel(props: { streamUrl: string; count: number; notice: 
         </ol>
       ) : null}
     </section>
+  );
+}
+
+function CommandForm({ fetcher, intent, tab, children }: { fetcher: FetcherWithComponents<LabOutcome>; intent: string; tab: ReactNode; children: ReactNode }) {
+  return (
+    <fetcher.Form method="post">
+      <input type="hidden" name="intent" value={intent} />
+      {tab}
+      {children}
+    </fetcher.Form>
   );
 }
