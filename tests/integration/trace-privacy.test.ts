@@ -127,6 +127,8 @@ const boundaryInput = `not-an-address-${randomBytes(4).toString("hex")}`;
 const chatBody = `hello from A ${randomBytes(4).toString("hex")}`;
 /** B's page after all of A's activity. */
 let bPage: { html: string; requestId: string };
+/** A's own lab page, after signing up and in. */
+let aPage: string;
 /** A's requests made while A's own lab stream was open (their events must reach it). */
 let aStreamed: Sent[];
 
@@ -152,7 +154,9 @@ beforeAll(async () => {
   expect((await a.send("/login", { form: { email: account.email, password: account.password } })).response.status).toBe(303);
   expect(a.sessionIds).toHaveLength(2); // a new session id at sign-in
   // A query string may carry anything: it never reaches a trace.
-  expect((await a.send(`/lab?filter=${encodeURIComponent(account.email)}`)).response.status).toBe(200);
+  const ownPage = await a.send(`/lab?filter=${encodeURIComponent(account.email)}`);
+  expect(ownPage.response.status).toBe(200);
+  aPage = ownPage.body;
   const forms: Record<string, string>[] = [
     { intent: "auth-status" },
     { intent: "session-details" },
@@ -330,6 +334,22 @@ describe("the visitor's own lab stream", () => {
     expectNoneOf(mine.map((event) => JSON.stringify(event)).join("\n"), { "A's email": account.email, "the email A looked up": lookedUpEmail, "A's password": account.password }, "A's own traces");
     // Nothing of B's (its stream, its first page) reached A as a trace event.
     expect(traces.every((event) => event.requestId === null || ids.has(event.requestId) || event.requestId === aStreamId)).toBe(true);
+  });
+});
+
+describe("the visitor's own lab page", () => {
+  it("shows the visitor's own requests as their own flows, never also as another visitor's line", () => {
+    const timeline = sectionOf(aPage, "timeline");
+    // One chunk per flow of the timeline: its title, and whether it is an anonymous line.
+    const flows = timeline
+      .split('<li class="timeline__flow"')
+      .slice(1)
+      .map((chunk) => ({ title: /data-flow="([^"]*)"/.exec(chunk)?.[1], anonymous: chunk.includes("another visitor") }));
+    for (const own of ["POST /register", "POST /login"]) {
+      expect(flows.filter((flow) => flow.title === own), own).toEqual([{ title: own, anonymous: false }]);
+    }
+    // B's first request (before B had a cookie) is someone else's: it is there, anonymous.
+    expect(flows).toContainEqual({ title: "GET /", anonymous: true });
   });
 });
 

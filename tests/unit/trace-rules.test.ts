@@ -138,6 +138,27 @@ describe("trace kinds", () => {
   });
 });
 
+describe("a visitor's snapshot", () => {
+  it("has the visitor's own events and the request lines of everyone else, not the visitor's own", () => {
+    const tracer = createTracer();
+    const visit = (visitorId: string | null, path: string) => {
+      const { scope } = tracer.runRequest({ requestId: `req-${path}`, visitorId, method: "GET", path, source: "document" }, () => tracer.sql(`select '${path}'`, 1, false));
+      tracer.endRequest(scope, 200);
+    };
+    visit("ada", "/ada-1");
+    visit("bob", "/bob-1");
+    visit(null, "/first-visit");
+    visit("ada", "/ada-2");
+    const paths = (visitorId: string | null) => tracer.snapshot(visitorId).others.map((line) => line.path);
+    expect(paths("ada")).toEqual(["/bob-1", "/first-visit"]);
+    expect(paths("bob")).toEqual(["/ada-1", "/first-visit", "/ada-2"]);
+    expect(paths("carol")).toEqual(["/ada-1", "/bob-1", "/first-visit", "/ada-2"]);
+    expect(paths(null)).toEqual(["/ada-1", "/bob-1", "/first-visit", "/ada-2"]);
+    expect(tracer.snapshot("ada").own.map((event) => event.request)).toEqual(["GET /ada-1", "GET /ada-1", "GET /ada-2", "GET /ada-2"]);
+    expect(tracer.snapshot("carol").own).toEqual([]);
+  });
+});
+
 describe("tracePath", () => {
   it("drops the query string, whatever it carries", () => {
     expect(tracePath("/lab?filter=ada@example.com")).toBe("/lab");
