@@ -395,7 +395,7 @@ describe("Server-Timing", () => {
 });
 
 describe("concurrent visitors", () => {
-  it("each get exactly their own requests' events, while their requests interleave and wait for database connections", async () => {
+  it("each get exactly their own requests' events, while their requests interleave and wait for database connections", { timeout: 60_000 }, async () => {
     bStream.close(); // B's frames were checked above
     const c = createVisitor(server.url, "c");
     const d = createVisitor(server.url, "d");
@@ -410,7 +410,8 @@ describe("concurrent visitors", () => {
         const [who, visitor] = i % 2 === 0 ? (["c", c] as const) : (["d", d] as const);
         const lookup = email(who, i);
         emails[who].push(lookup);
-        return visitor.send("/lab?index", { form: { intent: "database-check", email: lookup } }).then(({ response }) => expect(response.status).toBe(200));
+        // As the page's fetcher sends it (a data request: no page to render).
+        return visitor.send("/lab.data?index", { form: { intent: "database-check", email: lookup } }).then(({ response }) => expect(response.status).toBe(200));
       }),
     );
     const requests = { c: c.sent.slice(before.c), d: d.sent.slice(before.d) };
@@ -418,8 +419,8 @@ describe("concurrent visitors", () => {
       const { stream, requestId: streamId } = streams[who];
       const other = who === "c" ? "d" : "c";
       const own = new Set(requests[who].map((sent) => sent.requestId));
-      await stream.waitFor((frames) => [...own].every((id) => tracesOf(frames).some((event) => event.kind === "request.end" && event.requestId === id)), 15_000, `${who}'s 20 request ends`);
-      await stream.waitFor((frames) => linesOf(frames).length >= 20, 15_000, `${other}'s 20 lines`);
+      await stream.waitFor((frames) => [...own].every((id) => tracesOf(frames).some((event) => event.kind === "request.end" && event.requestId === id)), 30_000, `${who}'s 20 request ends`);
+      await stream.waitFor((frames) => linesOf(frames).length >= 20, 30_000, `${other}'s 20 lines`);
       const traces = tracesOf(stream.frames);
       for (const event of traces) expect(event.requestId === streamId || (event.requestId !== null && own.has(event.requestId)), `${who} got ${event.kind} ${event.message} of ${event.request} ${event.requestId}`).toBe(true);
       // Each lookup ran its one statement inside its own request.
