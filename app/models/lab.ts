@@ -22,12 +22,16 @@ export function checkBoundary(rule: BoundaryRule, input: string): BoundaryResult
 
 /** The request burst: a slider of 100–5000 in steps of 100, 24 workers, progress every 20. */
 export const BURST = { min: 100, max: 5000, step: 100, default: 1000, workers: 24, progressEvery: 20 } as const;
-export const burstSizeSchema = z.coerce
-  .number({ error: "Choose how many requests to send" })
-  .int()
-  .min(BURST.min, `Send at least ${BURST.min}`)
-  .max(BURST.max, `Send at most ${BURST.max}`)
-  .refine((size) => size % BURST.step === 0, `Choose a multiple of ${BURST.step}`);
+export const burstSizeSchema = z.preprocess(
+  // An empty field is no choice at all, not zero.
+  (value) => (value === "" ? undefined : value),
+  z.coerce
+    .number({ error: "Choose how many requests to send" })
+    .int()
+    .min(BURST.min, `Send at least ${BURST.min}`)
+    .max(BURST.max, `Send at most ${BURST.max}`)
+    .refine((size) => size % BURST.step === 0, `Choose a multiple of ${BURST.step}`),
+);
 
 export interface BurstProgress {
   readonly sent: number;

@@ -13,7 +13,6 @@ export const traceKinds = {
   "sse.push": "live",
   "chat.incoming": "live",
   "chat.broadcast": "live",
-  "lab.command": "live",
 } as const satisfies Record<string, "live" | "diagnostic">;
 
 export type TraceKind = keyof typeof traceKinds;

@@ -1,12 +1,13 @@
 import type { Kysely } from "kysely";
 import type pg from "pg";
-import { holdReason, MESSAGE_RATE, HISTORY_PAGE, type MessageBody, type MessageId, type ModerationDecision, type RoomId } from "../models/chat.ts";
+import { holdReason, MESSAGE_RATE, HISTORY_PAGE, type ChatMessage, type MessageBody, type MessageId, type ModerationDecision, type RoomId } from "../models/chat.ts";
 import { createChatRepository, type ChatRepository, type QueuedMessage } from "../models/chat-repository.ts";
 import type { Database } from "../models/database.ts";
 import { AppError } from "../models/errors.ts";
 import { combineVerdicts, createLimiter } from "../models/rate-limit.ts";
 import { hasRole, type User } from "../models/user.ts";
 import { viewOf, type ChatMessageView } from "./realtime.ts";
+import type { Tracer } from "./trace.ts";
 
 /** The chat's use cases: join, read, post (rate-limited, held when risky), the demo bot, moderation. */
 const BOT_NAME = "demo bot";
@@ -21,7 +22,10 @@ async function joinOnce(repository: ChatRepository, user: User, roomId: RoomId):
   if (await repository.join(roomId, user.id)) await repository.audit({ actorId: user.id, roomId, action: "chat.join" });
 }
 
-export function createChatService({ db, pool }: { db: Kysely<Database>; pool: pg.Pool }) {
+export function createChatService({ db, pool, tracer }: { db: Kysely<Database>; pool: pg.Pool; tracer: Tracer }) {
+  /** A committed message, as the trace shows it (its body stays out of traces). */
+  const incoming = (message: ChatMessage) =>
+    tracer.record("chat.incoming", `message ${message.id} into ${message.roomId} (${message.status})`, { room: message.roomId, status: message.status, length: message.body.length });
   const chat = createChatRepository(db);
   const perMember = createLimiter(pool, "chat_rate_windows", "message", MESSAGE_RATE);
   const botPerClient = createLimiter(pool, "chat_rate_windows", "bot", { attempts: 1, windowSecs: 10 });
@@ -64,6 +68,7 @@ export function createChatService({ db, pool }: { db: Kysely<Database>; pool: pg
         await repository.notify(posted.id, "posted");
         return posted;
       });
+      incoming(message);
       return viewOf(message, user.id);
     },
 
@@ -79,6 +84,7 @@ export function createChatService({ db, pool }: { db: Kysely<Database>; pool: pg
         await repository.notify(posted.id, "posted");
         return posted;
       });
+      incoming(message);
       return viewOf(message, null);
     },
 

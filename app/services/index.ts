@@ -42,7 +42,7 @@ export function createServices({ db, pool, adminEmails, changes, tracer, logger 
       }),
     ),
     admin: traced(tracer, "admin", createAdminService(db)),
-    chat: traced(tracer, "chat", createChatService({ db, pool })),
+    chat: traced(tracer, "chat", createChatService({ db, pool, tracer })),
     content: createContentService(),
     health: traced(tracer, "health", createHealthService(db)),
     maintenance: createMaintenanceService(db),

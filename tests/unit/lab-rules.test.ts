@@ -138,6 +138,7 @@ describe("burstSizeSchema", () => {
     expect(error(4_950)).toBe("Choose a multiple of 100");
     expect(error(100.5)).toBeDefined();
     expect(error("abc")).toBe("Choose how many requests to send");
+    expect(error("")).toBe("Choose how many requests to send");
     expect(error(Number.POSITIVE_INFINITY)).toBeDefined();
   });
 });

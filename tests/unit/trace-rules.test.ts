@@ -56,7 +56,6 @@ describe("trace kinds", () => {
       "sse.push": "live",
       "chat.incoming": "live",
       "chat.broadcast": "live",
-      "lab.command": "live",
     });
     for (const [kind, rule] of Object.entries(traceKinds)) expect(isLive(kind as TraceKind), kind).toBe(rule === "live");
   });
