@@ -56,7 +56,8 @@ export function createTracer({ sessionIdleMs = DEFAULT_SESSION_IDLE_MS, now = Da
   const storage = new AsyncLocalStorage<RequestScope>();
   // Map order is recency order: a visitor is moved to the end on every event.
   const sessions = new Map<string, { readonly events: RingBuffer<TraceEvent>; lastActive: number }>();
-  const lines = new RingBuffer<RequestLine>(TRACE_LIMITS.global);
+  // Each line keeps whose request it was (never shown): a visitor's own lines are not "others" to them.
+  const lines = new RingBuffer<{ readonly line: RequestLine; readonly visitorId: string | null }>(TRACE_LIMITS.global);
   const diagnostic = new RingBuffer<TraceEvent>(TRACE_LIMITS.diagnostic);
   const sinks = new Set<TraceSink>();
   let seq = 0;
@@ -111,7 +112,7 @@ export function createTracer({ sessionIdleMs = DEFAULT_SESSION_IDLE_MS, now = Da
       const { method, path, source } = scope;
       record("request.end", `${method} ${path} ${status} ${latencyMs}ms`, { method, path, status, latencyMs, source }, status >= 500 ? "error" : status >= 400 ? "warn" : "info", scope);
       const line: RequestLine = { seq: ++seq, time: new Date(now()).toISOString(), flow: randomBytes(6).toString("base64url"), method, path, status, latencyMs };
-      lines.push(line);
+      lines.push({ line, visitorId: scope.visitorId });
       for (const sink of sinks) sink.line(line, scope.visitorId);
     },
 
@@ -152,9 +153,16 @@ export function createTracer({ sessionIdleMs = DEFAULT_SESSION_IDLE_MS, now = Da
       return result;
     },
 
-    /** What a visitor may see right now: their own recent events and everyone's request lines. */
+    /**
+     * What a visitor may see right now: their own recent events and the request lines of everyone
+     * else (their own requests are already among their events, as the live stream has it too).
+     */
     snapshot(visitorId: string | null): { own: TraceEvent[]; others: RequestLine[] } {
-      return { own: (visitorId && sessions.get(visitorId)?.events.toArray()) || [], others: lines.toArray() };
+      const others = lines
+        .toArray()
+        .filter((entry) => visitorId === null || entry.visitorId !== visitorId)
+        .map((entry) => entry.line);
+      return { own: (visitorId && sessions.get(visitorId)?.events.toArray()) || [], others };
     },
 
     diagnostics: (): TraceEvent[] => diagnostic.toArray(),
