@@ -33,7 +33,7 @@ export function CommandPanel(props: { streamUrl: string; count: number; notice: 
 
   return (
     <section id="command" className="card lab-widget" aria-labelledby="command-title">
-      <h3 id="command-title">Command + SSE</h3>
+      <h3 id="command-title">Server-authoritative counter</h3>
       <p>
         Count: <strong data-testid="counter">{shownCount}</strong>
       </p>
