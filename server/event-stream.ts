@@ -34,6 +34,7 @@ export function eventStreamEndpoint({ realtime, viewerOf }: { realtime: Realtime
                 visitorId: res.locals.visitorId,
                 roomId: query.room,
                 lab: query.lab,
+                traceAfter: query.traceAfter,
                 viewerId: user?.id ?? null,
                 deliver: channel.send,
                 close: channel.close,

@@ -13,6 +13,8 @@ export interface EventStreamQuery {
   readonly after?: MessageId;
   /** `lab=1`: the lab page's stream, which also carries trace, timeline and counter events. */
   readonly lab: boolean;
+  /** `trace=<n>`: the lab page showed trace events up to number n. */
+  readonly traceAfter?: number;
 }
 
 const queryShape = z.object({
@@ -23,11 +25,13 @@ const queryShape = z.object({
     .enum(["0", "1"])
     .default("0")
     .transform((flag) => flag === "1"),
+  trace: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 
 export function parseEventStreamQuery(params: URLSearchParams, lastEventId: string | null): EventStreamQuery | AppError {
   const query = queryShape.safeParse(Object.fromEntries(params));
   if (!query.success) return new AppError("stream:invalid_request");
   const resumeAt = messageIdSchema.safeParse(lastEventId);
-  return { ...query.data, after: resumeAt.success ? resumeAt.data : query.data.after };
+  const { trace, ...rest } = query.data;
+  return { ...rest, traceAfter: trace, after: resumeAt.success ? resumeAt.data : query.data.after };
 }

@@ -89,9 +89,11 @@ export class RingBuffer<T> {
 
 /**
  * A path as a trace may show it: the query string is dropped (it can carry tokens, emails, ids),
- * and it is cut at 200 characters.
+ * React Router's data requests show the page they are for (`/lab.data` is `/lab`, `/_root.data` is
+ * `/`; the source column says "data"), and it is cut at 200 characters.
  */
 export function tracePath(url: string): string {
-  const path = url.split("?")[0] ?? "/";
+  const raw = url.split("?")[0] ?? "/";
+  const path = raw === "/_root.data" ? "/" : raw.endsWith(".data") ? raw.slice(0, -".data".length) : raw;
   return path.length > 200 ? `${path.slice(0, 199)}…` : path;
 }

@@ -38,6 +38,7 @@ export async function loader({ context, url }: Route.LoaderArgs) {
       userAgent: client.userAgent ?? null,
     },
     snapshot: services.trace.snapshot(services.trace.current()?.visitorId ?? null),
+    traceAfter: services.trace.lastSeq(),
     filter: url.searchParams.get("filter") ?? "",
     count: services.lab.count(visitorId),
     commandNotice: done.success ? commandNotices[done.data] : undefined,

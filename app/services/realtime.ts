@@ -26,6 +26,8 @@ export interface Subscriber {
   readonly visitorId: string;
   /** A lab tab: it also gets trace, timeline and counter events. */
   readonly lab: boolean;
+  /** A lab tab's page showed the trace up to this event: what came after is replayed first. */
+  readonly traceAfter?: number;
   /** Returns false once the stream is gone (the hub then forgets it). Never throws. */
   deliver(frame: StreamFrame): boolean;
   close(reason: string): void;
@@ -150,6 +152,16 @@ export function createRealtimeHub({ chat, feed, tracer, log }: { chat: ChatRepos
   };
   const stopTracing = tracer.subscribe(traceSink);
 
+  /** What a lab page missed between its snapshot and its stream: its visitor's events and others' lines, in order. */
+  function replayTrace(subscriber: Subscriber, after: number): void {
+    const { own, others } = tracer.snapshot(subscriber.visitorId);
+    const missed = [
+      ...own.filter((event) => event.seq > after).map((event) => ({ seq: event.seq, frame: { event: "trace", data: JSON.stringify(event) } as const })),
+      ...others.filter((line) => line.seq > after).map((line) => ({ seq: line.seq, frame: { event: "timeline", data: JSON.stringify(line) } as const })),
+    ].sort((a, b) => a.seq - b.seq);
+    for (const { frame: missedFrame } of missed) subscriber.deliver(missedFrame);
+  }
+
   /**
    * A notice's message is loaded as soon as the notice arrives, while earlier changes are still
    * going out, and broadcast in its turn: a burst costs one database round trip, not one per message.
@@ -235,7 +247,11 @@ export function createRealtimeHub({ chat, feed, tracer, log }: { chat: ChatRepos
       byKey.get(subscriber.key)?.close("replaced by a newer stream from the same tab");
       byKey.set(subscriber.key, entry);
       byRoom.get(subscriber.roomId)?.add(entry);
-      if (subscriber.lab) addLabTab(entry);
+      if (subscriber.lab) {
+        addLabTab(entry);
+        // In the same tick as the registration: every later event arrives live, none twice.
+        if (subscriber.traceAfter !== undefined) replayTrace(entry, subscriber.traceAfter);
+      }
       if (!lastSeen.has(subscriber.roomId)) {
         const latest = await chat.latestId(subscriber.roomId);
         if (latest && !lastSeen.has(subscriber.roomId)) lastSeen.set(subscriber.roomId, latest);

@@ -165,6 +165,9 @@ export function createTracer({ sessionIdleMs = DEFAULT_SESSION_IDLE_MS, now = Da
       };
     },
 
+    /** The newest event's number: a lab page's stream resumes after it (nothing recorded in between is lost). */
+    lastSeq: (): number => seq,
+
     diagnostics: (): TraceEvent[] => diagnostic.toArray(),
 
     /** Sizes of everything the tracer keeps (the lab's diagnostic view and the memory test read them). */

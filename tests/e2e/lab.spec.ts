@@ -141,7 +141,7 @@ function anonymousLines(page: Page, title: string): Locator {
   return flows(page, title).filter({ hasText: "another visitor" });
 }
 
-/** A flow's request line ("POST /lab.data 200 12.3ms"): its latency, as the anonymous line shows it too. */
+/** A flow's request line ("POST /lab 200 12.3ms"): its latency, as the anonymous line shows it too. */
 async function latencyOf(flow: Locator): Promise<string> {
   const line = await flow.locator('[data-kind="request.end"] code').innerText();
   const latency = /^\S+ \S+ \d{3} ([\d.]+)ms$/.exec(line)?.[1];
@@ -163,8 +163,8 @@ test.describe("lab", () => {
     await registerThroughForm(page, account);
     await shared(async () => {
       await openLab(page);
-      // Scripts post through a fetcher: React Router's data request, /lab.data.
-      const posts = ownFlows(page, "POST /lab.data");
+      // Scripts post through a fetcher: React Router's data request for /lab (/lab.data).
+      const posts = ownFlows(page, "POST /lab");
       await expect(posts).toHaveCount(0);
 
       const card = page.locator("#auth-status");
@@ -181,7 +181,7 @@ test.describe("lab", () => {
       expect(cardEvents.length).toBeGreaterThan(0);
       const flowEvents = await flow.locator(".trace__event").allInnerTexts();
       expect(flowEvents.slice(0, cardEvents.length)).toEqual(cardEvents);
-      expect(flowEvents.at(-1)).toMatch(/^request\.end POST \/lab\.data 200 [\d.]+ms$/);
+      expect(flowEvents.at(-1)).toMatch(/^request\.end POST \/lab 200 [\d.]+ms$/);
     });
   });
 
@@ -370,24 +370,24 @@ test.describe("lab", () => {
         await lookup.getByLabel("Email").fill(account.email);
         await lookup.getByRole("button", { name: "Look up" }).click();
         await expect(lookup.getByRole("status")).toContainText(`Found ${account.username} (member)`);
-        const mine = ownFlows(page, "POST /lab.data");
+        const mine = ownFlows(page, "POST /lab");
         await expect(mine).toHaveCount(1, LIVE);
         await expect(mine.locator('[data-kind="sql"]')).not.toHaveCount(0);
         const latency = await latencyOf(mine);
 
         // The other visitor: the same request as one line (method, path, status, latency), nothing inside.
-        const line = anonymousLines(visitor.page, "POST /lab.data").filter({ hasText: `200 · ${latency} ms · another visitor` });
+        const line = anonymousLines(visitor.page, "POST /lab").filter({ hasText: `200 · ${latency} ms · another visitor` });
         await expect(line).toHaveCount(1, LIVE);
         await expect(line.locator("[data-kind]")).toHaveCount(0);
-        await expect(ownFlows(visitor.page, "POST /lab.data")).toHaveCount(0);
+        await expect(ownFlows(visitor.page, "POST /lab")).toHaveCount(0);
         const row = httpRequests(visitor.page).filter({ has: visitor.page.getByRole("cell", { name: `${latency} ms`, exact: true }) });
-        await expect(row.locator("td").nth(3)).toHaveText("/lab.data");
+        await expect(row.locator("td").nth(3)).toHaveText("/lab");
         await expect(row.locator("td").nth(4)).toHaveText("another visitor");
 
         // Nothing that names the member: not on the live page, not in a freshly rendered one (its data included).
         const rendered = [await visitor.page.content()];
         await openLab(visitor.page, "reload");
-        await expect(anonymousLines(visitor.page, "POST /lab.data").filter({ hasText: `200 · ${latency} ms · another visitor` })).toHaveCount(1);
+        await expect(anonymousLines(visitor.page, "POST /lab").filter({ hasText: `200 · ${latency} ms · another visitor` })).toHaveCount(1);
         rendered.push(await visitor.page.content());
         expect(requestIds.size).toBeGreaterThan(3);
         for (const html of rendered) {

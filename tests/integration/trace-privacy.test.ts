@@ -95,7 +95,9 @@ interface LineJson {
 }
 const tracesOf = (frames: readonly SseEvent[]) => frames.filter((frame) => frame.event === "trace").map((frame) => JSON.parse(frame.data) as TraceJson);
 const linesOf = (frames: readonly SseEvent[]) => frames.filter((frame) => frame.event === "timeline").map((frame) => JSON.parse(frame.data) as LineJson);
-const requestKey = (request: { method: string; path: string; status: number }) => `${request.method} ${request.path} ${request.status}`;
+/** How a trace names a path: React Router's data requests (`/lab.data`) as the page they are for. */
+const tracedPath = (path: string) => path.replace(/\.data$/, "");
+const requestKey = (request: { method: string; path: string; status: number }) => `${request.method} ${tracedPath(request.path)} ${request.status}`;
 const sortedKeys = (requests: readonly { method: string; path: string; status: number }[]) => requests.map(requestKey).sort();
 /** The `<section id="…">` element of a page, up to its own closing tag (sections nest). */
 function sectionOf(html: string, id: string): string {
@@ -326,8 +328,9 @@ describe("the visitor's own lab stream", () => {
     expect(kinds).not.toContain("request.start"); // diagnostic only
     for (const sent of aStreamed) {
       const end = mine.find((event) => event.kind === "request.end" && event.requestId === sent.requestId);
-      expect(end?.fields, `${sent.method} ${sent.path}`).toMatchObject({ method: sent.method, path: sent.path, status: sent.status });
-      expect(end?.request).toBe(`${sent.method} ${sent.path}`);
+      const path = tracedPath(sent.path);
+      expect(end?.fields, `${sent.method} ${sent.path}`).toMatchObject({ method: sent.method, path, status: sent.status });
+      expect(end?.request).toBe(`${sent.method} ${path}`);
     }
     expect(mine.some((event) => event.userId === aUserId)).toBe(true);
     // SQL carries its text, never its parameters.

@@ -162,7 +162,8 @@ describe("tracePath", () => {
   it("drops the query string, whatever it carries", () => {
     expect(tracePath("/lab?filter=ada@example.com")).toBe("/lab");
     expect(tracePath("/reset?token=secret&next=/account")).toBe("/reset");
-    expect(tracePath("/lab.data?index&_routes=routes/lab._index")).toBe("/lab.data");
+    expect(tracePath("/lab.data?index&_routes=routes/lab._index")).toBe("/lab");
+    expect(tracePath("/_root.data")).toBe("/");
     expect(tracePath("/a?b?c")).toBe("/a");
     expect(tracePath("/events?tab=8d7b1d5e-0b0a-4b4e-9c7e-1c2d3e4f5a6b&lab=1")).toBe("/events");
     expect(tracePath("/plain/path")).toBe("/plain/path");

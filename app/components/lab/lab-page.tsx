@@ -19,6 +19,8 @@ export interface LabPageProps {
   readonly viewer: { readonly username: string; readonly role: string } | null;
   readonly meta: { readonly requestId: string; readonly session: string | null; readonly userId: string | null; readonly ip: string; readonly userAgent: string | null };
   readonly snapshot: { readonly own: readonly TraceEvent[]; readonly others: readonly RequestLine[] };
+  /** The trace snapshot's newest event number: the stream replays what came after it. */
+  readonly traceAfter: number;
   readonly filter: string;
   readonly count: number;
   readonly commandNotice: string | undefined;
@@ -38,7 +40,8 @@ const sections = [
 export function LabPage(props: LabPageProps) {
   // Fixed for the page's life, so new messages never make the stream reconnect.
   const [after] = useState(props.chat.streamAfter);
-  const streamUrl = `/events?${new URLSearchParams({ tab: tabId, room: props.chat.room.id, after, lab: "1" })}`;
+  const [traceAfter] = useState(String(props.traceAfter));
+  const streamUrl = `/events?${new URLSearchParams({ tab: tabId, room: props.chat.room.id, after, lab: "1", trace: traceAfter })}`;
   const runtime = useLabRuntime(streamUrl, props.snapshot);
   const { meta, outcome } = props;
 

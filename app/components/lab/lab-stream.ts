@@ -1,4 +1,4 @@
-import { useCallback, useReducer } from "react";
+import { useCallback, useEffect, useReducer, useRef } from "react";
 import type { RequestLine, TraceEvent } from "../../models/trace.ts";
 import { useTabEvent } from "../tab-stream.tsx";
 
@@ -23,48 +23,80 @@ const KEEP = { events: 500, lines: 200, pushes: 40 } as const;
 
 type Action = { readonly type: "event"; readonly event: TraceEvent } | { readonly type: "line"; readonly line: RequestLine } | { readonly type: "push"; readonly push: Push };
 
-const keepLast = <T,>(list: readonly T[], item: T, cap: number): readonly T[] => (list.length >= cap ? [...list.slice(list.length - cap + 1), item] : [...list, item]);
+const keepLast = <T,>(list: readonly T[], items: readonly T[], cap: number): readonly T[] => [...list, ...items].slice(-cap);
 
-function reduce(state: LabRuntime, action: Action): LabRuntime {
-  switch (action.type) {
-    case "event":
-      return { ...state, events: keepLast(state.events, action.event, KEEP.events) };
-    case "line":
-      return { ...state, lines: keepLast(state.lines, action.line, KEEP.lines) };
-    case "push":
-      return { ...state, pushes: keepLast(state.pushes, action.push, KEEP.pushes) };
-  }
+/**
+ * Applies every frame that arrived since the last animation frame at once. Events come in the order
+ * they happened (`seq`); what a reconnect replays again is dropped.
+ */
+function reduce(state: LabRuntime, actions: readonly Action[]): LabRuntime {
+  const latest = Math.max(state.events.at(-1)?.seq ?? 0, state.lines.at(-1)?.seq ?? 0);
+  const pick = <Type extends Action["type"]>(type: Type) => actions.filter((action): action is Extract<Action, { type: Type }> => action.type === type);
+  return {
+    events: keepLast(
+      state.events,
+      pick("event")
+        .map((action) => action.event)
+        .filter((event) => event.seq > latest),
+      KEEP.events,
+    ),
+    lines: keepLast(
+      state.lines,
+      pick("line")
+        .map((action) => action.line)
+        .filter((line) => line.seq > latest),
+      KEEP.lines,
+    ),
+    pushes: keepLast(
+      state.pushes,
+      pick("push").map((action) => action.push),
+      KEEP.pushes,
+    ),
+  };
 }
 
 const received = (event: string, data: string): Action => ({ type: "push", push: { at: new Date().toISOString(), event, bytes: new TextEncoder().encode(data).length } });
 
+/**
+ * Frames are batched per animation frame: a burst brings thousands of trace events a second, and
+ * rendering the lab once per event would starve the very workers sending the burst.
+ */
+function useBatchedReducer(initial: LabRuntime) {
+  const [state, apply] = useReducer(reduce, initial);
+  const pending = useRef<Action[]>([]);
+  const scheduled = useRef<number | undefined>(undefined);
+  useEffect(() => () => cancelAnimationFrame(scheduled.current ?? 0), []);
+  const dispatch = useCallback((...actions: Action[]) => {
+    pending.current.push(...actions);
+    scheduled.current ??= requestAnimationFrame(() => {
+      scheduled.current = undefined;
+      apply(pending.current.splice(0));
+    });
+  }, []);
+  return [state, dispatch] as const;
+}
+
 export function useLabRuntime(streamUrl: string, snapshot: { own: readonly TraceEvent[]; others: readonly RequestLine[] }): LabRuntime {
-  const [runtime, dispatch] = useReducer(reduce, { events: snapshot.own, lines: snapshot.others, pushes: [] });
+  const [runtime, dispatch] = useBatchedReducer({ events: snapshot.own, lines: snapshot.others, pushes: [] });
   useTabEvent(
     streamUrl,
     "trace",
-    useCallback((data: string) => {
-      dispatch(received("trace", data));
-      dispatch({ type: "event", event: JSON.parse(data) as TraceEvent });
-    }, []),
+    useCallback((data: string) => dispatch(received("trace", data), { type: "event", event: JSON.parse(data) as TraceEvent }), [dispatch]),
   );
   useTabEvent(
     streamUrl,
     "timeline",
-    useCallback((data: string) => {
-      dispatch(received("timeline", data));
-      dispatch({ type: "line", line: JSON.parse(data) as RequestLine });
-    }, []),
+    useCallback((data: string) => dispatch(received("timeline", data), { type: "line", line: JSON.parse(data) as RequestLine }), [dispatch]),
   );
   useTabEvent(
     streamUrl,
     "chat",
-    useCallback((data: string) => dispatch(received("chat", data)), []),
+    useCallback((data: string) => dispatch(received("chat", data)), [dispatch]),
   );
   useTabEvent(
     streamUrl,
     "counter",
-    useCallback((data: string) => dispatch(received("counter", data)), []),
+    useCallback((data: string) => dispatch(received("counter", data)), [dispatch]),
   );
   return runtime;
 }
