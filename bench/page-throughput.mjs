@@ -258,10 +258,11 @@ Caveats: one shared, possibly noisy machine — each server, the embedded Postgr
 ${report.machine.cores} cores, so the load client's own CPU (column above) is taken from the servers', and absolute req/s move between
 runs: compare the ratios within one run. "Other load" is the CPU that processes this benchmark did not start used during a
 window, in cores (from /proc/stat): above ~0.3 the round was disturbed — look at the per-round ratios. The ratio includes
-everything glassbox does around a page that the minimal server does not: request ids, pino request logging, helmet's headers
-with a CSP nonce, compression (${report.options.acceptEncoding ? `the client accepts \`${report.options.acceptEncoding}\`` : "off in this run: the client accepted no encoding"}), the cross-site check, the root
-loader's session lookup (for a guest without a cookie it reads nothing from PostgreSQL; a signed-in view adds a session and
-user query), the pages' own loaders and their larger HTML.
+everything glassbox does around a page that the minimal server does not: request ids, the visitor cookie (set on every
+response here: the load keeps no cookies), the request's trace scope, pino request logging, helmet's headers with a CSP
+nonce, compression (${report.options.acceptEncoding ? `the client accepts \`${report.options.acceptEncoding}\`` : "off in this run: the client accepted no encoding"}), the cross-site check, the root loader's session
+lookup (for a guest without a cookie it reads nothing from PostgreSQL; a signed-in view adds a session and user query),
+the pages' own loaders (PostgreSQL column) and their larger HTML.
 `;
 }
 
