@@ -12,7 +12,7 @@ const layer = (files, forbidden, why) => ({
 });
 
 export default tseslint.config(
-  { ignores: ["build/", ".react-router/", "node_modules/", "test-results/", "playwright-report/", ".data/"] },
+  { ignores: ["build/", ".react-router/", "node_modules/", "test-results/", "playwright-report/", ".data/", "bench/minimal-app/build/", "bench/minimal-app/.react-router/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

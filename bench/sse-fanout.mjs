@@ -5,200 +5,25 @@
 //   npm run build && npm run bench:sse [-- --sizes=1000,10000 --burst=20 --singles=5 --workers=2]
 //
 // Everything binds and connects to 127.0.0.1 only. Every process it starts is stopped at the end.
-import { execFileSync, fork, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import net from "node:net";
-import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { fmt, log, now, parseOptions, ratio, request, round, sleep, summarize, writeResults } from "./lib/common.mjs";
+import { cpuMs, cpuWindow, loadAverage, machineInfo, machineLine, readStatus, runRecord } from "./lib/machine.mjs";
+import { forkWorker, onInterrupt, startGlassbox, startPortServer, stopChild, stopGlassbox } from "./lib/processes.mjs";
 
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const BENCH = fileURLToPath(new URL("./", import.meta.url));
-const RESULTS = join(BENCH, "results");
-const HOST = "127.0.0.1";
 
 // ---------------------------------------------------------------------------------------------
 // options
 
 const defaults = { sizes: "1000,10000", burst: 20, singles: 5, workers: 2, targets: "bare,glassbox", room: "lobby", members: 10, concurrency: 100, bodyLength: 120, join: 1, cpuProf: "" };
-const options = { ...defaults };
-for (const arg of process.argv.slice(2)) {
-  const match = /^--([a-z-]+)=(.*)$/.exec(arg);
-  const key = match?.[1].replace(/-([a-z])/g, (_, letter) => letter.toUpperCase());
-  if (!match || !(key in defaults)) {
-    const known = Object.keys(defaults).map((name) => `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}=${defaults[name]}`);
-    console.error(`unknown option ${arg}; known: ${known.join(" ")}`);
-    process.exit(2);
-  }
-  options[key] = typeof defaults[key] === "number" ? Number(match[2]) : match[2];
-}
+const options = parseOptions(defaults);
 const requestedSizes = String(options.sizes).split(",").map(Number).filter((n) => Number.isInteger(n) && n > 0);
 const targets = String(options.targets).split(",");
 
 // ---------------------------------------------------------------------------------------------
-// small helpers
-
-const now = () => performance.timeOrigin + performance.now();
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const log = (...parts) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...parts);
-const round = (value, digits = 1) => (value === null || value === undefined || Number.isNaN(value) ? null : Number(value.toFixed(digits)));
-
-function percentile(sorted, q) {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
-
-function summarize(values) {
-  const sorted = Float64Array.from(values).sort();
-  return {
-    count: sorted.length,
-    p50: round(percentile(sorted, 0.5)),
-    p90: round(percentile(sorted, 0.9)),
-    p99: round(percentile(sorted, 0.99)),
-    max: round(sorted.length ? sorted[sorted.length - 1] : null),
-    min: round(sorted.length ? sorted[0] : null),
-  };
-}
-
-function readStatus(pid) {
-  try {
-    const text = readFileSync(`/proc/${pid}/status`, "utf8");
-    const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(text)?.[1] ?? Number.NaN);
-    return { vmRssKb: field("VmRSS"), rssAnonKb: field("RssAnon"), threads: field("Threads") };
-  } catch {
-    return { vmRssKb: Number.NaN, rssAnonKb: Number.NaN, threads: Number.NaN };
-  }
-}
-
-let clockTicks = 100;
-try {
-  clockTicks = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-} catch {
-  // 100 on every Linux we know
-}
-function cpuMs(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks; // utime + stime
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** Busy and total CPU time of the whole machine (ms), from /proc/stat. */
-function systemCpu() {
-  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, idle, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
-  const toMs = (ticks) => (ticks * 1000) / clockTicks;
-  return { busyMs: toMs(user + nice + system + irq + softirq + steal), totalMs: toMs(user + nice + system + idle + iowait + irq + softirq + steal) };
-}
-
-/** CPU time (ms) of this process and every process it started, PostgreSQL's included. */
-function ownCpu() {
-  const parents = new Map();
-  const cpu = new Map();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const fields = readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1].split(" ");
-      parents.set(Number(entry), Number(fields[1]));
-      cpu.set(Number(entry), ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  let total = 0;
-  for (const [pid, ms] of cpu) {
-    for (let at = pid, hops = 0; at > 1 && hops < 64; at = parents.get(at) ?? 0, hops++) {
-      if (at === process.pid) {
-        total += ms;
-        break;
-      }
-    }
-  }
-  return total;
-}
-
-/** Starts a window; its end() says how busy the machine was, and how much of that was not ours. */
-function cpuWindow() {
-  const system = systemCpu();
-  const own = ownCpu();
-  return () => {
-    const systemNow = systemCpu();
-    const busy = systemNow.busyMs - system.busyMs;
-    const total = systemNow.totalMs - system.totalMs;
-    const ours = ownCpu() - own;
-    return { machineBusyPercent: round((100 * busy) / total, 0), otherProcessesCores: round(Math.max(0, busy - ours) / (total / machine.cores), 2) };
-  };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-const postAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-
-/** One HTTP request; `sentAt` is the moment the request (headers and body) was handed to the socket. */
-function request(origin, { method = "GET", path, headers = {}, body }) {
-  return new Promise((resolve, reject) => {
-    const url = new URL(path, origin);
-    if (url.hostname !== HOST) return reject(new Error(`refusing to contact ${url.hostname}: this benchmark only targets ${HOST}`));
-    const payload = body === undefined ? undefined : Buffer.from(body);
-    const req = http.request(
-      { host: url.hostname, port: url.port, path: url.pathname + url.search, method, agent: postAgent, headers: { ...headers, ...(payload ? { "Content-Length": payload.length } : {}) } },
-      (res) => {
-        const chunks = [];
-        res.on("data", (chunk) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString("utf8"), sentAt, ms: now() - sentAt }));
-      },
-    );
-    req.setTimeout(120_000, () => req.destroy(new Error("request timeout")));
-    req.on("error", reject);
-    const sentAt = now();
-    req.end(payload);
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
 // machine limits: scale down rather than raise anything
-
-function machineInfo() {
-  let ulimitN = Number.NaN;
-  try {
-    ulimitN = Number(execFileSync("sh", ["-c", "ulimit -n"], { encoding: "utf8" }).trim());
-  } catch {
-    // fall back to /proc below
-  }
-  const limits = readFileSync("/proc/self/limits", "utf8").split("\n").find((line) => line.startsWith("Max open files"))?.split(/\s+/) ?? [];
-  const softFiles = Number.isFinite(ulimitN) ? ulimitN : Number(limits[3]);
-  const hardFiles = limits[4] === "unlimited" ? Number.POSITIVE_INFINITY : Number(limits[4]);
-  let portRange = [32768, 60999];
-  try {
-    portRange = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
-  } catch {
-    // Linux default
-  }
-  return {
-    cores: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model,
-    totalMemMb: Math.round(os.totalmem() / 2 ** 20),
-    node: process.version,
-    platform: `${os.platform()} ${os.release()}`,
-    openFilesSoft: softFiles,
-    openFilesHard: hardFiles,
-    ephemeralPorts: portRange[1] - portRange[0] + 1,
-    clockTicks,
-  };
-}
 
 const machine = machineInfo();
 const notes = [];
@@ -220,182 +45,10 @@ const sizes = requestedSizes.map((n) => {
 // ---------------------------------------------------------------------------------------------
 // processes we start (and must stop)
 
-const children = new Set();
-function track(child) {
-  children.add(child);
-  child.once("exit", () => children.delete(child));
-  return child;
-}
-process.on("exit", () => {
-  // Last resort (an uncaught error): nothing may outlive the benchmark, PostgreSQL included.
-  for (const child of children) child.kill("SIGKILL");
-  if (glassbox) killPostgres(glassbox.dataDir, "SIGQUIT");
-  if (glassbox) rmSync(glassbox.dataDir, { recursive: true, force: true });
-});
-
-/** Signals the embedded PostgreSQL of a glassbox data directory, if it still runs; true if it did. */
-function killPostgres(dataDir, signal) {
-  const pidFile = join(dataDir, "postgres", "postmaster.pid");
-  if (!existsSync(pidFile)) return false;
-  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
-  if (!(pid > 0)) return false;
-  try {
-    process.kill(pid, signal);
-    return true;
-  } catch {
-    return false; // already gone
-  }
-}
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.once(signal, () => {
-    log(`${signal}: stopping`);
-    void shutdown().finally(() => process.exit(130));
-  });
-}
-
-function tail(child, keep = 400) {
-  const lines = [];
-  let partial = "";
-  const onData = (chunk) => {
-    const parts = (partial + chunk.toString()).split("\n");
-    partial = parts.pop();
-    for (const line of parts) {
-      lines.push(line);
-      if (lines.length > keep) lines.shift();
-    }
-  };
-  child.stdout?.on("data", onData);
-  child.stderr?.on("data", onData);
-  return lines;
-}
-
-function newestSource(dirs) {
-  let newest;
-  const walk = (dir) => {
-    for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else {
-        const { mtimeMs } = statSync(join(ROOT, path));
-        if (!newest || mtimeMs > newest.mtimeMs) newest = { path, mtimeMs };
-      }
-    }
-  };
-  for (const dir of dirs) if (existsSync(join(ROOT, dir))) walk(dir);
-  return newest;
-}
-
-async function startGlassbox() {
-  const entry = join(ROOT, "build/main.js");
-  if (!existsSync(entry)) throw new Error("build/main.js is missing: run `npm run build` first (npm run build && npm run bench:sse)");
-  const newer = newestSource(["app", "server", "db"]);
-  if (newer && newer.mtimeMs > statSync(entry).mtimeMs) {
-    notes.push(`build/main.js is older than ${newer.path}: these figures are for the last build, not the working tree (run npm run build first).`);
-    log(`warning: ${notes.at(-1)}`);
-  }
-  const dataDir = mkdtempSync(join(os.tmpdir(), "glassbox-bench-"));
-  const port = await freePort();
-  const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: "production",
-    HOST,
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    LOG_LEVEL: "warn",
-    LOG_FORMAT: "json",
-    SESSION_SECRET: randomBytes(64).toString("base64url"),
-  };
-  // Diagnosis only (--cpu-prof=<dir>): a V8 CPU profile of the server, written when it exits.
-  const nodeFlags = options.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProf}`] : [];
-  let child;
-  try {
-    child = track(spawn(process.execPath, [...nodeFlags, entry], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] }));
-    const lines = tail(child);
-    const origin = `http://${HOST}:${port}`;
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`glassbox exited with ${child.exitCode} before it was ready:\n${lines.join("\n")}`);
-      try {
-        const ready = await request(origin, { path: "/ready" });
-        if (ready.status === 200) break;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`glassbox was not ready within 90 s:\n${lines.join("\n")}`);
-      await sleep(100);
-    }
-    return { name: "glassbox", child, pid: child.pid, origin, dataDir, lines };
-  } catch (error) {
-    await stopChild(child, "SIGTERM", 10_000);
-    rmSync(dataDir, { recursive: true, force: true });
-    throw error;
-  }
-}
-
-async function startBare() {
-  const child = track(spawn(process.execPath, [join(BENCH, "lib/bare-broadcaster.mjs")], { cwd: ROOT, env: { PATH: process.env.PATH, PORT: "0" }, stdio: ["ignore", "pipe", "pipe", "ipc"] }));
-  const port = await new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-      const line = out.split("\n")[0];
-      if (out.includes("\n")) resolve(JSON.parse(line).port);
-    });
-    child.once("exit", (code) => reject(new Error(`bare broadcaster exited with ${code}`)));
-  });
-  return { name: "bare", child, pid: child.pid, origin: `http://${HOST}:${port}`, lines: tail(child) };
-}
-
-function startWorker(index) {
-  const child = track(fork(join(BENCH, "lib/client-worker.mjs"), [], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit", "ipc"] }));
-  const pending = new Map();
-  let nextId = 0;
-  child.on("message", (message) => {
-    const waiter = pending.get(message.id);
-    if (!waiter) return;
-    pending.delete(message.id);
-    if (message.type === "error") waiter.reject(new Error(`client worker ${index}: ${message.error}`));
-    else waiter.resolve(message);
-  });
-  child.once("exit", (code) => {
-    for (const waiter of pending.values()) waiter.reject(new Error(`client worker ${index} exited with ${code}`));
-    pending.clear();
-  });
-  child.on("error", () => undefined); // a send after it exited: the call below rejects instead
-  return {
-    index,
-    child,
-    call(message) {
-      const id = ++nextId;
-      return new Promise((resolve, reject) => {
-        if (!child.connected) return reject(new Error(`client worker ${index} is gone`));
-        pending.set(id, { resolve, reject });
-        child.send({ ...message, id }, (error) => {
-          if (!error) return;
-          pending.delete(id);
-          reject(error);
-        });
-      });
-    },
-  };
-}
-
 let glassbox;
 let bare;
 let workers = [];
 let stopping = false;
-
-async function stopChild(child, signal, graceMs) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill(signal);
-  const timer = sleep(graceMs).then(() => "timeout");
-  if ((await Promise.race([exited, timer])) === "timeout") {
-    child.kill("SIGKILL");
-    await exited;
-  }
-}
 
 let shuttingDown;
 function shutdown() {
@@ -404,15 +57,12 @@ function shutdown() {
     await Promise.all(workers.map((worker) => worker.call({ cmd: "disconnect" }).catch(() => undefined)));
     for (const worker of workers) await stopChild(worker.child, "SIGTERM", 2_000);
     if (bare) await stopChild(bare.child, "SIGTERM", 3_000);
-    if (glassbox) {
-      await stopChild(glassbox.child, "SIGTERM", 20_000);
-      // After a SIGKILL the embedded PostgreSQL it started could outlive it: stop that one too.
-      if (killPostgres(glassbox.dataDir, "SIGINT")) await sleep(2_000);
-      rmSync(glassbox.dataDir, { recursive: true, force: true });
-    }
+    if (glassbox) await stopGlassbox(glassbox);
   })();
   return shuttingDown;
 }
+
+onInterrupt(shutdown);
 
 // ---------------------------------------------------------------------------------------------
 // the chat side: members (the rate limit is 5 messages per 10 s per member and room) and messages
@@ -506,8 +156,8 @@ async function waitDelivered(seqs, timeoutMs) {
 
 async function runPhase(target, n) {
   log(`${target.name} N=${n}: connecting`);
-  const phase = { target: target.name, subscribers: n, loadAverageAtStart: os.loadavg().map((value) => round(value, 2)) };
-  const endPhaseWindow = cpuWindow();
+  const phase = { target: target.name, subscribers: n, loadAverageAtStart: loadAverage() };
+  const endPhaseWindow = cpuWindow(machine.cores);
   await sleep(1_000);
   const idle = readStatus(target.pid);
 
@@ -560,7 +210,7 @@ async function runPhase(target, n) {
 
   // burst: all messages sent at once
   const cpuBefore = cpuMs(target.pid);
-  const endBurstWindow = cpuWindow();
+  const endBurstWindow = cpuWindow(machine.cores);
   const burstSeqs = Array.from({ length: options.burst }, () => nextSeq++);
   const burst = await Promise.all(burstSeqs.map((seq) => send(target, seq)));
   sends.burst.push(...burst);
@@ -658,10 +308,6 @@ async function runPhase(target, n) {
 // ---------------------------------------------------------------------------------------------
 // report
 
-function ratio(a, b, digits = 1) {
-  return a && b ? round(a / b, digits) : null;
-}
-
 function compare(phases) {
   const out = [];
   for (const n of sizes) {
@@ -682,9 +328,6 @@ function compare(phases) {
   return out;
 }
 
-function fmt(value, unit = "") {
-  return value === null || value === undefined ? "–" : `${typeof value === "number" ? value.toLocaleString("en-US") : value}${unit}`;
-}
 
 function markdown(report) {
   const rows = report.phases.map((phase) => {
@@ -705,7 +348,7 @@ function markdown(report) {
   ]);
   return `# SSE fan-out: latest run
 
-${report.startedAt} · ${report.machine.cores} cores (${report.machine.cpuModel}) · Node ${report.machine.node} · ${report.machine.platform} · ulimit -n ${report.machine.openFilesSoft} · load average before ${report.loadAverage.before.join(" / ")}, after ${report.loadAverage.after.join(" / ")} · ${report.durationSeconds} s in all
+${machineLine(report, [`ulimit -n ${report.machine.openFilesSoft}`])}
 
 Raw figures: \`${report.file}\`. Method and how to read it: \`bench/README.md\`.
 
@@ -741,23 +384,23 @@ NOTIFY, the LISTEN round trip and a re-read of the message); the bare trigger is
 
 async function main() {
   const started = new Date();
-  const loadBefore = os.loadavg().map((value) => round(value, 2));
+  const loadBefore = loadAverage();
   log(`machine: ${machine.cores} cores, Node ${machine.node}, ulimit -n ${machine.openFilesSoft}, ${machine.ephemeralPorts} ephemeral ports`);
   for (const note of notes) log(`note: ${note}`);
   log(`sizes ${sizes.join(", ")}; ${options.singles} single messages and a burst of ${options.burst} per size; ${options.workers} client workers`);
 
   if (targets.includes("glassbox")) {
-    glassbox = await startGlassbox();
+    glassbox = await startGlassbox({ notes, nodeFlags: options.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProf}`] : [], benchCommand: "npm run bench:sse" });
     log(`glassbox ready at ${glassbox.origin} (pid ${glassbox.pid})`);
     const needed = Math.max(options.members, Math.ceil((options.burst + options.singles + 1) / RATE_ATTEMPTS) + 2);
     for (let index = 0; index < needed; index++) members.push(await register(glassbox.origin, index));
     log(`${members.length} members registered (the chat allows each ${RATE_ATTEMPTS} messages per 10 s)`);
   }
   if (targets.includes("bare")) {
-    bare = await startBare();
+    bare = await startPortServer("bare", join(BENCH, "lib/bare-broadcaster.mjs"));
     log(`bare broadcaster ready at ${bare.origin} (pid ${bare.pid})`);
   }
-  workers = Array.from({ length: options.workers }, (_, index) => startWorker(index));
+  workers = Array.from({ length: options.workers }, (_, index) => forkWorker(join(BENCH, "lib/client-worker.mjs"), index));
 
   const phases = [];
   for (const n of sizes) {
@@ -778,16 +421,8 @@ async function main() {
   }
 
   const glassboxLog = glassbox ? glassbox.lines.filter((line) => line.trim() !== "") : [];
-  const finished = new Date();
-  const stamp = started.toISOString().replace(/:/g, "").replace(/\.\d+Z$/, "Z");
-  const file = `bench/results/sse-fanout-${stamp}.json`;
   const report = {
-    benchmark: "sse-fanout",
-    startedAt: started.toISOString(),
-    durationSeconds: Math.round((finished - started) / 1000),
-    file,
-    machine,
-    loadAverage: { before: loadBefore, after: os.loadavg().map((value) => round(value, 2)) },
+    ...runRecord("sse-fanout", started, { machine, loadBefore }),
     options: { ...options, sizes },
     requestedSizes,
     notes,
@@ -796,12 +431,8 @@ async function main() {
     glassboxWarnings: glassboxLog.slice(-50),
   };
   await shutdown();
-  mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(ROOT, `${file}.tmp`), `${JSON.stringify(report, null, 2)}\n`);
-  renameSync(join(ROOT, `${file}.tmp`), join(ROOT, file));
-  writeFileSync(join(RESULTS, "LATEST.md.tmp"), markdown(report));
-  renameSync(join(RESULTS, "LATEST.md.tmp"), join(RESULTS, "LATEST.md"));
-  log(`wrote ${file} and bench/results/LATEST.md`);
+  writeResults(report.file, report, "LATEST.md", markdown(report));
+  log(`wrote ${report.file} and bench/results/LATEST.md`);
   for (const c of report.comparisons) {
     log(`N=${c.subscribers}: glassbox/bare single p99 ${c.singleP99Ratio}×, burst p99 ${c.burstP99Ratio}×, deliveries/s ${c.deliveriesPerSecondRatio}×, memory/connection ${c.memoryPerConnectionRatio}×`);
   }
