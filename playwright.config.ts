@@ -14,7 +14,8 @@ export default defineConfig({
   timeout: 30_000,
   use: { baseURL: `http://127.0.0.1:${PORT}`, trace: "retain-on-failure" },
   projects: [
-    { name: "js", use: { browserName: "chromium", launchOptions, javaScriptEnabled: true } },
+    // @scripts tests need JavaScript; @no-scripts tests check what the server alone renders.
+    { name: "js", grepInvert: /@no-scripts/, use: { browserName: "chromium", launchOptions, javaScriptEnabled: true } },
     { name: "no-js", grepInvert: /@scripts/, use: { browserName: "chromium", launchOptions, javaScriptEnabled: false } },
   ],
   webServer: {

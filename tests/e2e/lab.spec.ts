@@ -399,8 +399,7 @@ test.describe("lab", () => {
     }
   });
 
-  test("without scripts the burst runs on the server and shows its summary", async ({ page }) => {
-    test.skip(javaScriptEnabled(), "with scripts the burst runs in the browser");
+  test("without scripts the burst runs on the server and shows its summary", { tag: "@no-scripts" }, async ({ page }) => {
     await exclusive(async () => {
       await openLab(page);
       const size = page.locator("#burst-size");
@@ -415,8 +414,7 @@ test.describe("lab", () => {
     });
   });
 
-  test("without scripts the command demo comes back through a redirect with the count", async ({ page }) => {
-    test.skip(javaScriptEnabled(), "with scripts the count comes through the stream");
+  test("without scripts the command demo comes back through a redirect with the count", { tag: "@no-scripts" }, async ({ page }) => {
     await openLab(page);
     const counter = page.getByTestId("counter");
     await expect(counter).toHaveText("0");
@@ -430,9 +428,8 @@ test.describe("lab", () => {
     await expect(page.locator("#command").getByRole("status")).toHaveText("The guarded action finished: +1.");
   });
 
-  test("the timeline is rendered with the page: a second load shows the first", async ({ page }) => {
+  test("the timeline is rendered with the page: a second load shows the first", { tag: "@no-scripts" }, async ({ page }) => {
     // With scripts the stream also brings the page's own request as it ends: this is about the server's render.
-    test.skip(javaScriptEnabled(), "without scripts the page shows exactly what the server rendered");
     // The first request of a browser sets its visitor cookie: from the next one on, requests are its own.
     await page.goto("/");
     await shared(async () => {

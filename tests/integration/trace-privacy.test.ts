@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RequestLine, TraceEvent } from "../../app/models/trace.ts";
 import { sessionHandle } from "../../app/models/session-repository.ts";
 import { formBody, newAccount, nextIp, sessionIdOf, type Fields } from "../support/browser.ts";
 import { CookieJar } from "../support/cookie-jar.ts";
@@ -75,26 +76,9 @@ function createVisitor(url: string, label: string) {
 }
 type Visitor = ReturnType<typeof createVisitor>;
 
-interface TraceJson {
-  readonly seq: number;
-  readonly kind: string;
-  readonly message: string;
-  readonly requestId: string | null;
-  readonly request: string | null;
-  readonly userId: string | null;
-  readonly fields: Record<string, unknown>;
-}
-interface LineJson {
-  readonly seq: number;
-  readonly time: string;
-  readonly flow: string;
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
-  readonly latencyMs: number;
-}
-const tracesOf = (frames: readonly SseEvent[]) => frames.filter((frame) => frame.event === "trace").map((frame) => JSON.parse(frame.data) as TraceJson);
-const linesOf = (frames: readonly SseEvent[]) => frames.filter((frame) => frame.event === "timeline").map((frame) => JSON.parse(frame.data) as LineJson);
+// What the stream carries is exactly the domain's trace types, as JSON.
+const tracesOf = (frames: readonly SseEvent[]) => frames.filter((frame) => frame.event === "trace").map((frame) => JSON.parse(frame.data) as TraceEvent);
+const linesOf = (frames: readonly SseEvent[]) => frames.filter((frame) => frame.event === "timeline").map((frame) => JSON.parse(frame.data) as RequestLine);
 /** How a trace names a path: React Router's data requests (`/lab.data`) as the page they are for. */
 const tracedPath = (path: string) => path.replace(/\.data$/, "");
 const requestKey = (request: { method: string; path: string; status: number }) => `${request.method} ${tracedPath(request.path)} ${request.status}`;
