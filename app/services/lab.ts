@@ -73,7 +73,8 @@ export function createLabService({ db, realtime }: { db: Kysely<Database>; realt
       requireStream(target);
       const previous = locks.get(target.visitorId) ?? Promise.resolve();
       if (locks.has(target.visitorId)) tell(target, { type: "guarded", state: "queued", count: countOf(target.visitorId) });
-      const turn = previous.then(async () => {
+      // A failed turn must not block the next one.
+      const turn = previous.catch(() => undefined).then(async () => {
         tell(target, { type: "guarded", state: "running", count: countOf(target.visitorId) });
         await new Promise((resolve) => setTimeout(resolve, GUARDED_WORK_MS));
         const count = applyDelta(countOf(target.visitorId), 1);
