@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { startServer, type LogLine, type RunningServer } from "../support/server.ts";
 
 /**
- * Whatever a client sends to the account routes, the answer is a 4xx (or a redirect), never a 500,
+ * Whatever a client sends to the account routes and the lab, the answer is a 4xx (or a redirect), never a 500,
  * and nothing reaches the log as an unhandled route error.
  */
 const ADMIN_EMAIL = "boss@example.com";
@@ -147,6 +147,7 @@ function allCases(): Case[] {
       newPassword: "a long enough new password",
     })),
     ...bodyCases("admin", "/admin", ["userId"], () => ({ userId: randomUUID() })),
+    ...bodyCases("member", "/lab?index", ["intent", "rule", "input", "email"], () => ({ intent: "boundary-check", rule: "username", input: "ada", email: unknownEmail })),
   ];
   const add = (who: Who, method: string, path: string, body?: string, headers?: Record<string, string>) =>
     cases.push({ name: `${who} ${method} ${path.slice(0, 80)}${body ? ` ${body.slice(0, 60)}` : ""}`, who, method, path, body, type: body === undefined ? undefined : FORM, headers });
@@ -178,6 +179,17 @@ function allCases(): Case[] {
   add("guest", "POST", "/register", formBody({ ...newAccount("longnext"), next: longNext }));
   for (const done of ["%E0%A4%A", "%00", "__proto__", "password-changed&done=x"]) add("member", "GET", `/account?done=${done}`);
   for (const path of ["/account%00", "/login/%E0%A4%A", "/%E0%A4%A", "/admin/..%2F..%2Fetc%2Fpasswd", "/api/v0/me%00", "/api/v0/me?x=%E0%A4%A"]) add("guest", "GET", path);
+  // The lab's widgets with values that are nearly right (never a valid burst: each would send 100+ requests).
+  for (const size of ["", "abc", "99", "5001", "150", "1e3", "1000.5", "-100", "Infinity", "0x3e8"]) add("guest", "POST", "/lab?index", formBody({ intent: "burst", size }));
+  for (const delta of ["", "NaN", "1e309", "101", "-101", "0.5", "1; DROP TABLE users"]) add("guest", "POST", "/lab?index", formBody({ intent: "step", delta }));
+  for (const tab of ["not-a-uuid", "", randomUUID().toUpperCase(), `${randomUUID()}x`, randomUUID()]) {
+    add("guest", "POST", "/lab?index", formBody({ intent: "step", delta: "1", tab }));
+    add("guest", "POST", "/lab?index", formBody({ intent: "guarded", tab }));
+  }
+  for (const intent of ["", "BURST", "__proto__", "constructor", "auth-status ", "step\u0000"]) add("guest", "POST", "/lab?index", formBody({ intent }));
+  for (const query of ["filter=%E0%A4%A", "done=__proto__", "filter=" + "a".repeat(5000), "done=%00"]) add("guest", "GET", `/lab?${query}`);
+  for (const trace of ["-1", "abc", "1e400", "9007199254740993", "%00"]) add("guest", "GET", `/events?tab=${randomUUID()}&lab=1&trace=${trace}`);
+  for (const probe of ["/lab/probe?x=%E0%A4%A", "/lab/probe/%00"]) add("guest", "GET", probe);
   // Other methods on the same routes.
   for (const method of ["PUT", "PATCH", "DELETE"]) {
     for (const path of ["/login", "/register", "/account", "/admin", "/logout", "/api/v0/me"]) add(path === "/account" ? "member" : "guest", method, path, formBody({ intent: "sign-out-others" }));
@@ -189,6 +201,9 @@ function allCases(): Case[] {
   for (const body of [undefined, "", "%E0%A4%A", MB.slice(0, 100_000)]) add("guest", "POST", "/logout", body);
   // Cookies and headers.
   const cookies = [
+    "glassbox_visitor=%E0%A4%A",
+    `glassbox_visitor=${"A".repeat(4000)}`,
+    "glassbox_visitor=../../etc/passwd; glassbox_visitor=x",
     "glassbox_session=%E0%A4%A",
     "glassbox_session=",
     `glassbox_session=${"A".repeat(4000)}`,
