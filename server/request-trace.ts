@@ -10,7 +10,7 @@ import type { Tracer } from "../app/services/trace.ts";
 export function requestTrace(tracer: Tracer): RequestHandler {
   return (req, res, next) => {
     if (req.path.startsWith("/assets/") || req.path === "/favicon.ico") return next();
-    const { scope } = tracer.runRequest(
+    const scope = tracer.runRequest(
       { requestId: res.locals.requestId, visitorId: res.locals.returningVisitor ? res.locals.visitorId : null, method: req.method, path: tracePath(req.originalUrl), source: sourceOf(req) },
       next,
     );

@@ -87,8 +87,10 @@ export async function action({ request, context }: Route.ActionArgs) {
     switch (intent.data) {
       case "auth-status":
         return answer({ widget: "auth-status", status: services.lab.authStatus(user) });
-      case "session-details":
-        return answer({ widget: "session-details", details: await services.lab.sessionDetails(user, session.id) });
+      case "session-details": {
+        const current = user && session.id ? (await services.accounts.listSessions(user, session.id)).find((one) => one.current) : undefined;
+        return answer({ widget: "session-details", details: services.lab.sessionDetails(current) });
+      }
       case "boundary-check": {
         const { rule, input } = read(forms["boundary-check"]);
         return answer({ widget: "boundary-check", result: services.lab.boundary(rule, input) });

@@ -2,10 +2,11 @@ import type { Kysely } from "kysely";
 import type { Database } from "../models/database.ts";
 import { AppError } from "../models/errors.ts";
 import { applyDelta, checkBoundary, runBurst, type BoundaryResult, type BoundaryRule, type BurstProgress } from "../models/lab.ts";
-import { createSessionRepository, defaultLifetimes, sessionHandle } from "../models/session-repository.ts";
+import { defaultLifetimes, sessionHandle } from "../models/session-repository.ts";
 import type { TraceEvent } from "../models/trace.ts";
 import { createUserRepository } from "../models/user-repository.ts";
 import type { Email, Role, User } from "../models/user.ts";
+import type { SessionView } from "./accounts.ts";
 import type { RealtimeHub } from "./realtime.ts";
 
 /**
@@ -36,7 +37,6 @@ const CANCELABLE_WORK_MS = 3_000;
 
 export function createLabService({ db, realtime }: { db: Kysely<Database>; realtime: RealtimeHub }) {
   const users = createUserRepository(db);
-  const sessions = createSessionRepository(db);
   // Per visitor, least recently used first: the oldest is forgotten past MAX_VISITORS.
   const counts = new Map<string, number>();
   const locks = new Map<string, Promise<unknown>>();
@@ -111,15 +111,13 @@ export function createLabService({ db, realtime }: { db: Kysely<Database>; realt
 
     authStatus: (user: User | null) => (user ? { signedIn: true as const, username: user.username, role: user.role } : { signedIn: false as const }),
 
-    /** The current session as its row says: when it began, was last used, and ends (sliding or absolute, whichever is first). */
-    async sessionDetails(user: User | null, sessionId: string): Promise<SessionDetails> {
-      const handle = sessionHandle(sessionId);
-      const current = user && sessionId ? (await sessions.listForUser(user.id)).find((session) => session.handle === handle) : undefined;
+    /** The current session (from `accounts.listSessions`): when it began, was last used, and ends (sliding or absolute, whichever is first). */
+    sessionDetails(current: SessionView | undefined): SessionDetails {
       if (!current) return { signedIn: false };
       const ends = Math.min(current.lastSeenAt.getTime() + defaultLifetimes.idleMs, current.createdAt.getTime() + defaultLifetimes.absoluteMs);
       return {
         signedIn: true,
-        handle,
+        handle: current.handle,
         createdAt: current.createdAt.toISOString(),
         lastSeenAt: current.lastSeenAt.toISOString(),
         expiresAt: new Date(ends).toISOString(),

@@ -95,15 +95,15 @@ export function createTracer({ sessionIdleMs = DEFAULT_SESSION_IDLE_MS, now = Da
   }
 
   return {
-    /** Runs `handle` (the rest of the request's pipeline) inside a new request scope. */
-    runRequest<T>(init: { requestId: string; visitorId: string | null; method: string; path: string; source: RequestSource }, handle: () => T): { scope: RequestScope; result: T } {
+    /** Runs `handle` (the rest of the request's pipeline) inside a new request scope, and returns that scope. */
+    runRequest(init: { requestId: string; visitorId: string | null; method: string; path: string; source: RequestSource }, handle: () => void): RequestScope {
       const scope: RequestScope = { ...init, userId: null, startedAt: performance.now(), dbMs: 0, events: new RingBuffer(TRACE_LIMITS.perRequest) };
       openRequests += 1;
-      const result = storage.run(scope, () => {
+      storage.run(scope, () => {
         record("request.start", `${init.method} ${init.path}`, { source: init.source });
-        return handle();
+        handle();
       });
-      return { scope, result };
+      return scope;
     },
 
     /** The request's last event, once its response is done (from a `finish`/`close` listener, outside the scope). */

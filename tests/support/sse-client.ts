@@ -1,4 +1,5 @@
 import { request, type IncomingHttpHeaders } from "node:http";
+import type { ChatMessageView, ChatStreamEvent } from "../../app/services/realtime.ts";
 
 /**
  * A small server-sent events client over node:http for the integration tests: it sends whatever
@@ -177,36 +178,20 @@ function describe(frames: readonly SseEvent[]): string {
 }
 
 /** The chat stream's payloads (DESIGN.md): what `event: chat` frames carry. */
-export interface ChatMessageJson {
-  readonly id: string;
-  readonly roomId: string;
-  readonly authorName: string;
-  readonly body: string;
-  readonly status: "visible" | "pending";
-  readonly createdAt: string;
-  readonly mine: boolean;
-}
-
-export type ChatEventJson =
-  | { readonly type: "message"; readonly message: ChatMessageJson }
-  | { readonly type: "approved"; readonly message: ChatMessageJson }
-  | { readonly type: "removed"; readonly id: string }
-  | { readonly type: "resync" };
-
 export interface ChatFrame {
   /** The frame's own `id:` field. */
   readonly sseId: string | undefined;
   readonly receivedAt: number;
-  readonly payload: ChatEventJson;
+  readonly payload: ChatStreamEvent;
 }
 
 /** The `event: chat` frames of a stream, parsed. */
 export function chatFrames(frames: readonly SseEvent[]): ChatFrame[] {
-  return frames.filter((frame) => frame.event === "chat").map((frame) => ({ sseId: frame.id, receivedAt: frame.receivedAt, payload: JSON.parse(frame.data) as ChatEventJson }));
+  return frames.filter((frame) => frame.event === "chat").map((frame) => ({ sseId: frame.id, receivedAt: frame.receivedAt, payload: JSON.parse(frame.data) as ChatStreamEvent }));
 }
 
 /** The new messages (type "message") a stream carried, in arrival order. */
-export function chatMessages(frames: readonly SseEvent[]): (ChatMessageJson & { readonly sseId: string | undefined })[] {
+export function chatMessages(frames: readonly SseEvent[]): (ChatMessageView & { readonly sseId: string | undefined })[] {
   return chatFrames(frames).flatMap((frame) => (frame.payload.type === "message" ? [{ ...frame.payload.message, sseId: frame.sseId }] : []));
 }
 

@@ -79,7 +79,7 @@ describe("trace kinds", () => {
     const tracer = createTracer();
     const { seen, sink } = recordingSink();
     tracer.subscribe(sink);
-    const { scope } = tracer.runRequest({ requestId: "req-1", visitorId: "visitor-1", method: "GET", path: "/lab", source: "document" }, () => {
+    const scope = tracer.runRequest({ requestId: "req-1", visitorId: "visitor-1", method: "GET", path: "/lab", source: "document" }, () => {
       for (const kind of kinds) tracer.record(kind, `a ${kind}`);
     });
     // Live kinds: to the visitor's sink, the request's ring and the visitor's buffer.
@@ -114,7 +114,7 @@ describe("trace kinds", () => {
     const tracer = createTracer({ now: () => clock });
     const { seen, sink } = recordingSink();
     tracer.subscribe(sink);
-    const { scope } = tracer.runRequest({ requestId: "req-3", visitorId: "visitor-3", method: "POST", path: tracePath("/lab?index&email=a@b.c"), source: "form" }, () => {
+    const scope = tracer.runRequest({ requestId: "req-3", visitorId: "visitor-3", method: "POST", path: tracePath("/lab?index&email=a@b.c"), source: "form" }, () => {
       tracer.identify("user-3");
       tracer.sql("select 1 where email = $1", 1.25, false);
     });
@@ -141,7 +141,7 @@ describe("a visitor's snapshot", () => {
   it("has the visitor's own events and the request lines of everyone else, not the visitor's own", () => {
     const tracer = createTracer();
     const visit = (visitorId: string | null, path: string) => {
-      const { scope } = tracer.runRequest({ requestId: `req-${path}`, visitorId, method: "GET", path, source: "document" }, () => tracer.sql(`select '${path}'`, 1, false));
+      const scope = tracer.runRequest({ requestId: `req-${path}`, visitorId, method: "GET", path, source: "document" }, () => tracer.sql(`select '${path}'`, 1, false));
       tracer.endRequest(scope, 200);
     };
     visit("ada", "/ada-1");

@@ -3,14 +3,13 @@ import { useFetcher, type FetcherWithComponents } from "react-router";
 import type { CommandEvent, LabOutcome } from "../../services/lab.ts";
 import { Notice } from "../notice.tsx";
 import { tabId, useTabEvent } from "../tab-stream.tsx";
+import { noSubscription } from "./lab-stream.ts";
 
 /**
  * The command + SSE demo: a click posts a command, the server applies it to its counter and pushes
  * the result to this tab's stream (428 when the tab has none). "Guarded" waits behind a per-visitor
  * lock; "cancelable" cancels the previous one. Without JavaScript the page comes back with the count.
  */
-const noSubscription = () => () => undefined;
-
 export function CommandPanel(props: { streamUrl: string; count: number; notice: string | undefined; outcome: LabOutcome | undefined }) {
   const [count, setCount] = useState(props.count);
   const [log, setLog] = useState<readonly string[]>([]);
@@ -29,13 +28,12 @@ export function CommandPanel(props: { streamUrl: string; count: number; notice: 
   const fetchers = { step: useFetcher<LabOutcome>({ key: "command-step" }), guarded: useFetcher<LabOutcome>({ key: "command-guarded" }), cancelable: useFetcher<LabOutcome>({ key: "command-cancelable" }) };
   const failure = Object.values(fetchers).find((fetcher) => fetcher.data && "error" in fetcher.data)?.data;
   const tab = hydrated ? <input type="hidden" name="tab" value={tabId} /> : null;
-  const shownCount = hydrated ? count : props.count;
 
   return (
     <section id="command" className="card lab-widget" aria-labelledby="command-title">
       <h3 id="command-title">Server-authoritative counter</h3>
       <p>
-        Count: <strong data-testid="counter">{shownCount}</strong>
+        Count: <strong data-testid="counter">{count}</strong>
       </p>
       <div className="actions">
         <CommandForm fetcher={fetchers.step} intent="step" tab={tab}>

@@ -19,6 +19,9 @@ export interface LabRuntime {
   readonly pushes: readonly Push[];
 }
 
+/** For `useSyncExternalStore` reads of values that never change after hydration (browser-only state). */
+export const noSubscription = () => () => undefined;
+
 const KEEP = { events: 500, lines: 200, pushes: 40 } as const;
 
 type Action = { readonly type: "event"; readonly event: TraceEvent } | { readonly type: "line"; readonly line: RequestLine } | { readonly type: "push"; readonly push: Push };

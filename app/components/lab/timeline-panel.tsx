@@ -1,11 +1,10 @@
 import { useState, useSyncExternalStore } from "react";
 import { Form } from "react-router";
 import { flowsOf } from "../../models/timeline.ts";
-import type { LabRuntime } from "./lab-stream.ts";
+import { noSubscription, type LabRuntime } from "./lab-stream.ts";
 import { TraceLine } from "./trace-list.tsx";
 
 const FILTER_KEY = "glassbox:timeline-filter";
-const noSubscription = () => () => undefined;
 
 /**
  * The operational timeline: requests grouped with their events, newest first, at most 20. The filter
