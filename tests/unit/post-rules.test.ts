@@ -9,6 +9,7 @@ import {
   normaliseSearchQuery,
   paragraphsOf,
   postBodySchema,
+  postIdSchema,
   postSlugSchema,
   postSummarySchema,
   postTitleSchema,
@@ -129,7 +130,7 @@ describe("snippet highlighting", () => {
 });
 
 describe("cursors", () => {
-  const id = "0b7a1c7e-8f7d-4f7e-9a52-2d4a3c1b9e10";
+  const id = postIdSchema.parse("0b7a1c7e-8f7d-4f7e-9a52-2d4a3c1b9e10");
 
   it("round-trip", () => {
     const list = { at: "2026-11-21T17:43:06.123456Z", id };
