@@ -9,12 +9,10 @@ import { decodeListCursor, decodeSearchCursor } from "../models/post-cursor.ts";
 import { viewerOf } from "../sessions/viewer.ts";
 import type { Route } from "./+types/writing._index";
 
-const notices = { created: "The post is published.", deleted: "The post is deleted." } as const;
-
 export async function loader({ context, url }: Route.LoaderArgs) {
   const { user } = await viewerOf(context);
   const { posts } = servicesOf(context);
-  const common = { canWrite: mayWritePosts(user), notice: notices[url.searchParams.get("done") as keyof typeof notices] as string | undefined };
+  const common = { canWrite: mayWritePosts(user), notice: url.searchParams.get("done") === "deleted" ? "The post is deleted." : undefined };
   const typed = normaliseSearchQuery(url.searchParams.get("q"));
   if (!typed.ok) {
     // Refused rather than cut short: the page keeps the search box (with what was typed) and says why.

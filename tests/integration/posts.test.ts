@@ -93,6 +93,13 @@ describe("authoring", () => {
     expect(page.text).toContain("Write the post");
     expect(page.text).toContain('value="Not A Slug"');
     expect(page.text).toContain('value="kept summary"');
+
+    const tooLong = await html(await owner.browser.post("/writing/new", { title: "Long", body: "w".repeat(100_001) }));
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.text).toContain("Keep the post to 100,000 characters");
+    const notAForm = await owner.browser.send("/writing/new", { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+    expect(notAForm.status).toBe(400);
+    expect(await database.db.selectFrom("posts").select("id").where("title", "=", "Long").execute()).toEqual([]);
   });
 
   it("refuses a slug another post has with 409 on the slug field, keeping every value", async () => {
@@ -132,6 +139,7 @@ describe("authoring", () => {
     const deleted = await owner.browser.post("/writing/final-title/edit", { intent: "delete" });
     expect(deleted.status).toBe(303);
     expect(deleted.headers.get("location")).toBe("/writing?done=deleted");
+    expect(await html(await owner.browser.get("/writing?done=deleted")).then((page) => page.text)).toContain("The post is deleted.");
     expect((await guest().get("/writing/final-title")).status).toBe(404);
     expect(await postRow("final-title")).toBeUndefined();
     expect((await auditOf("post.deleted")).at(-1)).toMatchObject({ actor_id: owner.id, metadata: { slug: "final-title", title: "Final title" } });
