@@ -24,6 +24,8 @@ import type { Environment } from "./config.ts";
  */
 export interface AppRuntime {
   readonly db: Kysely<Database>;
+  /** Reads that tolerate replica lag (DATABASE_READ_URL); `db` itself when it is unset. */
+  readonly readDb: Kysely<Database>;
   readonly pool: pg.Pool;
   readonly environment: Environment;
   readonly sessionSecrets: readonly string[];

@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     const listener = startPgListener({ url: database.url, channel: CHAT_CHANNEL, logger });
     const runtime: AppRuntime = {
       db: database.db,
+      readDb: database.readDb,
       pool: database.pool,
       changes: listener,
       tracer,

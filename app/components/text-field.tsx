@@ -1,6 +1,6 @@
 import { useId } from "react";
 
-/** A labelled input with its error message next to it (linked for screen readers). */
+/** A labelled input (or, with `rows`, a textarea) with its error message next to it (linked for screen readers). */
 export function TextField(props: {
   label: string;
   name: string;
@@ -9,9 +9,24 @@ export function TextField(props: {
   defaultValue?: string;
   error?: string;
   hint?: string;
+  /** Required unless told otherwise. */
+  required?: boolean;
+  maxLength?: number;
+  /** A multi-line field of this many rows. */
+  rows?: number;
 }) {
   const id = useId();
   const described = [props.hint && `${id}-hint`, props.error && `${id}-error`].filter(Boolean).join(" ");
+  const common = {
+    id,
+    name: props.name,
+    autoComplete: props.autoComplete,
+    defaultValue: props.defaultValue,
+    required: props.required ?? true,
+    maxLength: props.maxLength,
+    "aria-invalid": props.error ? true : undefined,
+    "aria-describedby": described || undefined,
+  };
   return (
     <div className="field">
       <label htmlFor={id}>{props.label}</label>
@@ -20,16 +35,7 @@ export function TextField(props: {
           {props.hint}
         </p>
       ) : null}
-      <input
-        id={id}
-        name={props.name}
-        type={props.type ?? "text"}
-        autoComplete={props.autoComplete}
-        defaultValue={props.defaultValue}
-        required
-        aria-invalid={props.error ? true : undefined}
-        aria-describedby={described || undefined}
-      />
+      {props.rows ? <textarea {...common} rows={props.rows} /> : <input {...common} type={props.type ?? "text"} />}
       {props.error ? (
         <p id={`${id}-error`} className="field__error">
           {props.error}

@@ -12,6 +12,9 @@ export const auditActions = [
   "auth.session_revoked",
   "auth.password_changed",
   "auth.role_changed",
+  "post.created",
+  "post.updated",
+  "post.deleted",
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -19,6 +19,10 @@ export const errorCatalogue = {
   "chat:already_decided": { status: 409, message: "Another moderator has already decided on this message." },
   "lab:no_stream": { status: 428, message: "This tab has no open event stream, so the result would have nowhere to go. Reload the lab and try again." },
   "lab:burst_busy": { status: 429, message: "A server-side burst is already running. Try again when it has finished." },
+  "post:not_found": { status: 404, message: "There is no such post." },
+  "post:slug_taken": { status: 409, message: "Another post already uses this slug." },
+  "post:query_too_long": { status: 400, message: "Search for at most 200 characters." },
+  "post:invalid_cursor": { status: 400, message: "That page link is not valid. Start again from the newest posts." },
 } as const satisfies Record<string, { status: number; message: string; saysWhen?: boolean }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

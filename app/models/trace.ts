@@ -21,6 +21,9 @@ export type TraceFieldValue = string | number | boolean | null;
 
 export const isLive = (kind: TraceKind): boolean => traceKinds[kind] === "live";
 
+/** Which pool ran an SQL statement: the primary, or DATABASE_READ_URL's (the primary's when unset). */
+export type SqlPool = "primary" | "read";
+
 /** How a request reached the server (the timeline's "source" column). */
 export type RequestSource = "document" | "data" | "form" | "resource" | "stream" | "probe" | "asset";
 

@@ -11,12 +11,15 @@ import { createContentService } from "./content.ts";
 import { createHealthService } from "./health.ts";
 import { createLabService } from "./lab.ts";
 import { createMaintenanceService } from "./maintenance.ts";
+import { createPostsService } from "./posts.ts";
 import { createPasswordHasher } from "./password-hashing.ts";
 import { createRealtimeHub, type ChangeFeed } from "./realtime.ts";
 import { traced, type Tracer } from "./trace.ts";
 
 export interface ServiceDeps {
   readonly db: Kysely<Database>;
+  /** DATABASE_READ_URL's Kysely (`db` when unset): only reads that tolerate replica lag (docs/decisions/0015). */
+  readonly readDb: Kysely<Database>;
   /** The pool behind `db`, for libraries that speak pg directly (rate-limiter-flexible). */
   readonly pool: pg.Pool;
   readonly adminEmails: readonly string[];
@@ -28,7 +31,7 @@ export interface ServiceDeps {
 }
 
 /** Every use case the routes may call, built once per process by the composition root. */
-export function createServices({ db, pool, adminEmails, changes, tracer, logger }: ServiceDeps) {
+export function createServices({ db, readDb, pool, adminEmails, changes, tracer, logger }: ServiceDeps) {
   const realtime = createRealtimeHub({ chat: createChatRepository(db), feed: changes, tracer, log: logger });
   return {
     accounts: traced(
@@ -46,6 +49,7 @@ export function createServices({ db, pool, adminEmails, changes, tracer, logger 
     content: createContentService(),
     health: traced(tracer, "health", createHealthService(db)),
     maintenance: createMaintenanceService(db),
+    posts: traced(tracer, "posts", createPostsService({ db, readDb })),
     lab: traced(tracer, "lab", createLabService({ db, realtime })),
     realtime,
     trace: tracer,

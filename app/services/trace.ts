@@ -6,6 +6,7 @@ import {
   TRACE_LIMITS,
   type RequestLine,
   type RequestSource,
+  type SqlPool,
   type TraceEvent,
   type TraceFieldValue,
   type TraceKind,
@@ -127,12 +128,12 @@ export function createTracer({ sessionIdleMs = DEFAULT_SESSION_IDLE_MS, now = Da
 
     record,
 
-    /** One SQL statement (its text only: parameters are never kept). */
-    sql(text: string, durationMs: number, failed: boolean): void {
+    /** One SQL statement (its text only: parameters are never kept) and the pool that ran it. */
+    sql(text: string, durationMs: number, failed: boolean, pool: SqlPool = "primary"): void {
       const scope = storage.getStore();
       if (scope) scope.dbMs += durationMs;
       const statement = text.length > MAX_SQL_CHARS ? `${text.slice(0, MAX_SQL_CHARS - 1)}…` : text;
-      record("sql", statement, { ms: Math.round(durationMs * 10) / 10 }, failed ? "error" : "info", scope);
+      record("sql", statement, { ms: Math.round(durationMs * 10) / 10, pool }, failed ? "error" : "info", scope);
     },
 
     /** Times `work` as a service step of the current request. */

@@ -10,7 +10,7 @@ import {
   type Response,
 } from "@playwright/test";
 import { expectAccessible } from "./accessibility.ts";
-import { ADMIN, header, javaScriptEnabled, newAccount, newDevice, unique, type Account } from "./support.ts";
+import { header, javaScriptEnabled, newAccount, newDevice, signInAsAdmin, unique, type Account } from "./support.ts";
 
 /**
  * The live chat end to end: live fan-out between members, posting with and without scripts,
@@ -88,25 +88,6 @@ async function apiPost(request: APIRequestContext, room: Room, body: string): Pr
   });
   expect(response.status(), `posting "${body}"`).toBe(303);
   expect(response.headers().location).toBe(`/chat?room=${room.id}`);
-}
-
-/** admin@e2e.test, signed in on this page: whichever test runs first registers it, the others sign in. */
-async function signInAsAdmin(page: Page): Promise<void> {
-  await page.goto("/register");
-  await page.getByLabel("Username").fill(ADMIN.username);
-  await page.getByLabel("Email").fill(ADMIN.email);
-  await page.getByLabel("Password").fill(ADMIN.password);
-  await page.getByRole("button", { name: "Create account" }).click();
-  const welcome = page.getByRole("heading", { level: 1, name: "Your account" });
-  await expect(page.getByRole("alert").or(welcome)).toBeVisible();
-  if (!(await welcome.isVisible())) {
-    await page.goto("/login");
-    await page.getByLabel("Email").fill(ADMIN.email);
-    await page.getByLabel("Password").fill(ADMIN.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(welcome).toBeVisible();
-  }
-  await expect(header(page)).toContainText(`Signed in as ${ADMIN.username}`);
 }
 
 /** admin@e2e.test makes the member a moderator at /admin, in a browser of its own. */

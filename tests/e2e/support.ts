@@ -1,4 +1,4 @@
-import { test, type Browser, type BrowserContext, type Locator, type Page } from "@playwright/test";
+import { expect, test, type Browser, type BrowserContext, type Locator, type Page } from "@playwright/test";
 
 /** What the account and chat journeys share: test accounts, the run's admin, extra devices. */
 export interface Account {
@@ -38,4 +38,23 @@ export async function newDevice(browser: Browser): Promise<{ context: BrowserCon
 
 export function header(page: Page): Locator {
   return page.getByRole("banner");
+}
+
+/** admin@e2e.test, signed in on this page: whichever test runs first registers it, the others sign in. */
+export async function signInAsAdmin(page: Page): Promise<void> {
+  await page.goto("/register");
+  await page.getByLabel("Username").fill(ADMIN.username);
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  const welcome = page.getByRole("heading", { level: 1, name: "Your account" });
+  await expect(page.getByRole("alert").or(welcome)).toBeVisible();
+  if (!(await welcome.isVisible())) {
+    await page.goto("/login");
+    await page.getByLabel("Email").fill(ADMIN.email);
+    await page.getByLabel("Password").fill(ADMIN.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(welcome).toBeVisible();
+  }
+  await expect(header(page)).toContainText(`Signed in as ${ADMIN.username}`);
 }

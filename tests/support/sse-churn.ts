@@ -73,6 +73,7 @@ const bundle = new URL("../../build/server/index.js", import.meta.url).href;
 const { createApp } = (await import(bundle)) as typeof AppModule;
 const app = createApp({
   db,
+  readDb: db,
   pool,
   environment: "production",
   sessionSecrets: [randomBytes(64).toString("base64url")],

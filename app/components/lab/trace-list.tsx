@@ -20,7 +20,8 @@ export function TraceList({ events, label }: { events: readonly TraceEvent[]; la
 export function TraceLine({ event }: { event: TraceEvent }) {
   return (
     <li className={`trace__event trace__event--${event.level}`} data-kind={event.kind}>
-      <span className="trace__kind">{event.kind}</span> <code>{event.message}</code>
+      <span className="trace__kind">{event.kind}</span>
+      {typeof event.fields.pool === "string" ? <span className="trace__pool"> {event.fields.pool}</span> : null} <code>{event.message}</code>
       {typeof event.fields.ms === "number" ? <span className="muted"> {event.fields.ms} ms</span> : null}
     </li>
   );

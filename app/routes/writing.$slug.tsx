@@ -1,0 +1,60 @@
+import { Link } from "react-router";
+import { DateTime } from "../components/date-time.tsx";
+import { Notice } from "../components/notice.tsx";
+import { servicesOf } from "../context.ts";
+import { problemPage } from "../http/problem.ts";
+import { AppError } from "../models/errors.ts";
+import { mayWritePosts, paragraphsOf, postSlugSchema } from "../models/post.ts";
+import { viewerOf } from "../sessions/viewer.ts";
+import type { Route } from "./+types/writing.$slug";
+
+export async function loader({ context, params, url }: Route.LoaderArgs) {
+  const slug = postSlugSchema.safeParse(params.slug);
+  if (!slug.success) throw problemPage(new AppError("post:not_found"));
+  const { user } = await viewerOf(context);
+  const post = await servicesOf(context).posts.bySlug(user, slug.data).catch((error: unknown) => {
+    throw error instanceof AppError ? problemPage(error) : error;
+  });
+  return { post, canWrite: mayWritePosts(user), notice: url.searchParams.get("done") === "saved" ? "The post is saved." : undefined };
+}
+
+export const meta: Route.MetaFunction = ({ loaderData }) =>
+  loaderData ? [{ title: `${loaderData.post.title} — Writing — glassbox` }, { name: "description", content: loaderData.post.summary ?? loaderData.post.title }] : [];
+
+export default function PostPage({ loaderData: { post, canWrite, notice } }: Route.ComponentProps) {
+  const edited = new Date(post.updatedAt).getTime() - new Date(post.publishedAt).getTime() > 60_000;
+  return (
+    <article className="post" aria-labelledby="post-title">
+      <header>
+        <p>
+          <Link to="/writing">Writing</Link>
+        </p>
+        <h1 id="post-title">{post.title}</h1>
+        {post.summary ? <p className="lead">{post.summary}</p> : null}
+        <p className="muted">
+          {post.authorName ? `By ${post.authorName}, ` : null}
+          <DateTime value={post.publishedAt} />
+          {edited ? (
+            <>
+              {" "}
+              (edited <DateTime value={post.updatedAt} />)
+            </>
+          ) : null}
+        </p>
+        <Notice tone="success">{notice}</Notice>
+        {canWrite ? (
+          <p>
+            <Link to={`/writing/${post.slug}/edit`} className="button button--quiet">
+              Edit this post
+            </Link>
+          </p>
+        ) : null}
+      </header>
+      {paragraphsOf(post.body).map((paragraph, index) => (
+        <p key={index} className="post__paragraph">
+          {paragraph}
+        </p>
+      ))}
+    </article>
+  );
+}
