@@ -12,6 +12,12 @@ export const auditActions = [
   "auth.session_revoked",
   "auth.password_changed",
   "auth.role_changed",
+  "auth.totp_enabled",
+  "auth.totp_disabled",
+  "auth.totp_verified",
+  "auth.totp_failed",
+  "auth.backup_code_used",
+  "auth.backup_codes_regenerated",
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

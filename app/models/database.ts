@@ -12,6 +12,8 @@ export interface Database {
   chat_moderation_queue: ChatModerationQueueTable;
   chat_audit_log: ChatAuditLogTable;
   chat_rate_windows: RateLimiterTable;
+  totp_credentials: TotpCredentialsTable;
+  totp_backup_codes: TotpBackupCodesTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
@@ -94,4 +96,21 @@ export interface ChatAuditLogTable {
   room_id: string | null;
   action: string;
   metadata: JSONColumnType<Record<string, unknown>>;
+}
+
+export interface TotpCredentialsTable {
+  user_id: string;
+  secret: string;
+  /** null while the setup waits for its first code: the secret is not active yet. */
+  confirmed_at: Date | null;
+  /** bigint: pg returns it as a string. The newest time step accepted (no replays). */
+  last_used_step: ColumnType<string | null, number | null, number | null>;
+  created_at: CreatedAt;
+}
+
+export interface TotpBackupCodesTable {
+  user_id: string;
+  /** SHA-256 of the normalised code, hex. */
+  code_hash: string;
+  used_at: Date | null;
 }

@@ -14,6 +14,7 @@ import { createMaintenanceService } from "./maintenance.ts";
 import { createPasswordHasher } from "./password-hashing.ts";
 import { createRealtimeHub, type ChangeFeed } from "./realtime.ts";
 import { traced, type Tracer } from "./trace.ts";
+import { createTwoFactorService } from "./two-factor.ts";
 
 export interface ServiceDeps {
   readonly db: Kysely<Database>;
@@ -46,6 +47,7 @@ export function createServices({ db, pool, adminEmails, changes, tracer, logger 
     content: createContentService(),
     health: traced(tracer, "health", createHealthService(db)),
     maintenance: createMaintenanceService(db),
+    twoFactor: traced(tracer, "twoFactor", createTwoFactorService({ db, pool })),
     lab: traced(tracer, "lab", createLabService({ db, realtime })),
     realtime,
     trace: tracer,
