@@ -160,9 +160,7 @@ export default function TwoFactor({ loaderData, actionData }: Route.ComponentPro
         <>
           <section aria-labelledby="on-title">
             <h2 id="on-title">On</h2>
-            <p>
-              Signing in asks for a code from your authenticator app. You have {status.backupCodesLeft} unused backup {status.backupCodesLeft === 1 ? "code" : "codes"}.
-            </p>
+            <p>{`Signing in asks for a code from your authenticator app. You have ${status.backupCodesLeft} unused backup ${status.backupCodesLeft === 1 ? "code" : "codes"}.`}</p>
           </section>
           <section aria-labelledby="regenerate-title">
             <h2 id="regenerate-title">New backup codes</h2>
