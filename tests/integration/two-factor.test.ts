@@ -200,7 +200,7 @@ describe("signing in with two-factor on", () => {
     );
   });
 
-  it("lets one of two simultaneous requests with the same code through, never both", async () => {
+  it("lets one of several simultaneous requests with the same code through, never more", async () => {
     const { account, browser: b } = await signUp();
     const { secret, step } = await enable(b);
     const pending = await passwordStep(b, account);
