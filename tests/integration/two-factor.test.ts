@@ -241,3 +241,33 @@ describe("signing in with two-factor on", () => {
     expect(b.cookie).toBeUndefined();
   });
 });
+
+describe("hostile input", () => {
+  const values = ["", "   ", "abc\u0000def", "x".repeat(1024 * 1024), "١٢٣٤٥٦", "１２３４５６", "' OR '1'='1", "<script>alert(1)</script>", "\uD800x\uDFFF", "2222-2222-2222-2222-", "%E0%A4%A"];
+
+  it("answers every odd code, intent, body and pending cookie with a 4xx or a redirect, never a 500, and signs nobody in", async () => {
+    const { account, browser: owner } = await signUp();
+    await enable(owner);
+    const guest = browser();
+    const pending = await passwordStep(guest, account);
+    const { browser: member } = await signUp();
+    const statuses: [string, number][] = [];
+    const record = async (name: string, response: Promise<Response>) => statuses.push([name, (await response).status]);
+    for (const code of values) {
+      for (const intent of ["start", "confirm", "regenerate", "disable", "cancel", "", "__proto__", code]) {
+        await record(`account ${intent.slice(0, 20)} ${code.slice(0, 20)}`, member.post("/account/two-factor", { intent, code }));
+      }
+      await record(`step ${code.slice(0, 20)}`, guest.post(STEP, { code }, { headers: { cookie: pending } }));
+    }
+    for (const cookie of [`${PENDING}=`, `${PENDING}=%E0%A4%A`, `${PENDING}=${"A".repeat(5000)}`, `${PENDING}=eyJ1c2VySWQiOiJ4In0%3D.AAAA`, `${pending}x`, `${pending.slice(0, -3)}`]) {
+      await record(`GET cookie ${cookie.slice(0, 40)}`, browser().get(STEP, { cookie }));
+      await record(`POST cookie ${cookie.slice(0, 40)}`, browser().post(STEP, { code: "123456" }, { headers: { cookie } }));
+    }
+    for (const [body, type] of [['{"code":"123456"}', "application/json"], ["garbage", "multipart/form-data"], ["a=&".repeat(10_000), "application/x-www-form-urlencoded"]] as const) {
+      await record(`step body ${type}`, guest.send(STEP, { method: "POST", body, headers: { "content-type": type, cookie: pending } }));
+      await record(`account body ${type}`, member.send("/account/two-factor", { method: "POST", body, headers: { "content-type": type } }));
+    }
+    expect(statuses.filter(([, status]) => status >= 500 || status < 300)).toEqual([]);
+    expect(guest.cookie).toBeUndefined();
+  });
+});
