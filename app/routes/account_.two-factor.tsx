@@ -36,7 +36,9 @@ export async function loader(args: Route.LoaderArgs) {
   const done = doneSchema.safeParse(args.url.searchParams.get("done"));
   const notice = done.success ? notices[done.data] : undefined;
   if (status.state !== "setting-up") return { status, notice };
-  return { status, notice, setup: { secret: status.secret.match(/.{1,4}/g)?.join(" ") ?? status.secret, qrCode: await qrCodeDataUri(status.uri) } };
+  // The secret in groups of four, as people type it; the URI reaches the page only inside the QR code.
+  const secret = status.secret.match(/.{1,4}/g)?.join(" ") ?? status.secret;
+  return { status: { state: status.state, secret, qrCode: await qrCodeDataUri(status.uri) }, notice };
 }
 
 export async function action(args: Route.ActionArgs) {
@@ -125,15 +127,15 @@ export default function TwoFactor({ loaderData, actionData }: Route.ComponentPro
             </button>
           </Form>
         </section>
-      ) : status.state === "setting-up" && loaderData.setup ? (
+      ) : status.state === "setting-up" ? (
         <section aria-labelledby="setup-title">
           <h2 id="setup-title">Set up your authenticator app</h2>
           <ol className="stack">
             <li>
               <p>Scan this QR code with your authenticator app:</p>
-              <img src={loaderData.setup.qrCode} width={200} height={200} alt="QR code that adds glassbox to an authenticator app" />
+              <img src={status.qrCode} width={200} height={200} alt="QR code that adds glassbox to an authenticator app" />
               <p>
-                Or type this secret into the app: <code data-testid="totp-secret">{loaderData.setup.secret}</code>
+                Or type this secret into the app: <code data-testid="totp-secret">{status.secret}</code>
               </p>
             </li>
             <li>

@@ -144,6 +144,33 @@ describe("turning two-factor on", () => {
   });
 });
 
+describe("managing two-factor", () => {
+  it("cancels a setup (the next start brings a new secret) and makes new backup codes with a code, ending the old ones", async () => {
+    const { account, userId, browser: b } = await signUp();
+    expect((await b.post("/account/two-factor", { intent: "start" })).status).toBe(303);
+    const abandoned = await secretOnPage(b);
+    const cancelled = await b.post("/account/two-factor", { intent: "cancel" });
+    expect(cancelled.headers.get("location")).toBe("/account/two-factor?done=cancelled");
+    expect(await (await b.get("/account/two-factor")).text()).toContain("Set up two-factor authentication");
+    expect((await b.post("/account/two-factor", { intent: "confirm", code: codeFor(abandoned, currentStep()) })).status).toBe(409);
+
+    const { secret, step, backupCodes } = await enable(b);
+    expect(secret).not.toBe(abandoned);
+    expect((await b.post("/account/two-factor", { intent: "start" })).status, "already on").toBe(409);
+    expect((await b.post("/account/two-factor", { intent: "regenerate", code: codeFor(secret, step) })).status, "a spent code").toBe(401);
+    const regenerated = await b.post("/account/two-factor", { intent: "regenerate", code: codeFor(secret, stepAfter(step)) });
+    expect(regenerated.status).toBe(200);
+    const fresh = backupCodesIn(await regenerated.text());
+    expect(fresh).toHaveLength(10);
+    expect(fresh.filter((code) => backupCodes.includes(code))).toEqual([]);
+    expect(await auditActionsOf(userId)).toContain("auth.backup_codes_regenerated");
+
+    const pending = await passwordStep(b, account);
+    expect((await sendCode(b, pending, backupCodes[0] ?? "")).status, "the old codes end").toBe(401);
+    expect((await sendCode(b, pending, fresh[0] ?? "")).status).toBe(303);
+  });
+});
+
 describe("signing in with two-factor on", () => {
   it("asks for a code after the password without a session, refuses wrong and replayed codes, spends backup codes once, and turns off with a code", async () => {
     const { account, userId, browser: b } = await signUp();
