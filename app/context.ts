@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { createContext, type RouterContextProvider } from "react-router";
 import type { ClientInfo } from "./models/client-info.ts";
 import type { Services } from "./services/index.ts";
+import type { PendingSignInCookie } from "./sessions/pending-sign-in.ts";
 import type { DurableSessionStorage } from "./sessions/session-storage.ts";
 import type { Viewer } from "./sessions/viewer.ts";
 
@@ -18,6 +19,8 @@ export interface RequestContext {
   readonly selfOrigin: string;
   readonly services: Services;
   readonly sessions: DurableSessionStorage;
+  /** The two-factor step between password and session (app/sessions/pending-sign-in.ts). */
+  readonly pendingSignIn: PendingSignInCookie;
   /** The session and user of this request, read on first call only (so /health touches nothing). */
   readonly viewer: () => Promise<Viewer>;
 }

@@ -11,6 +11,7 @@ import { createSessionRepository, defaultLifetimes } from "../app/models/session
 import { createServices } from "../app/services/index.ts";
 import type { ChangeFeed } from "../app/services/realtime.ts";
 import type { Tracer } from "../app/services/trace.ts";
+import { createPendingSignInCookie } from "../app/sessions/pending-sign-in.ts";
 import { createDurableSessionStorage } from "../app/sessions/session-storage.ts";
 import { loadViewer, type Viewer } from "../app/sessions/viewer.ts";
 import { clientAddress } from "./client-address.ts";
@@ -30,6 +31,8 @@ export interface AppRuntime {
   readonly environment: Environment;
   readonly sessionSecrets: readonly string[];
   readonly adminEmails: readonly string[];
+  /** How long the two-factor step after a right password lasts. */
+  readonly totpPendingSecs: number;
   readonly changes: ChangeFeed;
   /** The trace pipeline server/main.ts opened every request's scope with. */
   readonly tracer: Tracer;
@@ -59,6 +62,7 @@ export function createApp(runtime: AppRuntime): App {
     secure: production,
     absoluteLifetimeSecs: defaultLifetimes.absoluteMs / 1000,
   });
+  const pendingSignIn = createPendingSignInCookie({ secrets: runtime.sessionSecrets, secure: production, lifetimeSecs: runtime.totpPendingSecs });
   const viewerOf = async (cookie: string | null) => {
     const viewer = await loadViewer(sessions, services.accounts, cookie);
     runtime.tracer.identify(viewer.user?.id ?? null);
@@ -83,6 +87,7 @@ export function createApp(runtime: AppRuntime): App {
         selfOrigin: runtime.selfOrigin(),
         services,
         sessions,
+        pendingSignIn,
         viewer: () => (viewer ??= viewerOf(req.get("cookie") ?? null)),
       });
       return context;

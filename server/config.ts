@@ -108,6 +108,7 @@ const schema = z
     LOG_LEVEL: z.enum(logLevels).default("info"),
     ADMIN_EMAILS: emailList.default([]),
     TRUST_PROXY: trustProxy.default(false),
+    TOTP_PENDING_SECS: integer(1, 3600).default(300),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && !env.SESSION_SECRET) {
@@ -135,6 +136,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly adminEmails: readonly string[];
   readonly trustProxy: TrustProxy;
+  /** How long the two-factor step after a right password lasts before the password is asked again. */
+  readonly totpPendingSecs: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -174,6 +177,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       logLevel: e.LOG_LEVEL,
       adminEmails: e.ADMIN_EMAILS,
       trustProxy: e.TRUST_PROXY,
+      totpPendingSecs: e.TOTP_PENDING_SECS,
     },
   };
 }

@@ -57,6 +57,7 @@ async function main(): Promise<void> {
       environment: config.environment,
       sessionSecrets: await resolveSessionSecrets(config, logger),
       adminEmails: config.adminEmails,
+      totpPendingSecs: config.totpPendingSecs,
     };
     const handlers = viteDevServer ? await devApp(runtime) : await builtApp(runtime);
     const purge = scheduleExpiryPurge({

@@ -15,6 +15,12 @@ export const auditActions = [
   "post.created",
   "post.updated",
   "post.deleted",
+  "auth.totp_enabled",
+  "auth.totp_disabled",
+  "auth.totp_verified",
+  "auth.totp_failed",
+  "auth.backup_code_used",
+  "auth.backup_codes_regenerated",
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

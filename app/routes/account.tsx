@@ -1,4 +1,4 @@
-import { data, Form, redirect } from "react-router";
+import { data, Form, Link, redirect } from "react-router";
 import { z } from "zod";
 import { DateTime } from "../components/date-time.tsx";
 import { Notice } from "../components/notice.tsx";
@@ -27,11 +27,14 @@ const doneSchema = z.enum(Object.keys(notices) as [keyof typeof notices]);
 
 export async function loader(args: Route.LoaderArgs) {
   const { user, session } = await requireUser(args);
-  const sessions = await servicesOf(args.context).accounts.listSessions(user, session.id);
+  const services = servicesOf(args.context);
+  const sessions = await services.accounts.listSessions(user, session.id);
+  const twoFactor = await services.twoFactor.status(user);
   const done = doneSchema.safeParse(args.url.searchParams.get("done"));
   return {
     user: { username: user.username, email: user.email, role: user.role, createdAt: user.createdAt },
     sessions,
+    twoFactorOn: twoFactor.state === "on",
     notice: done.success ? notices[done.data] : undefined,
   };
 }
@@ -79,7 +82,7 @@ export const meta: Route.MetaFunction = () => [{ title: "Your account — glassb
 export const headers = documentHeaders("private, no-store");
 
 export default function Account({ loaderData, actionData }: Route.ComponentProps) {
-  const { user, sessions, notice } = loaderData;
+  const { user, sessions, twoFactorOn, notice } = loaderData;
   const state: AccountState | undefined = actionData;
   const others = sessions.filter((session) => !session.current);
   return (
@@ -144,6 +147,14 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
             </button>
           </Form>
         ) : null}
+      </section>
+
+      <section aria-labelledby="two-factor-title">
+        <h2 id="two-factor-title">Two-factor authentication</h2>
+        <p>{twoFactorOn ? "On: signing in asks for a code from your authenticator app." : "Off: signing in asks only for your password."}</p>
+        <p>
+          <Link to="/account/two-factor">Manage two-factor authentication</Link>
+        </p>
       </section>
 
       <section aria-labelledby="password-title">

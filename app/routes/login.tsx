@@ -9,7 +9,7 @@ import { safeRedirectPath } from "../http/redirect-target.ts";
 import { AppError } from "../models/errors.ts";
 import { authenticate, LoginFormInvalid } from "../sessions/authenticator.ts";
 import { AFTER_SIGN_IN, requireGuest } from "../sessions/guards.ts";
-import { signInAndRedirect } from "../sessions/sign-in.ts";
+import { beginSignIn } from "../sessions/sign-in.ts";
 import type { Route } from "./+types/login";
 
 type LoginState = FormState<"email" | "password">;
@@ -26,7 +26,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const { services, client } = context.get(requestContext);
   try {
     const user = await authenticate(request, services.accounts, client);
-    return await signInAndRedirect(context, user, next);
+    return await beginSignIn(context, user, next);
   } catch (error) {
     if (error instanceof LoginFormInvalid) return data<LoginState>({ errors: error.errors, values }, { status: 400 });
     if (error instanceof AppError) return formFailure<LoginState>(error, { values });

@@ -15,6 +15,7 @@ import { createPostsService } from "./posts.ts";
 import { createPasswordHasher } from "./password-hashing.ts";
 import { createRealtimeHub, type ChangeFeed } from "./realtime.ts";
 import { traced, type Tracer } from "./trace.ts";
+import { createTwoFactorService } from "./two-factor.ts";
 
 export interface ServiceDeps {
   readonly db: Kysely<Database>;
@@ -50,6 +51,7 @@ export function createServices({ db, readDb, pool, adminEmails, changes, tracer,
     health: traced(tracer, "health", createHealthService(db)),
     maintenance: createMaintenanceService(db),
     posts: traced(tracer, "posts", createPostsService({ db, readDb })),
+    twoFactor: traced(tracer, "twoFactor", createTwoFactorService({ db, pool })),
     lab: traced(tracer, "lab", createLabService({ db, realtime })),
     realtime,
     trace: tracer,

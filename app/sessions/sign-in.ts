@@ -15,6 +15,28 @@ export async function signInAndRedirect(context: Readonly<RouterContextProvider>
   return redirect(to, { status: 303, headers: { "Set-Cookie": cookie } });
 }
 
+/** Where the second sign-in step is asked for. */
+export const TWO_FACTOR_STEP = "/login/two-factor";
+
+/**
+ * The one decision every sign-in goes through once the first factor (a password, or an OAuth
+ * provider) has named the user: with two-factor on, start the short-lived pending step and send
+ * them to the code page (no session yet); otherwise sign in now. `to` survives the step.
+ */
+export async function beginSignIn(context: Readonly<RouterContextProvider>, user: User, to: string): Promise<Response> {
+  const { services, pendingSignIn } = context.get(requestContext);
+  if (!(await services.twoFactor.isEnabled(user.id))) return signInAndRedirect(context, user, to);
+  const cookie = await pendingSignIn.start({ userId: user.id, next: to });
+  return redirect(TWO_FACTOR_STEP, { status: 303, headers: { "Set-Cookie": cookie } });
+}
+
+/** The second factor was accepted: the session starts and the pending step ends. */
+export async function finishSignIn(context: Readonly<RouterContextProvider>, user: User, to: string): Promise<Response> {
+  const response = await signInAndRedirect(context, user, to);
+  response.headers.append("Set-Cookie", await context.get(requestContext).pendingSignIn.clear());
+  return response;
+}
+
 /** Ends this device's session and redirects (303) with the cookie cleared. */
 export async function signOutAndRedirect(context: Readonly<RouterContextProvider>, to: string): Promise<Response> {
   const { sessions, services, client } = context.get(requestContext);

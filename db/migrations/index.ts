@@ -3,6 +3,7 @@ import * as auditLog from "./0001_audit_log.ts";
 import * as accounts from "./0002_accounts.ts";
 import * as loginThrottle from "./0003_login_throttle.ts";
 import * as chat from "./0004_chat.ts";
+import * as twoFactor from "./0007_two_factor.ts";
 import * as posts from "./0009_posts.ts";
 
 /**
@@ -14,5 +15,6 @@ export const migrations: Record<string, Migration> = {
   "0002_accounts": accounts,
   "0003_login_throttle": loginThrottle,
   "0004_chat": chat,
+  "0007_two_factor": twoFactor,
   "0009_posts": posts,
 };

@@ -78,6 +78,7 @@ const app = createApp({
   environment: "production",
   sessionSecrets: [randomBytes(64).toString("base64url")],
   adminEmails: [],
+  totpPendingSecs: 300,
   changes: listener,
   tracer,
   selfOrigin: () => "http://127.0.0.1",

@@ -25,6 +25,7 @@ describe("configuration", () => {
         logFormat: "pretty",
         adminEmails: [],
         trustProxy: false,
+        totpPendingSecs: 300,
       },
     });
   });
