@@ -12,6 +12,9 @@ export const auditActions = [
   "auth.session_revoked",
   "auth.password_changed",
   "auth.role_changed",
+  "auth.oauth_login",
+  "auth.oauth_linked",
+  "auth.oauth_unlinked",
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

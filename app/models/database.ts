@@ -12,6 +12,7 @@ export interface Database {
   chat_moderation_queue: ChatModerationQueueTable;
   chat_audit_log: ChatAuditLogTable;
   chat_rate_windows: RateLimiterTable;
+  user_oauth_connections: UserOAuthConnectionsTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
@@ -30,7 +31,8 @@ export interface UsersTable {
   id: Generated<string>;
   username: string;
   email: string;
-  password_hash: string;
+  /** Null for accounts created through GitHub that have not set a password. */
+  password_hash: string | null;
   role: Generated<"member" | "moderator" | "admin">;
   created_at: CreatedAt;
 }
@@ -94,4 +96,12 @@ export interface ChatAuditLogTable {
   room_id: string | null;
   action: string;
   metadata: JSONColumnType<Record<string, unknown>>;
+}
+
+export interface UserOAuthConnectionsTable {
+  user_id: string;
+  provider: "github";
+  provider_user_id: string;
+  login: string;
+  created_at: CreatedAt;
 }
