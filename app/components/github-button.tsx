@@ -1,7 +1,7 @@
 import { Form } from "react-router";
 
 /**
- * "Sign in with GitHub" / "Connect GitHub": a form post to /auth/github, which redirects to GitHub.
+ * "Continue with GitHub" (sign-in) / "Connect GitHub": a form post to /auth/github, which redirects to GitHub.
  * Always a full document submission (`reloadDocument`), with or without JavaScript: the answer is a
  * redirect to another site, with the state cookie on it.
  */

@@ -98,7 +98,7 @@ async function decide(authorize: URL, decision: "approve" | "deny", user?: FakeG
   return `${back.pathname}${back.search}`;
 }
 
-/** The whole flow, from "Sign in with GitHub" (or "Connect GitHub") to the app's answer on the callback. */
+/** The whole flow, from "Continue with GitHub" (or "Connect GitHub") to the app's answer on the callback. */
 async function signInWithGitHub(client: Client, user: FakeGitHubUser): Promise<Response> {
   return client.get(await decide(await start(client), "approve", user));
 }
@@ -125,6 +125,7 @@ async function register(client: Client, email: string, username = `pw_${tag}${(c
 describe("signing in with GitHub", () => {
   it("sends the visitor to GitHub with PKCE (S256), a bound state and an absolute callback URL", async () => {
     const client = new Client();
+    expect(await (await client.get("/login")).text()).toContain("Continue with GitHub");
     const authorize = await start(client);
     expect(authorize.searchParams.get("client_id")).toBe(CLIENT_ID);
     expect(authorize.searchParams.get("redirect_uri")).toBe(`${server.url}/auth/github/callback`);
@@ -367,7 +368,7 @@ describe("without GitHub settings", () => {
     const plain = await startServer({ DATABASE_URL: database.url, SESSION_SECRET: randomBytes(64).toString("base64url") });
     try {
       const login = await fetch(`${plain.url}/login`);
-      expect(await login.text()).not.toContain("Sign in with GitHub");
+      expect(await login.text()).not.toContain("Continue with GitHub");
       const origin = new URL(plain.url).origin;
       const start = await fetch(`${plain.url}/auth/github`, { method: "POST", headers: { origin }, redirect: "manual" });
       expect(start.status).toBe(404);
