@@ -125,7 +125,10 @@ async function register(client: Client, email: string, username = `pw_${tag}${(c
 describe("signing in with GitHub", () => {
   it("sends the visitor to GitHub with PKCE (S256), a bound state and an absolute callback URL", async () => {
     const client = new Client();
-    expect(await (await client.get("/login")).text()).toContain("Continue with GitHub");
+    const login = await client.get("/login");
+    expect(await login.text()).toContain("Continue with GitHub");
+    // Chromium applies form-action to the redirect after the form's post: GitHub's origin is allowed.
+    expect(login.headers.get("content-security-policy")).toContain(`form-action 'self' ${fake.url}`);
     const authorize = await start(client);
     expect(authorize.searchParams.get("client_id")).toBe(CLIENT_ID);
     expect(authorize.searchParams.get("redirect_uri")).toBe(`${server.url}/auth/github/callback`);
