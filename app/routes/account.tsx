@@ -1,10 +1,10 @@
 import { data, Form, redirect } from "react-router";
 import { z } from "zod";
+import { ConnectedAccounts } from "../components/connected-accounts.tsx";
 import { DateTime } from "../components/date-time.tsx";
 import { Notice } from "../components/notice.tsx";
 import { TextField } from "../components/text-field.tsx";
 import { requestContext, servicesOf } from "../context.ts";
-import { ConnectedAccounts } from "../components/connected-accounts.tsx";
 import { changePasswordForm, revokeSessionForm, setPasswordForm } from "../http/account-forms.ts";
 import { parseForm, readForm, textOf, type FormState } from "../http/form.ts";
 import { documentHeaders } from "../http/document-headers.ts";
