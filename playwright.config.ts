@@ -2,6 +2,9 @@ import { defineConfig } from "@playwright/test";
 import { chromiumArgs, chromiumExecutable } from "./tests/e2e/chromium.ts";
 
 const PORT = Number(process.env.E2E_PORT ?? 3123);
+/** The fake GitHub (tests/support/fake-github.ts) the app signs in with, on a port derived from the app's. */
+const FAKE_GITHUB_PORT = PORT + 1000;
+const GITHUB = { id: "glassbox-e2e", secret: "e2e-client-secret" };
 const launchOptions = { executablePath: chromiumExecutable(), args: chromiumArgs };
 
 /** End-to-end against the production build (npm run build first), on its own embedded database. */
@@ -18,13 +21,34 @@ export default defineConfig({
     { name: "js", grepInvert: /@no-scripts/, use: { browserName: "chromium", launchOptions, javaScriptEnabled: true } },
     { name: "no-js", grepInvert: /@scripts/, use: { browserName: "chromium", launchOptions, javaScriptEnabled: false } },
   ],
-  webServer: {
-    // A fresh data directory per run: the zero-setup path, exactly as `npm start` takes it.
-    command: "rm -rf .data/e2e && exec node build/main.js",
-    env: { PORT: String(PORT), HOST: "127.0.0.1", DATA_DIR: ".data/e2e", LOG_FORMAT: "json", LOG_LEVEL: "warn", ADMIN_EMAILS: "admin@e2e.test" },
-    url: `http://127.0.0.1:${PORT}/ready`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
-  },
+  webServer: [
+    {
+      command: "exec ./node_modules/.bin/tsx tests/support/fake-github.ts",
+      env: { FAKE_GITHUB_PORT: String(FAKE_GITHUB_PORT), FAKE_GITHUB_CLIENT_ID: GITHUB.id, FAKE_GITHUB_CLIENT_SECRET: GITHUB.secret },
+      url: `http://127.0.0.1:${FAKE_GITHUB_PORT}/`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      gracefulShutdown: { signal: "SIGTERM", timeout: 5_000 },
+    },
+    {
+      // A fresh data directory per run: the zero-setup path, exactly as `npm start` takes it.
+      command: "rm -rf .data/e2e && exec node build/main.js",
+      env: {
+        PORT: String(PORT),
+        HOST: "127.0.0.1",
+        DATA_DIR: ".data/e2e",
+        LOG_FORMAT: "json",
+        LOG_LEVEL: "warn",
+        ADMIN_EMAILS: "admin@e2e.test",
+        GITHUB_CLIENT_ID: GITHUB.id,
+        GITHUB_CLIENT_SECRET: GITHUB.secret,
+        GITHUB_BASE_URL: `http://127.0.0.1:${FAKE_GITHUB_PORT}`,
+        GITHUB_API_URL: `http://127.0.0.1:${FAKE_GITHUB_PORT}`,
+      },
+      url: `http://127.0.0.1:${PORT}/ready`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
+    },
+  ],
 });

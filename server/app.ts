@@ -7,6 +7,7 @@ import { RouterContextProvider, type ServerBuild } from "react-router";
 import * as serverBuild from "virtual:react-router/server-build";
 import { requestContext } from "../app/context.ts";
 import type { Database } from "../app/models/database.ts";
+import type { GitHubSettings } from "../app/models/oauth.ts";
 import { createSessionRepository, defaultLifetimes } from "../app/models/session-repository.ts";
 import { createServices } from "../app/services/index.ts";
 import type { ChangeFeed } from "../app/services/realtime.ts";
@@ -33,6 +34,8 @@ export interface AppRuntime {
   readonly adminEmails: readonly string[];
   /** How long the two-factor step after a right password lasts. */
   readonly totpPendingSecs: number;
+  /** GitHub sign-in settings (GITHUB_*); undefined turns it off. */
+  readonly github?: GitHubSettings;
   readonly changes: ChangeFeed;
   /** The trace pipeline server/main.ts opened every request's scope with. */
   readonly tracer: Tracer;

@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "zod";
+import type { GitHubSettings } from "../app/models/oauth.ts";
 
 /**
  * The one place where the environment is read. Every variable is validated at once so an
@@ -92,6 +93,8 @@ const emailList = z
   )
   .pipe(z.array(z.email("each entry must be an email address")));
 
+const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).trim();
+
 const schema = z
   .object({
     NODE_ENV: z.enum(environments).default("development"),
@@ -109,8 +112,16 @@ const schema = z
     ADMIN_EMAILS: emailList.default([]),
     TRUST_PROXY: trustProxy.default(false),
     TOTP_PENDING_SECS: integer(1, 3600).default(300),
+    GITHUB_CLIENT_ID: z.string().trim().min(1).optional(),
+    GITHUB_CLIENT_SECRET: z.string().trim().min(1).optional(),
+    GITHUB_BASE_URL: httpUrl.default("https://github.com"),
+    GITHUB_API_URL: httpUrl.default("https://api.github.com"),
+    GITHUB_CALLBACK_URL: httpUrl.optional(),
   })
   .superRefine((env, ctx) => {
+    for (const [name, other] of [["GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET"], ["GITHUB_CLIENT_SECRET", "GITHUB_CLIENT_ID"]] as const) {
+      if (env[name] && !env[other]) ctx.addIssue({ code: "custom", path: [other], message: `is required when ${name} is set (set both to turn GitHub sign-in on, or neither)` });
+    }
     if (env.NODE_ENV === "production" && !env.SESSION_SECRET) {
       ctx.addIssue({
         code: "custom",
@@ -138,6 +149,8 @@ export interface Config {
   readonly trustProxy: TrustProxy;
   /** How long the two-factor step after a right password lasts before the password is asked again. */
   readonly totpPendingSecs: number;
+  /** GitHub sign-in; undefined when GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET are unset. */
+  readonly github: GitHubSettings | undefined;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -178,6 +191,17 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       adminEmails: e.ADMIN_EMAILS,
       trustProxy: e.TRUST_PROXY,
       totpPendingSecs: e.TOTP_PENDING_SECS,
+      github:
+        e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET
+          ? {
+              clientId: e.GITHUB_CLIENT_ID,
+              clientSecret: e.GITHUB_CLIENT_SECRET,
+              authorizeUrl: new URL("/login/oauth/authorize", e.GITHUB_BASE_URL).href,
+              tokenUrl: new URL("/login/oauth/access_token", e.GITHUB_BASE_URL).href,
+              apiUrl: e.GITHUB_API_URL,
+              callbackUrl: e.GITHUB_CALLBACK_URL,
+            }
+          : undefined,
     },
   };
 }

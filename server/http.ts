@@ -18,6 +18,8 @@ export interface HttpOptions {
   readonly viteDevServer: boolean;
   /** Which proxies may name the client (X-Forwarded-For); `req.ip` follows it. */
   readonly trustProxy: TrustProxy;
+  /** Other origins a form's post may redirect to (CSP form-action): GitHub's sign-in page when configured. */
+  readonly formActionOrigins?: readonly string[];
   /** `/events`: long-lived streams, ahead of compression and static files (they need neither). */
   readonly streams: RequestHandler;
   /** Static files (built assets or Vite's dev middleware), served before the app. */
@@ -53,7 +55,7 @@ export function createHttpApp(options: HttpOptions): express.Express {
     if (options.draining()) res.setHeader("Connection", "close");
     next();
   });
-  http.use(securityHeaders({ viteDevServer: options.viteDevServer, production: options.production }));
+  http.use(securityHeaders({ viteDevServer: options.viteDevServer, production: options.production, formActionOrigins: options.formActionOrigins ?? [] }));
   http.use(options.streams);
   http.use(compression);
   http.use(refuseCrossSiteWrites);

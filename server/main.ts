@@ -58,6 +58,7 @@ async function main(): Promise<void> {
       sessionSecrets: await resolveSessionSecrets(config, logger),
       adminEmails: config.adminEmails,
       totpPendingSecs: config.totpPendingSecs,
+      github: config.github,
     };
     const handlers = viteDevServer ? await devApp(runtime) : await builtApp(runtime);
     const purge = scheduleExpiryPurge({
@@ -94,6 +95,8 @@ async function serve(config: Config, logger: Logger, tracer: Tracer, { assets, s
     production: config.environment === "production",
     viteDevServer,
     trustProxy: config.trustProxy,
+    // Chromium applies form-action to the redirect after a form post: "Sign in with GitHub" posts here, then goes there.
+    formActionOrigins: config.github ? [new URL(config.github.authorizeUrl).origin] : [],
     streams,
     assets,
     app,

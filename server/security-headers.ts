@@ -7,7 +7,7 @@ import helmet from "helmet";
  * Under the Vite dev server, Vite injects styles and talks to its HMR socket, so those two are
  * relaxed there. HSTS and upgrade-insecure-requests assume production sits behind TLS.
  */
-export function securityHeaders({ viteDevServer, production }: { viteDevServer: boolean; production: boolean }): RequestHandler[] {
+export function securityHeaders({ viteDevServer, production, formActionOrigins = [] }: { viteDevServer: boolean; production: boolean; formActionOrigins?: readonly string[] }): RequestHandler[] {
   const nonce: RequestHandler = (_req, res, next) => {
     res.locals.cspNonce = randomBytes(16).toString("base64");
     next();
@@ -24,7 +24,7 @@ export function securityHeaders({ viteDevServer, production }: { viteDevServer: 
         connectSrc: viteDevServer ? ["'self'", "ws:", "wss:"] : ["'self'"],
         objectSrc: ["'none'"],
         baseUri: ["'self'"],
-        formAction: ["'self'"],
+        formAction: ["'self'", ...formActionOrigins],
         frameAncestors: ["'none'"],
         ...(production ? { upgradeInsecureRequests: [] } : {}),
       },

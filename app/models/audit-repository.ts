@@ -21,6 +21,9 @@ export const auditActions = [
   "auth.totp_failed",
   "auth.backup_code_used",
   "auth.backup_codes_regenerated",
+  "auth.oauth_login",
+  "auth.oauth_linked",
+  "auth.oauth_unlinked",
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -15,6 +15,7 @@ export interface Database {
   posts: PostsTable;
   totp_credentials: TotpCredentialsTable;
   totp_backup_codes: TotpBackupCodesTable;
+  user_oauth_connections: UserOAuthConnectionsTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
@@ -33,7 +34,8 @@ export interface UsersTable {
   id: Generated<string>;
   username: string;
   email: string;
-  password_hash: string;
+  /** Null for accounts created through GitHub that have not set a password. */
+  password_hash: string | null;
   role: Generated<"member" | "moderator" | "admin">;
   created_at: CreatedAt;
 }
@@ -128,4 +130,11 @@ export interface TotpBackupCodesTable {
   /** SHA-256 of the normalised code, hex. */
   code_hash: string;
   used_at: Date | null;
+}
+export interface UserOAuthConnectionsTable {
+  user_id: string;
+  provider: "github";
+  provider_user_id: string;
+  login: string;
+  created_at: CreatedAt;
 }

@@ -29,6 +29,17 @@ export const errorCatalogue = {
   "post:slug_taken": { status: 409, message: "Another post already uses this slug." },
   "post:query_too_long": { status: 400, message: "Search for at most 200 characters." },
   "post:invalid_cursor": { status: 400, message: "That page link is not valid. Start again from the newest posts." },
+  "oauth:not_configured": { status: 404, message: "Signing in with GitHub is not set up on this server." },
+  "oauth:state_invalid": { status: 400, message: "This GitHub sign-in could not be verified: it was started in another browser or another session, it expired, or it was already used. Start again from this browser." },
+  "oauth:denied": { status: 403, message: "GitHub did not authorize glassbox, so nothing changed." },
+  "oauth:code_rejected": { status: 400, message: "GitHub did not accept this sign-in (the code was invalid, expired or already used). Start again." },
+  "oauth:provider_unavailable": { status: 502, message: "GitHub could not be reached to finish signing in. Try again in a moment." },
+  "oauth:no_verified_email": { status: 400, message: "Your GitHub account has no verified primary email address, so no account can be made from it. Verify one on GitHub, or create an account here and connect GitHub from your account page." },
+  "oauth:email_in_use": { status: 409, message: "An account with your GitHub email address already exists. Sign in with your password, then connect GitHub from your account page." },
+  "oauth:linked_to_other": { status: 409, message: "This GitHub account is already connected to another glassbox account." },
+  "oauth:already_connected": { status: 409, message: "Your account is already connected to a different GitHub account. Disconnect it first." },
+  "oauth:not_connected": { status: 404, message: "Your account is not connected to GitHub." },
+  "oauth:last_sign_in_method": { status: 409, message: "GitHub is your only way to sign in: set a password before you disconnect it." },
 } as const satisfies Record<string, { status: number; message: string; saysWhen?: boolean }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -3,7 +3,8 @@ import type { Database, UsersTable } from "./database.ts";
 import type { Email, Role, User, UserId, Username } from "./user.ts";
 
 /** User rows. What leaves is a `User`; the password hash only leaves through `findCredentials`. */
-export type NewUser = { readonly username: Username; readonly email: Email; readonly passwordHash: string; readonly role: Role };
+/** `passwordHash` is null for an account created through GitHub: no password can sign in to it. */
+export type NewUser = { readonly username: Username; readonly email: Email; readonly passwordHash: string | null; readonly role: Role };
 export type CreateUserResult = { readonly ok: true; readonly user: User } | { readonly ok: false; readonly taken: "username" | "email" };
 
 const columns = ["id", "username", "email", "role", "created_at"] as const;
@@ -38,14 +39,14 @@ export function createUserRepository(db: Kysely<Database>) {
       return row && toUser(row);
     },
 
-    async findCredentials(email: Email): Promise<{ user: User; passwordHash: string } | undefined> {
+    async findCredentials(email: Email): Promise<{ user: User; passwordHash: string | null } | undefined> {
       const row = await db.selectFrom("users").select([...columns, "password_hash"]).where("email", "=", email).executeTakeFirst();
       return row && { user: toUser(row), passwordHash: row.password_hash };
     },
 
     async passwordHashOf(id: UserId): Promise<string | undefined> {
       const row = await db.selectFrom("users").select("password_hash").where("id", "=", id).executeTakeFirst();
-      return row?.password_hash;
+      return row?.password_hash ?? undefined;
     },
 
     async setPasswordHash(id: UserId, passwordHash: string): Promise<void> {

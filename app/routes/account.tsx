@@ -1,10 +1,11 @@
 import { data, Form, Link, redirect } from "react-router";
 import { z } from "zod";
+import { ConnectedAccounts } from "../components/connected-accounts.tsx";
 import { DateTime } from "../components/date-time.tsx";
 import { Notice } from "../components/notice.tsx";
 import { TextField } from "../components/text-field.tsx";
 import { requestContext, servicesOf } from "../context.ts";
-import { changePasswordForm, revokeSessionForm } from "../http/account-forms.ts";
+import { changePasswordForm, revokeSessionForm, setPasswordForm } from "../http/account-forms.ts";
 import { parseForm, readForm, textOf, type FormState } from "../http/form.ts";
 import { documentHeaders } from "../http/document-headers.ts";
 import { formFailure } from "../http/problem.ts";
@@ -22,19 +23,23 @@ const notices = {
   "session-revoked": "The session was signed out.",
   "others-signed-out": "Every other session was signed out.",
   "password-changed": "Your password was changed, and your other sessions were signed out.",
+  "github-linked": "GitHub is connected: you can now sign in with it.",
+  "github-unlinked": "GitHub was disconnected from your account.",
 } as const;
 const doneSchema = z.enum(Object.keys(notices) as [keyof typeof notices]);
 
 export async function loader(args: Route.LoaderArgs) {
   const { user, session } = await requireUser(args);
-  const services = servicesOf(args.context);
-  const sessions = await services.accounts.listSessions(user, session.id);
-  const twoFactor = await services.twoFactor.status(user);
+  const { accounts, oauth, twoFactor } = servicesOf(args.context);
+  const sessions = await accounts.listSessions(user, session.id);
   const done = doneSchema.safeParse(args.url.searchParams.get("done"));
   return {
     user: { username: user.username, email: user.email, role: user.role, createdAt: user.createdAt },
     sessions,
-    twoFactorOn: twoFactor.state === "on",
+    twoFactorOn: (await twoFactor.status(user)).state === "on",
+    hasPassword: await accounts.hasPassword(user),
+    connections: await oauth.connectionsOf(user),
+    gitHubEnabled: oauth.github !== undefined,
     notice: done.success ? notices[done.data] : undefined,
   };
 }
@@ -57,7 +62,8 @@ export async function action(args: Route.ActionArgs) {
         await services.accounts.revokeOtherSessions(user, session.id, client);
         return redirectTo("others-signed-out");
       case "change-password": {
-        const parsed = parseForm(changePasswordForm, form);
+        const hasPassword = await services.accounts.hasPassword(user);
+        const parsed = hasPassword ? parseForm(changePasswordForm, form) : parseForm(setPasswordForm, form);
         if (!parsed.ok) return data<AccountState>({ intent: intent.data, errors: parsed.errors }, { status: 400 });
         await services.accounts.changePassword(user, parsed.data.currentPassword, parsed.data.newPassword, session.id, client);
         // A new id for this device too: the password change is a privilege boundary.
@@ -82,7 +88,7 @@ export const meta: Route.MetaFunction = () => [{ title: "Your account — glassb
 export const headers = documentHeaders("private, no-store");
 
 export default function Account({ loaderData, actionData }: Route.ComponentProps) {
-  const { user, sessions, twoFactorOn, notice } = loaderData;
+  const { user, sessions, twoFactorOn, notice, hasPassword } = loaderData;
   const state: AccountState | undefined = actionData;
   const others = sessions.filter((session) => !session.current);
   return (
@@ -157,17 +163,21 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
         </p>
       </section>
 
+      <ConnectedAccounts connections={loaderData.connections} gitHubEnabled={loaderData.gitHubEnabled} hasPassword={hasPassword} />
+
       <section aria-labelledby="password-title">
-        <h2 id="password-title">Change password</h2>
-        <p>Changing it signs you out everywhere else.</p>
+        <h2 id="password-title">{hasPassword ? "Change password" : "Set a password"}</h2>
+        <p>{hasPassword ? "Changing it signs you out everywhere else." : "Your account was made with GitHub. A password lets you sign in without it; setting one signs you out everywhere else."}</p>
         <Notice tone="error">{state?.intent === "change-password" ? state.formError : undefined}</Notice>
         <Form method="post" className="stack">
           <input type="hidden" name="intent" value="change-password" />
-          <TextField label="Current password" name="currentPassword" type="password" autoComplete="current-password" error={state?.errors?.currentPassword} />
+          {hasPassword ? (
+            <TextField label="Current password" name="currentPassword" type="password" autoComplete="current-password" error={state?.errors?.currentPassword} />
+          ) : null}
           <TextField label="New password" name="newPassword" type="password" autoComplete="new-password" hint="At least 12 characters" error={state?.errors?.newPassword} />
           <p>
             <button type="submit" className="button">
-              Change password
+              {hasPassword ? "Change password" : "Set password"}
             </button>
           </p>
         </Form>

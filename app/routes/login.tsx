@@ -1,7 +1,8 @@
 import { data, Form, Link } from "react-router";
 import { Notice } from "../components/notice.tsx";
 import { TextField } from "../components/text-field.tsx";
-import { requestContext } from "../context.ts";
+import { GitHubButton } from "../components/github-button.tsx";
+import { requestContext, servicesOf } from "../context.ts";
 import { readForm, textOf, type FormState } from "../http/form.ts";
 import { documentHeaders } from "../http/document-headers.ts";
 import { formFailure } from "../http/problem.ts";
@@ -14,8 +15,9 @@ import type { Route } from "./+types/login";
 
 type LoginState = FormState<"email" | "password">;
 
-export function loader(args: Route.LoaderArgs) {
-  return requireGuest(args);
+export async function loader(args: Route.LoaderArgs) {
+  const { next } = await requireGuest(args);
+  return { next, gitHubEnabled: servicesOf(args.context).oauth.github !== undefined };
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
@@ -54,6 +56,7 @@ export default function Login({ loaderData, actionData }: Route.ComponentProps) 
           </button>
         </p>
       </Form>
+      {loaderData.gitHubEnabled ? <GitHubButton>Continue with GitHub</GitHubButton> : null}
       <p>
         New here? <Link to={`/register?${new URLSearchParams({ next: loaderData.next })}`}>Create an account</Link>
       </p>

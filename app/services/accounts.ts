@@ -63,13 +63,15 @@ export function createAccountsService({ db, hasher, throttle, adminEmails }: Acc
       throw new AppError("auth:throttled", verdict.retryAfterSecs);
     }
     const found = await users.findCredentials(email);
-    const matches = await hasher.verify(found?.passwordHash, attempt);
-    if (found && matches) return found;
+    // An account without a password (made through GitHub) fails like a wrong password, after the same work.
+    const passwordHash = found?.passwordHash ?? undefined;
+    const matches = await hasher.verify(passwordHash, attempt);
+    if (found && passwordHash && matches) return { user: found.user, passwordHash };
     await audit.record({
       actorId: found?.user.id ?? null,
       action: "auth.login_failed",
       client,
-      metadata: { email, reason: found ? "wrong_password" : "unknown_email" },
+      metadata: { email, reason: !found ? "unknown_email" : passwordHash ? "wrong_password" : "no_password" },
     });
     return undefined;
   }
@@ -105,6 +107,9 @@ export function createAccountsService({ db, hasher, throttle, adminEmails }: Acc
 
     findUser: (id: UserId): Promise<User | undefined> => users.findById(id),
 
+    /** For other ways of signing in (GitHub): ADMIN_EMAILS applies to them too. */
+    applyAdminList,
+
     async recordLogout(user: User, client: ClientInfo): Promise<void> {
       await audit.record({ actorId: user.id, action: "auth.logout", client });
     },
@@ -126,10 +131,18 @@ export function createAccountsService({ db, hasher, throttle, adminEmails }: Acc
       return ended;
     },
 
-    /** Requires the current password (throttled like a sign-in); ends every other session. */
-    async changePassword(user: User, current: PasswordAttempt, next: Password, currentSessionId: string, client: ClientInfo): Promise<void> {
-      if (!(await checkPassword(user.email, current, client))) throw new AppError("auth:wrong_password");
-      await throttle.succeeded(client.ip, user.email);
+    /** False for an account made through GitHub that has not set a password yet. */
+    hasPassword: async (user: User): Promise<boolean> => (await users.passwordHashOf(user.id)) !== undefined,
+
+    /**
+     * Requires the current password (throttled like a sign-in) when the account has one; an account
+     * without one (made through GitHub) sets its first. Ends every other session.
+     */
+    async changePassword(user: User, current: PasswordAttempt | undefined, next: Password, currentSessionId: string, client: ClientInfo): Promise<void> {
+      if ((await users.passwordHashOf(user.id)) !== undefined) {
+        if (!current || !(await checkPassword(user.email, current, client))) throw new AppError("auth:wrong_password");
+        await throttle.succeeded(client.ip, user.email);
+      }
       const passwordHash = await hasher.hash(next);
       await db.transaction().execute(async (trx) => {
         await createUserRepository(trx).setPasswordHash(user.id, passwordHash);

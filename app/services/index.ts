@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { createChatRepository } from "../models/chat-repository.ts";
 import type { Database } from "../models/database.ts";
 import { createLoginThrottle } from "../models/login-throttle.ts";
+import type { GitHubSettings } from "../models/oauth.ts";
 import { createAccountsService } from "./accounts.ts";
 import { createAdminService } from "./admin.ts";
 import { createChatService } from "./chat.ts";
@@ -12,6 +13,7 @@ import { createHealthService } from "./health.ts";
 import { createLabService } from "./lab.ts";
 import { createMaintenanceService } from "./maintenance.ts";
 import { createPostsService } from "./posts.ts";
+import { createOAuthService } from "./oauth.ts";
 import { createPasswordHasher } from "./password-hashing.ts";
 import { createRealtimeHub, type ChangeFeed } from "./realtime.ts";
 import { traced, type Tracer } from "./trace.ts";
@@ -24,6 +26,8 @@ export interface ServiceDeps {
   /** The pool behind `db`, for libraries that speak pg directly (rate-limiter-flexible). */
   readonly pool: pg.Pool;
   readonly adminEmails: readonly string[];
+  /** GITHUB_*: unset turns GitHub sign-in off. */
+  readonly github?: GitHubSettings;
   /** Change notices from every instance (LISTEN/NOTIFY): they drive the realtime hub. */
   readonly changes: ChangeFeed;
   /** The trace pipeline: use cases are recorded as service steps, the hub streams traces to the lab. */
@@ -32,19 +36,21 @@ export interface ServiceDeps {
 }
 
 /** Every use case the routes may call, built once per process by the composition root. */
-export function createServices({ db, readDb, pool, adminEmails, changes, tracer, logger }: ServiceDeps) {
+export function createServices({ db, readDb, pool, adminEmails, github, changes, tracer, logger }: ServiceDeps) {
   const realtime = createRealtimeHub({ chat: createChatRepository(db), feed: changes, tracer, log: logger });
+  const accounts = traced(
+    tracer,
+    "accounts",
+    createAccountsService({
+      db,
+      hasher: createPasswordHasher(),
+      throttle: createLoginThrottle(pool),
+      adminEmails: new Set(adminEmails),
+    }),
+  );
   return {
-    accounts: traced(
-      tracer,
-      "accounts",
-      createAccountsService({
-        db,
-        hasher: createPasswordHasher(),
-        throttle: createLoginThrottle(pool),
-        adminEmails: new Set(adminEmails),
-      }),
-    ),
+    accounts,
+    oauth: traced(tracer, "oauth", createOAuthService({ db, github, accounts })),
     admin: traced(tracer, "admin", createAdminService(db)),
     chat: traced(tracer, "chat", createChatService({ db, pool, tracer })),
     content: createContentService(),

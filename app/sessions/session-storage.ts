@@ -19,6 +19,8 @@ export interface DurableSessionStorage {
   startSession(data: SessionData, meta: SessionMeta): Promise<string>;
   /** Deletes the row; returns the Set-Cookie value that clears the cookie. */
   destroySession: SessionStorage<SessionData>["destroySession"];
+  /** Whether cookies are Secure and `__Host-` prefixed (production): other edge cookies follow suit. */
+  readonly secure: boolean;
 }
 
 export function createDurableSessionStorage(repository: SessionRepository, options: SessionStorageOptions): DurableSessionStorage {
@@ -53,5 +55,6 @@ export function createDurableSessionStorage(repository: SessionRepository, optio
       return cookie.serialize(id);
     },
     destroySession: storage.destroySession,
+    secure: options.secure,
   };
 }

@@ -4,6 +4,7 @@ import * as accounts from "./0002_accounts.ts";
 import * as loginThrottle from "./0003_login_throttle.ts";
 import * as chat from "./0004_chat.ts";
 import * as twoFactor from "./0007_two_factor.ts";
+import * as oauthConnections from "./0008_oauth_connections.ts";
 import * as posts from "./0009_posts.ts";
 
 /**
@@ -16,5 +17,6 @@ export const migrations: Record<string, Migration> = {
   "0003_login_throttle": loginThrottle,
   "0004_chat": chat,
   "0007_two_factor": twoFactor,
+  "0008_oauth_connections": oauthConnections,
   "0009_posts": posts,
 };

@@ -79,4 +79,38 @@ describe("configuration", () => {
   it("treats empty variables as unset", () => {
     expect(parseConfig({ PORT: "", DATABASE_URL: "" })).toMatchObject({ ok: true, config: { port: 3000, databaseUrl: undefined } });
   });
+
+  it("turns GitHub sign-in on only with both client id and secret, at github.com unless told otherwise", () => {
+    expect(parseConfig({})).toMatchObject({ ok: true, config: { github: undefined } });
+    expect(problems({ GITHUB_CLIENT_ID: "id" })).toEqual([expect.stringMatching(/^GITHUB_CLIENT_SECRET: is required when GITHUB_CLIENT_ID is set/)]);
+    expect(problems({ GITHUB_CLIENT_SECRET: "secret" })).toEqual([expect.stringMatching(/^GITHUB_CLIENT_ID: is required when GITHUB_CLIENT_SECRET is set/)]);
+    expect(parseConfig({ GITHUB_CLIENT_ID: "id", GITHUB_CLIENT_SECRET: "secret" })).toMatchObject({
+      ok: true,
+      config: {
+        github: {
+          clientId: "id",
+          clientSecret: "secret",
+          authorizeUrl: "https://github.com/login/oauth/authorize",
+          tokenUrl: "https://github.com/login/oauth/access_token",
+          apiUrl: "https://api.github.com",
+          callbackUrl: undefined,
+        },
+      },
+    });
+    const local = parseConfig({
+      GITHUB_CLIENT_ID: "id",
+      GITHUB_CLIENT_SECRET: "secret",
+      GITHUB_BASE_URL: "http://127.0.0.1:4000",
+      GITHUB_API_URL: "http://127.0.0.1:4000/api",
+      GITHUB_CALLBACK_URL: "https://glassbox.example/auth/github/callback",
+    });
+    expect(local).toMatchObject({
+      ok: true,
+      config: { github: { authorizeUrl: "http://127.0.0.1:4000/login/oauth/authorize", apiUrl: "http://127.0.0.1:4000/api", callbackUrl: "https://glassbox.example/auth/github/callback" } },
+    });
+    expect(problems({ GITHUB_BASE_URL: "ftp://github.com", GITHUB_CALLBACK_URL: "/auth/github/callback" })).toEqual([
+      expect.stringMatching(/^GITHUB_BASE_URL: must be an http/),
+      expect.stringMatching(/^GITHUB_CALLBACK_URL: must be an http/),
+    ]);
+  });
 });

@@ -1,0 +1,139 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { parse, serialize } from "cookie";
+import type { RouterContextProvider } from "react-router";
+import { OAuth2RequestError, OAuth2Strategy, UnexpectedErrorResponseBodyError, UnexpectedResponseError } from "remix-auth-oauth2";
+import { requestContext } from "../context.ts";
+import { AppError } from "../models/errors.ts";
+import type { GitHubIdentity, GitHubSettings } from "../models/oauth.ts";
+import { viewerOf } from "./viewer.ts";
+
+/**
+ * GitHub's OAuth web flow through remix-auth-oauth2: the strategy makes the state and the PKCE
+ * verifier (S256), keeps them in a short-lived HttpOnly cookie and checks both on the way back.
+ * On top, the state is bound to the anonymous visitor cookie and to who was signed in when the
+ * flow began: state = nonce "." HMAC(key = visitor id, nonce ":" user id or "guest"). A callback in
+ * another browser, without the visitor cookie, after signing in or out meanwhile, or with a forged
+ * or replayed state fails with `oauth:state_invalid` (docs/decisions/0014).
+ */
+export const GITHUB_CALLBACK_PATH = "/auth/github/callback";
+const STATE_COOKIE = "glassbox_oauth";
+const STATE_LIFETIME_SECS = 600;
+/** `/user` and the verified primary email (`/user/emails` needs `user:email`). */
+const SCOPES = ["read:user", "user:email"];
+
+interface Binding {
+  sign(nonce: string): string;
+  verify(state: string): boolean;
+}
+
+function bindingOf(visitorId: string, userId: string | null): Binding {
+  const mac = (nonce: string) => createHmac("sha256", visitorId).update(`${nonce}:${userId ?? "guest"}`).digest("base64url");
+  return {
+    sign: (nonce) => `${nonce}.${mac(nonce)}`,
+    verify(state) {
+      const dot = state.lastIndexOf(".");
+      if (dot <= 0) return false;
+      const expected = Buffer.from(mac(state.slice(0, dot)));
+      const given = Buffer.from(state.slice(dot + 1));
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    },
+  };
+}
+
+/** remix-auth-oauth2's strategy, with the state it makes bound to this visitor and viewer. */
+class BoundOAuth2Strategy extends OAuth2Strategy<GitHubIdentity> {
+  readonly #binding: Binding;
+
+  constructor(options: OAuth2Strategy.ConstructorOptions, verify: OAuth2Strategy<GitHubIdentity>["verify"], binding: Binding) {
+    super(options, verify);
+    this.#binding = binding;
+  }
+
+  protected override createAuthorizationURL() {
+    const { state: nonce, codeVerifier, url } = super.createAuthorizationURL();
+    const state = this.#binding.sign(nonce);
+    url.searchParams.set("state", state);
+    return { state, codeVerifier, url };
+  }
+
+  override authenticate(request: Request): Promise<GitHubIdentity> {
+    const state = new URL(request.url).searchParams.get("state");
+    if (state !== null && !this.#binding.verify(state)) throw new AppError("oauth:state_invalid");
+    return super.authenticate(request);
+  }
+}
+
+function stateCookieName(context: Readonly<RouterContextProvider>): string {
+  return context.get(requestContext).sessions.secure ? `__Host-${STATE_COOKIE}` : STATE_COOKIE;
+}
+
+async function strategyFor(context: Readonly<RouterContextProvider>, request: Request): Promise<BoundOAuth2Strategy> {
+  const { services, visitorId, sessions } = context.get(requestContext);
+  const settings: GitHubSettings | undefined = services.oauth.github;
+  if (!settings) throw new AppError("oauth:not_configured");
+  const { user } = await viewerOf(context);
+  return new BoundOAuth2Strategy(
+    {
+      clientId: settings.clientId,
+      clientSecret: settings.clientSecret,
+      authorizationEndpoint: settings.authorizeUrl,
+      tokenEndpoint: settings.tokenUrl,
+      // Absolute, and the same at both ends of the flow: the configured one, else this site's origin.
+      redirectURI: settings.callbackUrl ?? new URL(GITHUB_CALLBACK_PATH, request.url).href,
+      scopes: SCOPES,
+      cookie: { name: stateCookieName(context), httpOnly: true, sameSite: "Lax", path: "/", maxAge: STATE_LIFETIME_SECS, ...(sessions.secure ? { secure: true } : {}) },
+    },
+    async ({ tokens }) => {
+      // GitHub refuses a bad code or verifier with 200 {"error": "bad_verification_code"}.
+      if (!("access_token" in tokens.data) || typeof tokens.data.access_token !== "string") throw new AppError("oauth:code_rejected");
+      return services.oauth.gitHubIdentity(tokens.data.access_token);
+    },
+    bindingOf(visitorId, user?.id ?? null),
+  );
+}
+
+/** Starts the flow: 303 to GitHub's authorize page, with the state cookie set. */
+export async function startGitHubFlow(context: Readonly<RouterContextProvider>, request: Request): Promise<Response> {
+  // A fresh URL: the strategy treats any `state` parameter as a callback.
+  const start = new Request(new URL(new URL(request.url).pathname, request.url), { headers: request.headers });
+  const strategy = await strategyFor(context, start);
+  try {
+    await strategy.authenticate(start);
+  } catch (thrown) {
+    if (!(thrown instanceof Response)) throw thrown;
+    return new Response(null, { status: 303, headers: thrown.headers });
+  }
+  throw new Error("remix-auth-oauth2 did not redirect to GitHub");
+}
+
+/**
+ * Finishes the flow on the callback: checks the state (bound, and present in this browser's state
+ * cookie), exchanges the code with the PKCE verifier, and returns who GitHub says this is.
+ * Every failure is a catalogue error.
+ */
+export async function finishGitHubFlow(context: Readonly<RouterContextProvider>, request: Request): Promise<GitHubIdentity> {
+  // Without a state the strategy would start a new flow instead of finishing one.
+  if (!new URL(request.url).searchParams.get("state")) throw new AppError("oauth:state_invalid");
+  const strategy = await strategyFor(context, request);
+  try {
+    return await strategy.authenticate(request);
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    if (error instanceof OAuth2RequestError) throw new AppError(error.code === "access_denied" ? "oauth:denied" : "oauth:code_rejected");
+    // The strategy's own checks: no state cookie, a state it never issued, no code or verifier.
+    if (error instanceof ReferenceError || error instanceof RangeError) throw new AppError("oauth:state_invalid");
+    if (!(error instanceof UnexpectedResponseError || error instanceof UnexpectedErrorResponseBodyError)) {
+      context.get(requestContext).log.warn({ err: error }, "GitHub token exchange failed");
+    }
+    throw new AppError("oauth:provider_unavailable");
+  }
+}
+
+/** Set-Cookie values that clear every state cookie this request carries: a state is used once. */
+export function clearGitHubState(context: Readonly<RouterContextProvider>, request: Request): string[] {
+  const prefix = `${stateCookieName(context)}:`;
+  const secure = context.get(requestContext).sessions.secure;
+  return Object.keys(parse(request.headers.get("cookie") ?? ""))
+    .filter((name) => name.startsWith(prefix))
+    .map((name) => serialize(name, "", { path: "/", maxAge: 0, httpOnly: true, sameSite: "lax", secure }));
+}
