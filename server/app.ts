@@ -8,7 +8,7 @@ import * as serverBuild from "virtual:react-router/server-build";
 import { requestContext } from "../app/context.ts";
 import type { Database } from "../app/models/database.ts";
 import { createSessionRepository, defaultLifetimes } from "../app/models/session-repository.ts";
-import { createServices } from "../app/services/index.ts";
+import { createServices, type MailSettings } from "../app/services/index.ts";
 import type { ChangeFeed } from "../app/services/realtime.ts";
 import type { Tracer } from "../app/services/trace.ts";
 import { createDurableSessionStorage } from "../app/sessions/session-storage.ts";
@@ -34,6 +34,8 @@ export interface AppRuntime {
   /** Where this instance listens (known once it does). */
   readonly selfOrigin: () => string;
   readonly logger: Logger;
+  /** Where mail goes (server/mail-settings.ts). */
+  readonly mail: MailSettings;
 }
 
 export interface App {

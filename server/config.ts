@@ -9,6 +9,10 @@ import { z } from "zod";
 const environments = ["development", "production", "test"] as const;
 export type Environment = (typeof environments)[number];
 
+/** Where background jobs run: `auto` is in this process on the embedded database, elsewhere (`npm run worker`) with DATABASE_URL. */
+const workerModes = ["auto", "inline", "off"] as const;
+export type WorkerMode = (typeof workerModes)[number];
+
 const logFormats = ["pretty", "json"] as const;
 export type LogFormat = (typeof logFormats)[number];
 
@@ -101,13 +105,18 @@ const schema = z
     DATABASE_URL: postgresUrl.optional(),
     DATABASE_READ_URL: postgresUrl.optional(),
     SESSION_SECRET: sessionSecrets.optional(),
-    // A timer cannot wait longer than 2^31-1 ms (24.8 days).
-    SESSION_CLEANUP_INTERVAL_SECS: integer(1, 2_147_483).default(3600),
     DB_MAX_CONNECTIONS: integer(1, 1000).default(10),
     LOG_FORMAT: z.enum(logFormats).optional(),
     LOG_LEVEL: z.enum(logLevels).default("info"),
     ADMIN_EMAILS: emailList.default([]),
     TRUST_PROXY: trustProxy.default(false),
+    WORKER: z.enum(workerModes).default("auto"),
+    WORKER_CONCURRENCY: integer(1, 100).default(4),
+    SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).trim().optional(),
+    MAIL_FROM: z.string().trim().min(3).default("glassbox <no-reply@localhost>"),
+    // graphile-worker waits e^min(attempt, 10) seconds between attempts: 10 attempts span about 3.5 hours.
+    MAIL_MAX_ATTEMPTS: integer(1, 25).default(10),
+    AUDIT_RETENTION_DAYS: integer(1, 36_500).default(365),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && !env.SESSION_SECRET) {
@@ -129,12 +138,19 @@ export interface Config {
   readonly databaseReadUrl: string | undefined;
   /** Unset outside production: a development secret is generated into the data directory. */
   readonly sessionSecrets: readonly string[] | undefined;
-  readonly sessionCleanupIntervalSecs: number;
   readonly dbMaxConnections: number;
   readonly logFormat: LogFormat;
   readonly logLevel: LogLevel;
   readonly adminEmails: readonly string[];
   readonly trustProxy: TrustProxy;
+  /** Whether this web process also runs the background jobs (`auto` resolved: see `runsJobsInline`). */
+  readonly worker: WorkerMode;
+  readonly workerConcurrency: number;
+  /** Unset: development keeps mail in the development mailbox; production cannot deliver (jobs fail, visibly). */
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  readonly mailMaxAttempts: number;
+  readonly auditRetentionDays: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -168,12 +184,20 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       databaseUrl: e.DATABASE_URL,
       databaseReadUrl: e.DATABASE_READ_URL,
       sessionSecrets: e.SESSION_SECRET,
-      sessionCleanupIntervalSecs: e.SESSION_CLEANUP_INTERVAL_SECS,
       dbMaxConnections: e.DB_MAX_CONNECTIONS,
       logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === "production" ? "json" : "pretty"),
       logLevel: e.LOG_LEVEL,
       adminEmails: e.ADMIN_EMAILS,
       trustProxy: e.TRUST_PROXY,
+      worker: e.WORKER,
+      workerConcurrency: e.WORKER_CONCURRENCY,
+      smtpUrl: e.SMTP_URL,
+      mailFrom: e.MAIL_FROM,
+      mailMaxAttempts: e.MAIL_MAX_ATTEMPTS,
+      auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     },
   };
 }
+
+/** The web process runs jobs itself on the embedded database (it alone can reach it) unless told otherwise. */
+export const runsJobsInline = (config: Config): boolean => (config.worker === "auto" ? config.databaseUrl === undefined : config.worker === "inline");

@@ -12,6 +12,7 @@ export interface Database {
   chat_moderation_queue: ChatModerationQueueTable;
   chat_audit_log: ChatAuditLogTable;
   chat_rate_windows: RateLimiterTable;
+  dev_mailbox: DevMailboxTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
@@ -94,4 +95,13 @@ export interface ChatAuditLogTable {
   room_id: string | null;
   action: string;
   metadata: JSONColumnType<Record<string, unknown>>;
+}
+
+export interface DevMailboxTable {
+  id: Generated<string>;
+  sent_at: CreatedAt;
+  sender: string;
+  recipient: string;
+  subject: string;
+  body: string;
 }

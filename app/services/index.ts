@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { createChatRepository } from "../models/chat-repository.ts";
+import type { MailDelivery } from "../models/mail.ts";
 import type { Database } from "../models/database.ts";
 import { createLoginThrottle } from "../models/login-throttle.ts";
 import { createAccountsService } from "./accounts.ts";
@@ -10,7 +11,8 @@ import { createChatService } from "./chat.ts";
 import { createContentService } from "./content.ts";
 import { createHealthService } from "./health.ts";
 import { createLabService } from "./lab.ts";
-import { createMaintenanceService } from "./maintenance.ts";
+import { createJobsService } from "./jobs.ts";
+import { createMailOutbox, createMailService } from "./mail.ts";
 import { createPasswordHasher } from "./password-hashing.ts";
 import { createRealtimeHub, type ChangeFeed } from "./realtime.ts";
 import { traced, type Tracer } from "./trace.ts";
@@ -25,10 +27,18 @@ export interface ServiceDeps {
   /** The trace pipeline: use cases are recorded as service steps, the hub streams traces to the lab. */
   readonly tracer: Tracer;
   readonly logger: Logger;
+  /** Mail: where it goes (SMTP_URL, the development mailbox), MAIL_FROM, MAIL_MAX_ATTEMPTS. */
+  readonly mail: MailSettings;
+}
+
+export interface MailSettings {
+  readonly delivery: MailDelivery;
+  readonly from: string;
+  readonly maxAttempts: number;
 }
 
 /** Every use case the routes may call, built once per process by the composition root. */
-export function createServices({ db, pool, adminEmails, changes, tracer, logger }: ServiceDeps) {
+export function createServices({ db, pool, adminEmails, changes, tracer, logger, mail }: ServiceDeps) {
   const realtime = createRealtimeHub({ chat: createChatRepository(db), feed: changes, tracer, log: logger });
   return {
     accounts: traced(
@@ -39,13 +49,15 @@ export function createServices({ db, pool, adminEmails, changes, tracer, logger 
         hasher: createPasswordHasher(),
         throttle: createLoginThrottle(pool),
         adminEmails: new Set(adminEmails),
+        outbox: createMailOutbox(mail),
       }),
     ),
     admin: traced(tracer, "admin", createAdminService(db)),
     chat: traced(tracer, "chat", createChatService({ db, pool, tracer })),
     content: createContentService(),
     health: traced(tracer, "health", createHealthService(db)),
-    maintenance: createMaintenanceService(db),
+    jobs: traced(tracer, "jobs", createJobsService(db)),
+    mail: traced(tracer, "mail", createMailService({ db, ...mail })),
     lab: traced(tracer, "lab", createLabService({ db, realtime })),
     realtime,
     trace: tracer,
