@@ -8,12 +8,17 @@ import { holdWorkerLiveness, unlockJobsOfDeadWorkers } from "./worker-liveness.t
 /** How soon a job of a crashed worker is retried: at most GRACE + SWEEP seconds after it was locked, or its worker died. */
 export const RECOVERY = { graceSecs: 5, sweepSecs: 5 } as const;
 
-/** graphile-worker's log lines, through our pino logger. */
+/**
+ * graphile-worker's log lines, through our pino logger. Its metadata is left out: it carries whole
+ * job rows, payloads (email addresses) included; the messages name the job, task and error.
+ */
 function workerLogger(logger: Logger): WorkerLogger {
   const log = logger.child({ component: "graphile-worker" });
-  return new WorkerLogger(() => (level, message, meta) => {
-    const bound = level === "error" ? log.error : level === "warning" ? log.warn : level === "info" ? log.info : log.debug;
-    bound.call(log, meta ?? {}, message);
+  return new WorkerLogger(() => (level, message) => {
+    if (level === "error") log.error(message);
+    else if (level === "warning") log.warn(message);
+    else if (level === "info") log.info(message);
+    else log.debug(message);
   });
 }
 

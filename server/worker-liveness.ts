@@ -31,12 +31,16 @@ export async function holdWorkerLiveness({ url, logger, onLost }: { url: string;
   client.on("error", lost);
   client.on("end", () => lost());
   await client.connect();
+  let claims = Promise.resolve(); // one statement at a time on the connection
   return {
     claim(workerId) {
-      client.query("select pg_advisory_lock($1, hashtext($2))", [LIVENESS_LOCKS, workerId]).catch((error: unknown) => lost(error as Error));
+      claims = claims
+        .then(async () => void (await client.query("select pg_advisory_lock($1, hashtext($2))", [LIVENESS_LOCKS, workerId])))
+        .catch((error: unknown) => lost(error as Error));
     },
     async release() {
       released = true;
+      await claims;
       await client.end();
     },
   };
