@@ -19,7 +19,6 @@ export const errorCatalogue = {
   "chat:already_decided": { status: 409, message: "Another moderator has already decided on this message." },
   "lab:no_stream": { status: 428, message: "This tab has no open event stream, so the result would have nowhere to go. Reload the lab and try again." },
   "lab:burst_busy": { status: 429, message: "A server-side burst is already running. Try again when it has finished." },
-  "mail:not_configured": { status: 503, message: "Mail cannot be delivered: SMTP_URL is not set." },
   "mail:no_mailbox": { status: 404, message: "There is no development mailbox here: mail is sent, not kept." },
 } as const satisfies Record<string, { status: number; message: string; saysWhen?: boolean }>;
 

@@ -45,7 +45,8 @@ export function createMailService({ db, delivery, from }: { db: Kysely<Database>
         case "mailbox":
           return mailbox.keep(mail, from);
         case "unconfigured":
-          throw new AppError("mail:not_configured");
+          // Not a catalogue error: no request sees it, the job's last error on /admin/jobs does.
+          throw new Error("Mail cannot be delivered: SMTP_URL is not set");
       }
     },
 

@@ -185,3 +185,21 @@ it("/admin/jobs is for admins: guests go to sign in, members get 403", async () 
 it("keeps no development mailbox when SMTP_URL is set: /dev/mailbox is 404", async () => {
   expect((await createBrowser(web.url).get("/dev/mailbox")).status).toBe(404);
 });
+
+it("in production without SMTP_URL: a warning at start, no mailbox, and mail jobs fail visibly (kept for a retry) instead of vanishing", { timeout: 60_000 }, async () => {
+  const own = await createTestDatabase();
+  const production = await startServer({ ...env(), DATABASE_URL: own.url, NODE_ENV: "production", SMTP_URL: undefined, WORKER: "inline" });
+  try {
+    expect(production.logs().some((line) => line.level === 40 && String(line.msg).startsWith("SMTP_URL is not set"))).toBe(true);
+    expect((await createBrowser(production.url).get("/dev/mailbox")).status).toBe(404);
+    const account = newAccount("nosmtp");
+    expect((await createBrowser(production.url, { ip: nextIp() }).post("/register", account)).status).toBe(303);
+    const failure = async () =>
+      (await sql<{ last_error: string | null }>`select last_error from graphile_worker._private_jobs where payload->>'to' = ${account.email}`.execute(own.db)).rows[0]
+        ?.last_error;
+    await expect.poll(failure, { timeout: 10_000 }).toBe("Mail cannot be delivered: SMTP_URL is not set");
+  } finally {
+    await production.stop();
+    await own.drop();
+  }
+});
