@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     };
     const handlers = viteDevServer ? await devApp(runtime) : await builtApp(runtime);
     // With DATABASE_URL, `npm run worker` runs the jobs; on the embedded database only this process can.
-    const jobs = runsJobsInline(config) ? await runJobs({ config, database, mail, logger, onLivenessLost: () => process.exit(1) }) : undefined;
+    const jobs = runsJobsInline(config) ? await runJobs({ config, database, mail, logger }) : undefined;
     const { close } = database;
     origin = await serve(config, logger, tracer, handlers, async () => {
       await jobs?.stop();

@@ -29,12 +29,11 @@ export function createTaskList({ mail, maintenance, logger }: { mail: MailServic
 }
 
 /** The worker as both entries run it: `npm run worker`, and the web process on the embedded database. */
-export function runJobs(options: { config: Config; database: DatabaseRuntime; mail: MailSettings; logger: Logger; onLivenessLost: () => void }): Promise<JobRunner> {
-  const { config, database, mail, logger } = options;
+export function runJobs({ config, database, mail, logger }: { config: Config; database: DatabaseRuntime; mail: MailSettings; logger: Logger }): Promise<JobRunner> {
   const taskList = createTaskList({
     mail: createMailService({ db: database.db, ...mail }),
     maintenance: createMaintenanceService(database.db, config),
     logger,
   });
-  return startJobRunner({ url: database.url, taskList, concurrency: config.workerConcurrency, logger, onLivenessLost: options.onLivenessLost });
+  return startJobRunner({ url: database.url, taskList, concurrency: config.workerConcurrency, logger });
 }

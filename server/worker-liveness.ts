@@ -18,14 +18,14 @@ export interface WorkerLiveness {
   release(): Promise<void>;
 }
 
-/** `onLost`: the connection dropped, so others may now take this process's jobs: it must stop running them. */
+/** `onLost`: the connection dropped, so others may now take this runner's jobs: it must stop running them. */
 export async function holdWorkerLiveness({ url, logger, onLost }: { url: string; logger: Logger; onLost: () => void }): Promise<WorkerLiveness> {
   const client = new pg.Client({ connectionString: url, application_name: "glassbox worker liveness" });
   let released = false;
   const lost = (error?: Error) => {
     if (released) return;
     released = true;
-    logger.fatal({ err: error }, "worker liveness connection lost: its jobs may be retried elsewhere, so this worker stops");
+    logger.error({ err: error }, "worker liveness connection lost: its jobs may be retried elsewhere, so this runner stops and a new one starts");
     onLost();
   };
   client.on("error", lost);

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     await migrateToLatest(database.db as Kysely<unknown>);
     await migrateJobQueue(database.url, logger);
     const mail = mailSettings(config, logger);
-    runner = await runJobs({ config, database, mail, logger, onLivenessLost: () => process.exit(1) });
+    runner = await runJobs({ config, database, mail, logger });
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) process.exit(1);

@@ -136,6 +136,19 @@ it("a worker killed mid-job (SIGKILL inside the SMTP conversation) leads to a re
   await expect.poll(() => mailJob(account.email)).toBeUndefined();
 });
 
+it("a worker whose liveness connection is cut stops that runner, starts a fresh one and keeps delivering", { timeout: 60_000 }, async () => {
+  smtp.mode = "accept";
+  const running = await liveWorker();
+  const started = () => running.logs().filter((line) => line.msg === "job worker started").length;
+  const before = started();
+  await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = 'glassbox worker liveness'`.execute(database.db);
+  await expect.poll(() => running.logs().some((line) => line.msg?.startsWith("worker liveness connection lost")), { timeout: 10_000 }).toBe(true);
+  await expect.poll(started, { timeout: 20_000 }).toBe(before + 1);
+  expect(running.process.exitCode).toBeNull();
+  const account = await register("again");
+  await expect.poll(() => mailsTo(account.email).length, { timeout: 15_000 }).toBe(1);
+});
+
 it("SMTP refusing: the job retries with exponential backoff, then shows as failed on /admin/jobs after its last attempt", { timeout: 60_000 }, async () => {
   smtp.mode = "refuse";
   await liveWorker();
