@@ -9,7 +9,7 @@ import { requestContext } from "../app/context.ts";
 import type { Database } from "../app/models/database.ts";
 import type { GitHubSettings } from "../app/models/oauth.ts";
 import { createSessionRepository, defaultLifetimes } from "../app/models/session-repository.ts";
-import { createServices } from "../app/services/index.ts";
+import { createServices, type MailSettings } from "../app/services/index.ts";
 import type { ChangeFeed } from "../app/services/realtime.ts";
 import type { Tracer } from "../app/services/trace.ts";
 import { createPendingSignInCookie } from "../app/sessions/pending-sign-in.ts";
@@ -42,6 +42,8 @@ export interface AppRuntime {
   /** Where this instance listens (known once it does). */
   readonly selfOrigin: () => string;
   readonly logger: Logger;
+  /** Where mail goes (server/mail-settings.ts). */
+  readonly mail: MailSettings;
 }
 
 export interface App {

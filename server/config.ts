@@ -10,6 +10,10 @@ import type { GitHubSettings } from "../app/models/oauth.ts";
 const environments = ["development", "production", "test"] as const;
 export type Environment = (typeof environments)[number];
 
+/** Where background jobs run: `auto` is in this process on the embedded database, elsewhere (`npm run worker`) with DATABASE_URL. */
+const workerModes = ["auto", "inline", "off"] as const;
+export type WorkerMode = (typeof workerModes)[number];
+
 const logFormats = ["pretty", "json"] as const;
 export type LogFormat = (typeof logFormats)[number];
 
@@ -104,8 +108,6 @@ const schema = z
     DATABASE_URL: postgresUrl.optional(),
     DATABASE_READ_URL: postgresUrl.optional(),
     SESSION_SECRET: sessionSecrets.optional(),
-    // A timer cannot wait longer than 2^31-1 ms (24.8 days).
-    SESSION_CLEANUP_INTERVAL_SECS: integer(1, 2_147_483).default(3600),
     DB_MAX_CONNECTIONS: integer(1, 1000).default(10),
     LOG_FORMAT: z.enum(logFormats).optional(),
     LOG_LEVEL: z.enum(logLevels).default("info"),
@@ -117,6 +119,13 @@ const schema = z
     GITHUB_BASE_URL: httpUrl.default("https://github.com"),
     GITHUB_API_URL: httpUrl.default("https://api.github.com"),
     GITHUB_CALLBACK_URL: httpUrl.optional(),
+    WORKER: z.enum(workerModes).default("auto"),
+    WORKER_CONCURRENCY: integer(1, 100).default(4),
+    SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).trim().optional(),
+    MAIL_FROM: z.string().trim().min(3).default("glassbox <no-reply@localhost>"),
+    // graphile-worker waits e^min(attempt, 10) seconds between attempts: 10 attempts span about 3.5 hours.
+    MAIL_MAX_ATTEMPTS: integer(1, 25).default(10),
+    AUDIT_RETENTION_DAYS: integer(1, 36_500).default(365),
   })
   .superRefine((env, ctx) => {
     for (const [name, other] of [["GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET"], ["GITHUB_CLIENT_SECRET", "GITHUB_CLIENT_ID"]] as const) {
@@ -141,7 +150,6 @@ export interface Config {
   readonly databaseReadUrl: string | undefined;
   /** Unset outside production: a development secret is generated into the data directory. */
   readonly sessionSecrets: readonly string[] | undefined;
-  readonly sessionCleanupIntervalSecs: number;
   readonly dbMaxConnections: number;
   readonly logFormat: LogFormat;
   readonly logLevel: LogLevel;
@@ -151,6 +159,14 @@ export interface Config {
   readonly totpPendingSecs: number;
   /** GitHub sign-in; undefined when GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET are unset. */
   readonly github: GitHubSettings | undefined;
+  /** Whether this web process also runs the background jobs (`auto` resolved: see `runsJobsInline`). */
+  readonly worker: WorkerMode;
+  readonly workerConcurrency: number;
+  /** Unset: development keeps mail in the development mailbox; production cannot deliver (jobs fail, visibly). */
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  readonly mailMaxAttempts: number;
+  readonly auditRetentionDays: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -184,7 +200,6 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       databaseUrl: e.DATABASE_URL,
       databaseReadUrl: e.DATABASE_READ_URL,
       sessionSecrets: e.SESSION_SECRET,
-      sessionCleanupIntervalSecs: e.SESSION_CLEANUP_INTERVAL_SECS,
       dbMaxConnections: e.DB_MAX_CONNECTIONS,
       logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === "production" ? "json" : "pretty"),
       logLevel: e.LOG_LEVEL,
@@ -202,6 +217,15 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
               callbackUrl: e.GITHUB_CALLBACK_URL,
             }
           : undefined,
+      worker: e.WORKER,
+      workerConcurrency: e.WORKER_CONCURRENCY,
+      smtpUrl: e.SMTP_URL,
+      mailFrom: e.MAIL_FROM,
+      mailMaxAttempts: e.MAIL_MAX_ATTEMPTS,
+      auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     },
   };
 }
+
+/** The web process runs jobs itself on the embedded database (it alone can reach it) unless told otherwise. */
+export const runsJobsInline = (config: Config): boolean => (config.worker === "auto" ? config.databaseUrl === undefined : config.worker === "inline");

@@ -3,23 +3,24 @@ import type { AddressInfo } from "node:net";
 import type { RequestHandler } from "express";
 import type { Kysely } from "kysely";
 import { CHAT_CHANNEL } from "../app/models/chat-repository.ts";
-import { createMaintenanceService } from "../app/services/maintenance.ts";
 import { createTracer, type Tracer } from "../app/services/trace.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import type * as AppModule from "./app.ts";
 import type { App, AppRuntime } from "./app.ts";
-import { parseConfig, type Config } from "./config.ts";
+import { parseConfig, runsJobsInline, type Config } from "./config.ts";
 import { openDatabase, type DatabaseRuntime } from "./database.ts";
 import { builtAssets, createHttpApp } from "./http.ts";
 import { withoutForeignExitHandlers } from "./exit-handlers.ts";
 import { createLogger, type Logger } from "./logger.ts";
-import { scheduleExpiryPurge } from "./expiry-purge.ts";
+import { migrateJobQueue } from "./job-runner.ts";
+import { mailSettings } from "./mail-settings.ts";
 import { startPgListener } from "./pg-listener.ts";
 import { resolveSessionSecrets } from "./session-secret.ts";
 import { installGracefulShutdown } from "./shutdown.ts";
+import { runJobs } from "./tasks.ts";
 
 /**
- * The entry point: configuration, database, migrations, HTTP, shutdown. `npm run dev` runs it with
+ * The entry point: configuration, database, migrations, jobs (in-process on the embedded database), HTTP, shutdown. `npm run dev` runs it with
  * `--dev` (Vite in middleware mode, HMR); `npm start` runs the bundled build/main.js.
  */
 const viteDevServer = process.argv.includes("--dev");
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
     database = await openDatabase(config, logger, tracer.sql);
     const applied = await migrateToLatest(database.db as Kysely<unknown>);
     if (applied.length) logger.info({ applied }, "database migrated");
+    await migrateJobQueue(database.url, logger);
+    const mail = mailSettings(config, logger);
     const listener = startPgListener({ url: database.url, channel: CHAT_CHANNEL, logger });
     const runtime: AppRuntime = {
       db: database.db,
@@ -59,16 +62,15 @@ async function main(): Promise<void> {
       adminEmails: config.adminEmails,
       totpPendingSecs: config.totpPendingSecs,
       github: config.github,
+      mail,
     };
     const handlers = viteDevServer ? await devApp(runtime) : await builtApp(runtime);
-    const purge = scheduleExpiryPurge({
-      intervalSecs: config.sessionCleanupIntervalSecs,
-      maintenance: createMaintenanceService(database.db),
-      logger,
-    });
+    // With DATABASE_URL, `npm run worker` runs the jobs; on the embedded database only this process can.
+    const jobs = runsJobsInline(config) ? await runJobs({ config, database, mail, logger }) : undefined;
     const { close } = database;
     origin = await serve(config, logger, tracer, handlers, async () => {
-      purge.stop();
+      await jobs?.stop();
+      mail.close();
       await listener.stop();
       await close();
     });

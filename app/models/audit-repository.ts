@@ -77,3 +77,13 @@ export function createAuditRepository(db: Kysely<Database>) {
 }
 
 export type AuditRepository = ReturnType<typeof createAuditRepository>;
+
+/**
+ * Audit retention: deletes entries of both audit trails (accounts and chat) older than `cutoff`.
+ * The one place that knows which tables hold audit entries.
+ */
+export async function purgeAuditOlderThan(db: Kysely<Database>, cutoff: Date): Promise<number> {
+  const accounts = await db.deleteFrom("audit_log").where("occurred_at", "<", cutoff).executeTakeFirst();
+  const chat = await db.deleteFrom("chat_audit_log").where("occurred_at", "<", cutoff).executeTakeFirst();
+  return Number(accounts.numDeletedRows) + Number(chat.numDeletedRows);
+}

@@ -16,6 +16,7 @@ export interface Database {
   totp_credentials: TotpCredentialsTable;
   totp_backup_codes: TotpBackupCodesTable;
   user_oauth_connections: UserOAuthConnectionsTable;
+  dev_mailbox: DevMailboxTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
@@ -131,10 +132,20 @@ export interface TotpBackupCodesTable {
   code_hash: string;
   used_at: Date | null;
 }
+
 export interface UserOAuthConnectionsTable {
   user_id: string;
   provider: "github";
   provider_user_id: string;
   login: string;
   created_at: CreatedAt;
+}
+
+export interface DevMailboxTable {
+  id: Generated<string>;
+  sent_at: CreatedAt;
+  sender: string;
+  recipient: string;
+  subject: string;
+  body: string;
 }

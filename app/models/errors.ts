@@ -40,6 +40,7 @@ export const errorCatalogue = {
   "oauth:already_connected": { status: 409, message: "Your account is already connected to a different GitHub account. Disconnect it first." },
   "oauth:not_connected": { status: 404, message: "Your account is not connected to GitHub." },
   "oauth:last_sign_in_method": { status: 409, message: "GitHub is your only way to sign in: set a password before you disconnect it." },
+  "mail:no_mailbox": { status: 404, message: "There is no development mailbox here: mail is sent, not kept." },
 } as const satisfies Record<string, { status: number; message: string; saysWhen?: boolean }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -1,4 +1,4 @@
-import { data, Form, redirect } from "react-router";
+import { data, Form, Link, redirect } from "react-router";
 import { z } from "zod";
 import { DateTime } from "../components/date-time.tsx";
 import { Notice } from "../components/notice.tsx";
@@ -57,6 +57,9 @@ export default function Admin({ loaderData, actionData }: Route.ComponentProps) 
   return (
     <>
       <h1>Admin</h1>
+      <p>
+        <Link to="/admin/jobs">Background jobs</Link>: failed and retrying jobs (mail delivery, housekeeping).
+      </p>
       <Notice tone="success">{state ? undefined : notice}</Notice>
       <Notice tone="error">{state?.formError}</Notice>
 

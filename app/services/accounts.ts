@@ -7,6 +7,7 @@ import type { LoginThrottle } from "../models/login-throttle.ts";
 import { createSessionRepository, sessionHandle, type SessionSummary } from "../models/session-repository.ts";
 import { createUserRepository, type CreateUserResult } from "../models/user-repository.ts";
 import type { Email, Password, PasswordAttempt, User, UserId, Username } from "../models/user.ts";
+import { mails, type MailOutbox } from "./mail.ts";
 import type { PasswordHasher } from "./password-hashing.ts";
 
 /** Registration, sign-in, and what a member does with their own account and sessions. */
@@ -16,6 +17,8 @@ export interface AccountsDeps {
   readonly throttle: LoginThrottle;
   /** ADMIN_EMAILS, lowercased: these accounts are admins. */
   readonly adminEmails: ReadonlySet<string>;
+  /** Welcome and password-change mails, enqueued in the same transaction. */
+  readonly outbox: MailOutbox;
 }
 
 export interface Registration {
@@ -34,7 +37,7 @@ export interface SessionView extends SessionSummary {
   readonly current: boolean;
 }
 
-export function createAccountsService({ db, hasher, throttle, adminEmails }: AccountsDeps) {
+export function createAccountsService({ db, hasher, throttle, adminEmails, outbox }: AccountsDeps) {
   const users = createUserRepository(db);
   const sessions = createSessionRepository(db);
   const audit = createAuditRepository(db);
@@ -89,6 +92,7 @@ export function createAccountsService({ db, hasher, throttle, adminEmails }: Acc
             client,
             metadata: { username: registration.username, email: registration.email, role },
           });
+          await outbox.enqueue(trx, mails.welcome(result.user));
         }
         return result;
       });
@@ -148,6 +152,7 @@ export function createAccountsService({ db, hasher, throttle, adminEmails }: Acc
         await createUserRepository(trx).setPasswordHash(user.id, passwordHash);
         const ended = await createSessionRepository(trx).deleteOthers(user.id, currentSessionId);
         await createAuditRepository(trx).record({ actorId: user.id, action: "auth.password_changed", client, metadata: { endedSessions: ended } });
+        await outbox.enqueue(trx, mails.passwordChanged(user));
       });
     },
   };

@@ -4,17 +4,19 @@ import type { Logger } from "pino";
 import { createChatRepository } from "../models/chat-repository.ts";
 import type { Database } from "../models/database.ts";
 import { createLoginThrottle } from "../models/login-throttle.ts";
+import type { MailDelivery } from "../models/mail.ts";
 import type { GitHubSettings } from "../models/oauth.ts";
 import { createAccountsService } from "./accounts.ts";
 import { createAdminService } from "./admin.ts";
 import { createChatService } from "./chat.ts";
 import { createContentService } from "./content.ts";
 import { createHealthService } from "./health.ts";
+import { createJobsService } from "./jobs.ts";
 import { createLabService } from "./lab.ts";
-import { createMaintenanceService } from "./maintenance.ts";
-import { createPostsService } from "./posts.ts";
+import { createMailOutbox, createMailService } from "./mail.ts";
 import { createOAuthService } from "./oauth.ts";
 import { createPasswordHasher } from "./password-hashing.ts";
+import { createPostsService } from "./posts.ts";
 import { createRealtimeHub, type ChangeFeed } from "./realtime.ts";
 import { traced, type Tracer } from "./trace.ts";
 import { createTwoFactorService } from "./two-factor.ts";
@@ -33,10 +35,18 @@ export interface ServiceDeps {
   /** The trace pipeline: use cases are recorded as service steps, the hub streams traces to the lab. */
   readonly tracer: Tracer;
   readonly logger: Logger;
+  /** Mail: where it goes (SMTP_URL, the development mailbox), MAIL_FROM, MAIL_MAX_ATTEMPTS. */
+  readonly mail: MailSettings;
+}
+
+export interface MailSettings {
+  readonly delivery: MailDelivery;
+  readonly from: string;
+  readonly maxAttempts: number;
 }
 
 /** Every use case the routes may call, built once per process by the composition root. */
-export function createServices({ db, readDb, pool, adminEmails, github, changes, tracer, logger }: ServiceDeps) {
+export function createServices({ db, readDb, pool, adminEmails, github, changes, tracer, logger, mail }: ServiceDeps) {
   const realtime = createRealtimeHub({ chat: createChatRepository(db), feed: changes, tracer, log: logger });
   const accounts = traced(
     tracer,
@@ -46,6 +56,7 @@ export function createServices({ db, readDb, pool, adminEmails, github, changes,
       hasher: createPasswordHasher(),
       throttle: createLoginThrottle(pool),
       adminEmails: new Set(adminEmails),
+      outbox: createMailOutbox(mail),
     }),
   );
   return {
@@ -55,9 +66,10 @@ export function createServices({ db, readDb, pool, adminEmails, github, changes,
     chat: traced(tracer, "chat", createChatService({ db, pool, tracer })),
     content: createContentService(),
     health: traced(tracer, "health", createHealthService(db)),
-    maintenance: createMaintenanceService(db),
     posts: traced(tracer, "posts", createPostsService({ db, readDb })),
     twoFactor: traced(tracer, "twoFactor", createTwoFactorService({ db, pool })),
+    jobs: traced(tracer, "jobs", createJobsService(db)),
+    mail: traced(tracer, "mail", createMailService({ db, ...mail })),
     lab: traced(tracer, "lab", createLabService({ db, realtime })),
     realtime,
     trace: tracer,

@@ -1,22 +1,27 @@
 import type { Kysely } from "kysely";
-import { advisoryLocks, withAdvisoryLock } from "../models/advisory-lock.ts";
+import { purgeAuditOlderThan } from "../models/audit-repository.ts";
 import type { Database } from "../models/database.ts";
 import { purgeExpiredWindows } from "../models/rate-limit.ts";
 import { createSessionRepository } from "../models/session-repository.ts";
 
-export type PurgeOutcome = { readonly ran: true; readonly sessions: number; readonly throttles: number } | { readonly ran: false };
+const DAY_MS = 86_400_000;
 
-/** Housekeeping the server schedules every SESSION_CLEANUP_INTERVAL_SECS. */
-export function createMaintenanceService(db: Kysely<Database>) {
+/**
+ * Housekeeping, run as cron jobs (server/crontab.ts). graphile-worker schedules each run once
+ * across every worker; each purge is a single idempotent delete, so a retry after a crash is harmless.
+ */
+export function createMaintenanceService(db: Kysely<Database>, settings: { auditRetentionDays: number }) {
   return {
-    /** Deletes expired sessions and rate-limit counters (sign-in and chat); skipped while another instance is doing it. */
-    async purgeExpired(): Promise<PurgeOutcome> {
-      const counts = await withAdvisoryLock(db, advisoryLocks.expiryPurge, async (trx) => ({
-        sessions: await createSessionRepository(trx).purgeExpired(),
-        throttles: (await purgeExpiredWindows(trx, "login_throttle")) + (await purgeExpiredWindows(trx, "chat_rate_windows")),
-      }));
-      return counts ? { ran: true, ...counts } : { ran: false };
+    /** Deletes sessions past their idle or absolute expiry; returns how many. */
+    purgeSessions: (): Promise<number> => createSessionRepository(db).purgeExpired(),
+
+    /** Deletes expired rate-limit windows (sign-in throttle and chat); returns how many. */
+    async purgeRateLimits(): Promise<number> {
+      return (await purgeExpiredWindows(db, "login_throttle")) + (await purgeExpiredWindows(db, "chat_rate_windows"));
     },
+
+    /** Deletes audit entries older than AUDIT_RETENTION_DAYS (relative to `now`); returns how many. */
+    purgeAudit: (now = new Date()): Promise<number> => purgeAuditOlderThan(db, new Date(now.getTime() - settings.auditRetentionDays * DAY_MS)),
   };
 }
 

@@ -618,7 +618,7 @@ describe("several instances and restarts", () => {
     cookie = b.cookie ?? "";
     expect(await first.stop("SIGTERM")).toBe(0);
 
-    restarted = await start({ SESSION_SECRET: SECRET, SESSION_CLEANUP_INTERVAL_SECS: "1" });
+    restarted = await start({ SESSION_SECRET: SECRET });
     const page = await createBrowser(restarted.url, { cookie, ip: undefined }).get("/account");
     expect(page.status).toBe(200);
     expect(await page.text()).toContain(account.username);
@@ -635,18 +635,6 @@ describe("several instances and restarts", () => {
     expect(keys.some((key) => key.endsWith(":127.0.0.1"))).toBe(true);
     expect((await b.post("/login", { email: account.email, password: account.password })).status).toBe(303);
     expect((await sessionRow(sessionIdOf(b.cookie ?? "")))?.ip).toBe("127.0.0.1");
-  });
-
-  it("purge expired sessions on the SESSION_CLEANUP_INTERVAL_SECS schedule", async () => {
-    const user = await userRow(account.email);
-    const expired = `expired-${randomUUID()}`;
-    await database.db
-      .insertInto("sessions")
-      .values({ id: expired, user_id: user?.id ?? null, data: "{}", expires_at: new Date(Date.now() - 1000), absolute_expires_at: new Date(Date.now() + 60_000) })
-      .execute();
-    await expect.poll(() => sessionRow(expired), { timeout: 5000, interval: 200 }).toBeUndefined();
-    expect(await sessionRow(sessionIdOf(cookie))).toBeDefined();
-    expect(restarted.logs().some((line) => line.msg === "expired rows purged")).toBe(true);
   });
 
   it("accept cookies signed with the old secret after rotation, and refuse them once it is dropped", async () => {

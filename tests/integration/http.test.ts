@@ -95,8 +95,8 @@ describe("pages and probes", () => {
 });
 
 it("refuses to start on invalid configuration, naming every bad variable, with exit code 1", async () => {
-  const { output, exited } = spawnServer({ PORT: "abc", SESSION_CLEANUP_INTERVAL_SECS: "0" });
+  const { output, exited } = spawnServer({ PORT: "abc", AUDIT_RETENTION_DAYS: "0" });
   expect(await exited).toBe(1);
   expect(output()).toMatch(/PORT: .*"abc"/);
-  expect(output()).toMatch(/SESSION_CLEANUP_INTERVAL_SECS: .*"0"/);
+  expect(output()).toMatch(/AUDIT_RETENTION_DAYS: .*"0"/);
 });

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const ENTRY = `${ROOT}build/main.js`;
+const ENTRIES = { web: `${ROOT}build/main.js`, worker: `${ROOT}build/worker.js` } as const;
 
 export interface RunningServer {
   readonly url: string;
@@ -17,10 +17,16 @@ export interface RunningServer {
 
 export type LogLine = { msg?: string; level?: number } & Record<string, unknown>;
 
-/** The production build, as `npm start` runs it, with JSON logs and a free port unless told otherwise. */
-export function spawnServer(env: Record<string, string | undefined>): { process: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  if (!existsSync(ENTRY)) throw new Error("build/main.js is missing: run `npm run build` before the integration tests");
-  const child = spawn(process.execPath, [ENTRY], {
+/**
+ * The production build, as `npm start` (or, with entry "worker", `npm run worker`) runs it, with
+ * JSON logs and a free port unless told otherwise.
+ */
+export function spawnServer(
+  env: Record<string, string | undefined>,
+  entry: keyof typeof ENTRIES = "web",
+): { process: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  if (!existsSync(ENTRIES[entry])) throw new Error(`${ENTRIES[entry]} is missing: run \`npm run build\` before the integration tests`);
+  const child = spawn(process.execPath, [ENTRIES[entry]], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_FORMAT: "json", HOST: "127.0.0.1", PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -33,30 +39,42 @@ export function spawnServer(env: Record<string, string | undefined>): { process:
 }
 
 export async function startServer(env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<RunningServer> {
-  const { process: child, output, exited } = spawnServer(env);
+  const started = await startUntil("web", env, "glassbox is listening", timeoutMs);
+  return { ...started, url: started.ready.url as string };
+}
+
+export type RunningWorker = Omit<RunningServer, "url">;
+
+/** `npm run worker` from the build, once graphile-worker is running its task list. */
+export async function startWorker(env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<RunningWorker> {
+  return startUntil("worker", env, "job worker started", timeoutMs);
+}
+
+async function startUntil(entry: "web" | "worker", env: Record<string, string | undefined>, readyMessage: string, timeoutMs: number) {
+  const { process: child, output, exited } = spawnServer(env, entry);
   const logs = () =>
     output()
       .split("\n")
       .filter((line) => line.startsWith("{"))
       .map((line) => JSON.parse(line) as LogLine);
   const deadline = Date.now() + timeoutMs;
-  let url: string | undefined;
-  while (!url) {
-    url = logs().find((line) => line.msg === "glassbox is listening")?.url as string | undefined;
-    if (url) break;
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before listening:\n${output()}`);
+  let ready: LogLine | undefined;
+  while (!ready) {
+    ready = logs().find((line) => line.msg === readyMessage);
+    if (ready) break;
+    if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode} before it was ready:\n${output()}`);
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`server did not start within ${timeoutMs} ms:\n${output()}`);
+      throw new Error(`${entry} was not ready within ${timeoutMs} ms:\n${output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return {
-    url,
+    ready,
     process: child,
     logs,
     exited,
-    async stop(signal = "SIGTERM") {
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
       if (child.exitCode === null) child.kill(signal);
       return exited;
     },

@@ -83,6 +83,7 @@ const app = createApp({
   tracer,
   selfOrigin: () => "http://127.0.0.1",
   logger,
+  mail: { delivery: { kind: "mailbox" }, from: "glassbox <no-reply@localhost>", maxAttempts: 1 },
 });
 const http = createHttpApp({
   logger,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../server/config.ts";
+import { parseConfig, runsJobsInline } from "../../server/config.ts";
 
 const secret = Buffer.alloc(64, 7).toString("base64url");
 
@@ -20,23 +20,45 @@ describe("configuration", () => {
         dataDir: ".data",
         databaseUrl: undefined,
         sessionSecrets: undefined,
-        sessionCleanupIntervalSecs: 3600,
         dbMaxConnections: 10,
         logFormat: "pretty",
         adminEmails: [],
         trustProxy: false,
         totpPendingSecs: 300,
+        worker: "auto",
+        workerConcurrency: 4,
+        smtpUrl: undefined,
+        mailMaxAttempts: 10,
+        auditRetentionDays: 365,
       },
     });
   });
 
   it("reports every invalid variable at once, by name", () => {
-    const found = problems({ PORT: "abc", SESSION_CLEANUP_INTERVAL_SECS: "0", LOG_FORMAT: "xml", DB_MAX_CONNECTIONS: "-1" });
+    const found = problems({ PORT: "abc", AUDIT_RETENTION_DAYS: "0", LOG_FORMAT: "xml", DB_MAX_CONNECTIONS: "-1" });
     expect(found).toHaveLength(4);
     expect(found.join("\n")).toMatch(/^PORT: .*"abc"/m);
-    expect(found.join("\n")).toMatch(/^SESSION_CLEANUP_INTERVAL_SECS: .*"0"/m);
+    expect(found.join("\n")).toMatch(/^AUDIT_RETENTION_DAYS: .*"0"/m);
     expect(found.join("\n")).toMatch(/^LOG_FORMAT: /m);
     expect(found.join("\n")).toMatch(/^DB_MAX_CONNECTIONS: /m);
+  });
+
+  it("takes smtp:// and smtps:// URLs for SMTP_URL, and WORKER as auto, inline or off", () => {
+    for (const url of ["smtp://user:pass@mail.example.com:587", "smtps://mail.example.com"]) expect(problems({ SMTP_URL: url })).toEqual([]);
+    const found = problems({ SMTP_URL: "http://mail.example.com", WORKER: "sometimes" });
+    expect(found).toHaveLength(2);
+    expect(found.join("\n")).toMatch(/^SMTP_URL: must be an smtp:\/\/ or smtps:\/\/ URL/m);
+    expect(found.join("\n")).toMatch(/^WORKER: /m);
+  });
+
+  it("runs jobs in the web process on the embedded database, and not beside DATABASE_URL, unless WORKER says otherwise", () => {
+    const inline = (env: Record<string, string>) => {
+      const result = parseConfig(env);
+      if (!result.ok) throw new Error(result.problems.join());
+      return runsJobsInline(result.config);
+    };
+    const url = "postgres://localhost/glassbox";
+    expect([inline({}), inline({ DATABASE_URL: url }), inline({ DATABASE_URL: url, WORKER: "inline" }), inline({ WORKER: "off" })]).toEqual([true, false, true, false]);
   });
 
   it("reads TRUST_PROXY as a flag, a hop count or a list of proxies, and rejects anything else", () => {
