@@ -46,6 +46,22 @@ export const refuseUnknownMethods: RequestHandler = (req, res, next) => {
 };
 
 /**
+ * A path that does not decode, or decodes to control characters or line breaks, names nothing here:
+ * 400 before any route. (React Router's matching would not even see such a path under /api as the
+ * API's: its patterns do not match across line breaks, so it would answer with the HTML 404 page.)
+ */
+export const refuseMalformedPaths: RequestHandler = (req, res, next) => {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(req.path);
+  } catch {
+    return sendProblem(req, res, new AppError("http:bad_request"));
+  }
+  if (/[\p{Cc}\u2028\u2029]/u.test(decoded)) return sendProblem(req, res, new AppError("http:bad_request"));
+  next();
+};
+
+/**
  * Errors that reached Express (a malformed path for the static files, connect-timeout's timeout, a
  * failure in a middleware): the catalogue entry of their status. A 5xx is logged, and its detail
  * shown only in development.
