@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { request, type IncomingHttpHeaders } from "node:http";
-import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorCatalogue, type ErrorCode } from "../../app/models/errors.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { startServer, type RunningServer } from "../support/server.ts";
+import { httpRequest, sendRaw } from "../support/raw-http.ts";
 import { openSse } from "../support/sse-client.ts";
 
 /**
@@ -37,35 +36,18 @@ afterAll(async () => {
   await database?.drop();
 });
 
-interface Answer {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-  readonly ms: number;
-}
-
 /**
- * A request over node:http whose headers promise `declaredBytes` of body but which sends only
- * `sentBody`: the server is left waiting for the rest (a slow client), or refuses it unread.
+ * A POST whose headers promise `declaredBytes` of body but which sends only `sentBody`: the server
+ * is left waiting for the rest (a slow client), or refuses it unread.
  */
-function partialRequest(path: string, { declaredBytes, sentBody = "", headers = {} }: { declaredBytes: number; sentBody?: string; headers?: Record<string, string> }) {
-  const started = performance.now();
-  const req = request(new URL(path, origin), {
+function partialRequest(path: string, { declaredBytes, sentBody, headers = {} }: { declaredBytes: number; sentBody?: string; headers?: Record<string, string> }) {
+  const { answer, request } = httpRequest(new URL(path, origin), {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", "content-length": String(declaredBytes), ...headers },
+    body: sentBody,
+    finish: false,
   });
-  const answer = new Promise<Answer>((resolve, reject) => {
-    req.on("response", (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, ms: performance.now() - started }));
-    });
-    req.on("error", reject);
-  });
-  req.flushHeaders();
-  if (sentBody) req.write(sentBody);
-  return { answer, abort: () => req.destroy() };
+  return { answer, abort: () => request.destroy() };
 }
 
 /** The catalogue problem a JSON answer carries, checked against the catalogue. */
@@ -144,17 +126,7 @@ describe("the body size limit", () => {
   });
 
   it("refuses a body without a Content-Length (chunked) with 411", async () => {
-    const answer = await new Promise<Answer>((resolve, reject) => {
-      const started = performance.now();
-      const req = request(new URL("/api/v0/me", origin), { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } });
-      req.on("response", (res) => {
-        let body = "";
-        res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, ms: performance.now() - started }));
-      });
-      req.on("error", reject);
-      req.end("{}");
-    });
+    const answer = await httpRequest(new URL("/api/v0/me", origin), { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" }, body: "{}" }).answer;
     expect(answer.status).toBe(411);
     expectProblem(411, answer.body, "http:length_required");
   });
@@ -173,6 +145,14 @@ describe("answers outside the routes", () => {
     expectProblem(405, await probeMethod.text(), "http:method_not_allowed");
     const asset = await send("/assets/missing.js", { headers: { accept: "application/json" } });
     expectProblem(404, await asset.text(), "http:not_found");
+    for (const path of ["/api/v0/a%0D%0Ab", "/api/%E0%A4%A", "/api/v0/me%00"]) {
+      const malformed = await send(path);
+      expect(malformed.status, path).toBe(400);
+      expectProblem(400, await malformed.text(), "http:bad_request");
+    }
+    const malformedPage = await send("/work/%E0%A4%A", { headers: { accept: "text/html" } });
+    expect(malformedPage.status).toBe(400);
+    expect(malformedPage.headers.get("content-type")).toMatch(/^text\/html/);
     const assetPage = await send("/assets/missing.js", { headers: { accept: "text/html" } });
     expect(assetPage.status).toBe(404);
     expect(await assetPage.text()).toContain("There is nothing at this address.");
@@ -180,16 +160,7 @@ describe("answers outside the routes", () => {
 
   it("refuse methods React Router cannot handle with 405 and Allow", async () => {
     for (const method of ["TRACE", "PROPFIND", "MKCOL"]) {
-      const answer = await new Promise<Answer>((resolve, reject) => {
-        const req = request(new URL("/api/v0/me", origin), { method });
-        req.on("response", (res) => {
-          let body = "";
-          res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, ms: 0 }));
-        });
-        req.on("error", reject);
-        req.end();
-      });
+      const answer = await httpRequest(new URL("/api/v0/me", origin), { method }).answer;
       expect(answer.status, method).toBe(405);
       expect(answer.headers.allow).toContain("GET");
       expectProblem(405, answer.body, "http:method_not_allowed");
@@ -197,14 +168,6 @@ describe("answers outside the routes", () => {
   });
 
   it("answer requests Node itself cannot parse with a catalogue problem", async () => {
-    const raw = (text: string) =>
-      new Promise<string>((resolve, reject) => {
-        const socket = connect(Number(origin.port), origin.hostname, () => socket.write(text));
-        let received = "";
-        socket.on("data", (chunk) => (received += chunk.toString()));
-        socket.on("close", () => resolve(received));
-        socket.on("error", reject);
-      });
     const cases: [string, number, ErrorCode][] = [
       ["GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400, "http:bad_request"],
       ["NOT AN HTTP REQUEST\r\n\r\n", 400, "http:bad_request"],
@@ -212,7 +175,7 @@ describe("answers outside the routes", () => {
       [`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`, 431, "http:headers_too_large"],
     ];
     for (const [text, status, code] of cases) {
-      const received = await raw(text);
+      const received = await sendRaw(origin, text);
       expect(received, text.slice(0, 40)).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
       expectProblem(status, received.slice(received.indexOf("\r\n\r\n") + 4), code);
     }
