@@ -235,7 +235,7 @@ describe("hostile input", () => {
     results = (await inBatches(cases.map((one) => async () => ({ one, result: await run(one) })), 8));
     await new Promise((resolve) => setTimeout(resolve, 200)); // let the last log lines arrive
     errorLines = server.logs().slice(before).filter((line) => (line.level ?? 0) >= 50);
-  }, 60_000);
+  }, 180_000); // a shared 2-core machine under load takes well over a minute
 
   it("sends at least 150 requests across the account routes", () => {
     expect(results.length).toBeGreaterThanOrEqual(150);
