@@ -7,6 +7,7 @@ import { SiteHeader } from "./components/site-header.tsx";
 import { TabStreamProvider } from "./components/tab-stream.tsx";
 import { requestContext } from "./context.ts";
 import { documentHeaders } from "./http/document-headers.ts";
+import { catalogueResourceErrors } from "./http/resource-problems.ts";
 import { siteContent } from "./models/site-content.ts";
 import { viewerOf } from "./sessions/viewer.ts";
 import stylesheet from "./styles/app.css?url";
@@ -26,6 +27,9 @@ export async function loader({ context }: Route.LoaderArgs) {
     return { viewer: null };
   }
 }
+
+/** Resource routes answer every error, React Router's own included, as a catalogue problem. */
+export const middleware: Route.MiddlewareFunction[] = [catalogueResourceErrors];
 
 /** Pages name the signed-in member in the header: browsers may keep them, shared caches may not. */
 export const headers = documentHeaders("private, no-cache");

@@ -59,6 +59,9 @@ export interface App {
   streamIndexes(): Record<string, number>;
 }
 
+/** The build's route table (ids, paths, modules), for tools that walk every route, such as the fuzz test. */
+export const routes: ServerBuild["routes"] = (serverBuild as ServerBuild).routes;
+
 export function createApp(runtime: AppRuntime): App {
   const services = createServices(runtime);
   const production = runtime.environment === "production";

@@ -98,6 +98,31 @@ const emailList = z
   .pipe(z.array(z.email("each entry must be an email address")));
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).trim();
+export interface Limits {
+  /** In-flight requests beyond this are refused with 503 and `Retry-After`. */
+  readonly maxConcurrentRequests: number;
+  /** A request whose response has not started by then is answered 408. */
+  readonly requestTimeoutMs: number;
+  /** A larger declared body is refused with 413 before any of it is read. */
+  readonly maxBodyBytes: number;
+}
+
+/** The defaults of MAX_CONCURRENT_REQUESTS, REQUEST_TIMEOUT_MS and MAX_BODY_BYTES (below). */
+export const defaultLimits: Limits = { maxConcurrentRequests: 256, requestTimeoutMs: 30_000, maxBodyBytes: 64 * 1024 };
+
+/** Exact browser origins (scheme, host, optional port): what a browser sends as `Origin`. */
+const isOrigin = (entry: string) => URL.canParse(entry) && /^https?:$/.test(new URL(entry).protocol) && new URL(entry).origin === entry;
+const originList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(",")
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+  )
+  .refine((origins) => origins.every(isOrigin), {
+    message: "each entry must be an exact origin such as https://app.example.com (http or https, no path, no trailing slash)",
+  });
 
 const schema = z
   .object({
@@ -126,6 +151,10 @@ const schema = z
     // graphile-worker waits e^min(attempt, 10) seconds between attempts: 10 attempts span about 3.5 hours.
     MAIL_MAX_ATTEMPTS: integer(1, 25).default(10),
     AUDIT_RETENTION_DAYS: integer(1, 36_500).default(365),
+    MAX_CONCURRENT_REQUESTS: integer(1, 100_000).default(defaultLimits.maxConcurrentRequests),
+    REQUEST_TIMEOUT_MS: integer(100, 600_000).default(defaultLimits.requestTimeoutMs),
+    MAX_BODY_BYTES: integer(1024, 1_073_741_824).default(defaultLimits.maxBodyBytes),
+    CORS_ALLOWED_ORIGINS: originList.default([]),
   })
   .superRefine((env, ctx) => {
     for (const [name, other] of [["GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET"], ["GITHUB_CLIENT_SECRET", "GITHUB_CLIENT_ID"]] as const) {
@@ -167,6 +196,9 @@ export interface Config {
   readonly mailFrom: string;
   readonly mailMaxAttempts: number;
   readonly auditRetentionDays: number;
+  /** The stability limits (server/stability.ts). */
+  readonly limits: Limits;
+  readonly corsAllowedOrigins: readonly string[];
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -223,6 +255,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       mailFrom: e.MAIL_FROM,
       mailMaxAttempts: e.MAIL_MAX_ATTEMPTS,
       auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+      limits: { maxConcurrentRequests: e.MAX_CONCURRENT_REQUESTS, requestTimeoutMs: e.REQUEST_TIMEOUT_MS, maxBodyBytes: e.MAX_BODY_BYTES },
+      corsAllowedOrigins: e.CORS_ALLOWED_ORIGINS,
     },
   };
 }

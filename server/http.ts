@@ -1,13 +1,16 @@
-import express, { type ErrorRequestHandler, type RequestHandler } from "express";
+import express, { type RequestHandler } from "express";
 import { pinoHttp } from "pino-http";
+import { apiCors } from "./api-cors.ts";
 import { compression } from "./compression.ts";
 import { refuseCrossSiteWrites } from "./cross-site.ts";
-import type { TrustProxy } from "./config.ts";
+import type { Limits, TrustProxy } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import type { Tracer } from "../app/services/trace.ts";
+import { finalErrorHandler, refuseMalformedPaths, refuseUnknownMethods } from "./problems.ts";
 import { requestId } from "./request-id.ts";
 import { requestTrace } from "./request-trace.ts";
 import { securityHeaders } from "./security-headers.ts";
+import { bodyLimit, concurrencyCap, timeLimit } from "./stability.ts";
 import { visitorCookie } from "./visitor.ts";
 
 export interface HttpOptions {
@@ -15,6 +18,11 @@ export interface HttpOptions {
   /** Opens every request's trace scope (the lab's visible runtime). */
   readonly tracer: Tracer;
   readonly production: boolean;
+  /** 5xx answers carry the error's stack (development only). */
+  readonly showErrorDetails: boolean;
+  readonly limits: Limits;
+  /** Origins that may call /api from a browser (CORS, and writes past the cross-site refusal). */
+  readonly corsAllowedOrigins: readonly string[];
   readonly viteDevServer: boolean;
   /** Which proxies may name the client (X-Forwarded-For); `req.ip` follows it. */
   readonly trustProxy: TrustProxy;
@@ -56,23 +64,19 @@ export function createHttpApp(options: HttpOptions): express.Express {
     next();
   });
   http.use(securityHeaders({ viteDevServer: options.viteDevServer, production: options.production, formActionOrigins: options.formActionOrigins ?? [] }));
+  http.use(refuseUnknownMethods);
+  http.use(refuseMalformedPaths);
   http.use(options.streams);
+  http.use("/api", apiCors(options.corsAllowedOrigins));
+  http.use(refuseCrossSiteWrites(options.corsAllowedOrigins));
+  http.use(bodyLimit(options.limits.maxBodyBytes));
+  http.use(concurrencyCap(options.limits.maxConcurrentRequests));
+  http.use(timeLimit(options.limits.requestTimeoutMs));
   http.use(compression);
-  http.use(refuseCrossSiteWrites);
   http.use(options.assets);
   http.use(options.app);
-  http.use(finalErrorHandler(options.logger));
+  http.use(finalErrorHandler(options.logger, options.showErrorDetails));
   return http;
-}
-
-/** Errors outside React Router (a static file that failed, a malformed URL): a plain status, no stack. */
-function finalErrorHandler(logger: Logger): ErrorRequestHandler {
-  return (error: { status?: number; statusCode?: number }, _req, res, next) => {
-    const status = error.status ?? error.statusCode ?? 500;
-    if (status >= 500) logger.error({ err: error }, "request failed outside the app");
-    if (res.headersSent) return next(error);
-    res.status(status).type("text/plain").send(status === 404 ? "Not Found" : status >= 500 ? "Internal Server Error" : "Bad Request");
-  };
 }
 
 /** Hashed build assets never change, so browsers may keep them for a year; the rest for an hour. */

@@ -11,6 +11,7 @@ import { parseConfig, runsJobsInline, type Config } from "./config.ts";
 import { openDatabase, type DatabaseRuntime } from "./database.ts";
 import { builtAssets, createHttpApp } from "./http.ts";
 import { withoutForeignExitHandlers } from "./exit-handlers.ts";
+import { answerClientError } from "./problems.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { migrateJobQueue } from "./job-runner.ts";
 import { mailSettings } from "./mail-settings.ts";
@@ -95,6 +96,9 @@ async function serve(config: Config, logger: Logger, tracer: Tracer, { assets, s
     logger,
     tracer,
     production: config.environment === "production",
+    showErrorDetails: config.environment === "development",
+    limits: config.limits,
+    corsAllowedOrigins: config.corsAllowedOrigins,
     viteDevServer,
     trustProxy: config.trustProxy,
     // Chromium applies form-action to the redirect after a form post: "Sign in with GitHub" posts here, then goes there.
@@ -105,6 +109,10 @@ async function serve(config: Config, logger: Logger, tracer: Tracer, { assets, s
     draining: shutdown.draining,
   });
   server.on("request", http);
+  // Node's own limits cover what Express never sees: headers or a body that arrive too slowly.
+  server.requestTimeout = config.limits.requestTimeoutMs;
+  server.headersTimeout = Math.min(config.limits.requestTimeoutMs, 60_000);
+  server.on("clientError", answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, resolve);

@@ -41,6 +41,18 @@ export const errorCatalogue = {
   "oauth:not_connected": { status: 404, message: "Your account is not connected to GitHub." },
   "oauth:last_sign_in_method": { status: 409, message: "GitHub is your only way to sign in: set a password before you disconnect it." },
   "mail:no_mailbox": { status: 404, message: "There is no development mailbox here: mail is sent, not kept." },
+  // The HTTP edge: answers the server gives before (or instead of) a route (server/, app/http/resource-problems.ts).
+  "http:bad_request": { status: 400, message: "The request could not be read." },
+  "http:cross_site": { status: 403, message: "Cross-site requests are not accepted." },
+  "http:not_found": { status: 404, message: "There is nothing at this address." },
+  "http:method_not_allowed": { status: 405, message: "This address does not accept that method." },
+  "http:timeout": { status: 408, message: "The request took too long to handle. Try again." },
+  "http:length_required": { status: 411, message: "A request body needs a Content-Length header." },
+  "http:payload_too_large": { status: 413, message: "The request body is too large." },
+  "http:unsupported_media_type": { status: 415, message: "This address does not accept that content type." },
+  "http:headers_too_large": { status: 431, message: "The request headers are too large." },
+  "http:internal_error": { status: 500, message: "The server hit an unexpected problem. It has been logged; please try again in a moment." },
+  "http:overloaded": { status: 503, message: "The server is busy.", saysWhen: true },
 } as const satisfies Record<string, { status: number; message: string; saysWhen?: boolean }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
@@ -50,7 +62,7 @@ export class AppError extends Error {
 
   constructor(
     readonly code: ErrorCode,
-    /** Seconds a client should wait before retrying (429). */
+    /** Seconds a client should wait before retrying (429, 503). */
     readonly retryAfterSecs?: number,
   ) {
     const entry: { message: string; saysWhen?: boolean } = errorCatalogue[code];
@@ -65,6 +77,17 @@ export function describeWait(secs: number): string {
   if (secs < 60) return secs === 1 ? "1 second" : `${secs} seconds`;
   const minutes = Math.ceil(secs / 60);
   return minutes === 1 ? "1 minute" : `${minutes} minutes`;
+}
+
+const httpCodes = ["http:bad_request", "http:cross_site", "http:not_found", "http:method_not_allowed", "http:timeout", "http:length_required", "http:payload_too_large", "http:unsupported_media_type", "http:headers_too_large", "http:internal_error", "http:overloaded"] as const satisfies readonly ErrorCode[];
+
+/** The edge's catalogue entry for a bare HTTP status (a framework's or Node's own error): its own, else the generic 4xx or 5xx. */
+export function httpErrorCode(status: number): ErrorCode {
+  return httpCodes.find((code) => errorCatalogue[code].status === status) ?? (status >= 500 ? "http:internal_error" : "http:bad_request");
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && Object.hasOwn(errorCatalogue, value);
 }
 
 export interface Problem {

@@ -18,6 +18,7 @@ import type { Database } from "../../app/models/database.ts";
 import { createTracer } from "../../app/services/trace.ts";
 import type * as AppModule from "../../server/app.ts";
 import { createHttpApp } from "../../server/http.ts";
+import { defaultLimits } from "../../server/config.ts";
 import { createLogger } from "../../server/logger.ts";
 import { startPgListener } from "../../server/pg-listener.ts";
 
@@ -89,6 +90,9 @@ const http = createHttpApp({
   logger,
   tracer,
   production: true,
+  showErrorDetails: false,
+  limits: defaultLimits,
+  corsAllowedOrigins: [],
   viteDevServer: false,
   trustProxy: false,
   streams: app.streams,

@@ -30,8 +30,23 @@ describe("configuration", () => {
         smtpUrl: undefined,
         mailMaxAttempts: 10,
         auditRetentionDays: 365,
+        limits: { maxConcurrentRequests: 256, requestTimeoutMs: 30_000, maxBodyBytes: 65_536 },
+        corsAllowedOrigins: [],
       },
     });
+  });
+
+  it("reads the stability limits and the CORS allow-list of exact origins", () => {
+    const result = parseConfig({ MAX_CONCURRENT_REQUESTS: "8", REQUEST_TIMEOUT_MS: "1500", MAX_BODY_BYTES: "4096", CORS_ALLOWED_ORIGINS: " https://app.example.com, http://localhost:5173 ," });
+    expect(result).toMatchObject({
+      ok: true,
+      config: { limits: { maxConcurrentRequests: 8, requestTimeoutMs: 1500, maxBodyBytes: 4096 }, corsAllowedOrigins: ["https://app.example.com", "http://localhost:5173"] },
+    });
+    for (const origins of ["https://app.example.com/", "https://app.example.com/api", "app.example.com", "ftp://app.example.com", "*", "https://a.example, null", "https://APP.example.com"]) {
+      expect(problems({ CORS_ALLOWED_ORIGINS: origins }), origins).toEqual([expect.stringMatching(/^CORS_ALLOWED_ORIGINS: each entry must be an exact origin/)]);
+    }
+    const found = problems({ MAX_CONCURRENT_REQUESTS: "0", REQUEST_TIMEOUT_MS: "10", MAX_BODY_BYTES: "1kb" });
+    expect(found.map((problem) => problem.split(":")[0])).toEqual(["MAX_CONCURRENT_REQUESTS", "REQUEST_TIMEOUT_MS", "MAX_BODY_BYTES"]);
   });
 
   it("reports every invalid variable at once, by name", () => {

@@ -1,13 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { AppError, describeWait, errorCatalogue, problemOf } from "../../app/models/errors.ts";
+import { AppError, describeWait, errorCatalogue, httpErrorCode, isErrorCode, problemOf } from "../../app/models/errors.ts";
 
 describe("error catalogue", () => {
-  it("names every code area:reason and gives it a 4xx status (502 only for a third party that failed)", () => {
+  it("names every code area:reason and gives it a 4xx status (5xx only for the edge's own answers and a third party that failed)", () => {
     for (const [code, entry] of Object.entries(errorCatalogue)) {
       expect(code).toMatch(/^[a-z]+:[a-z_]+$/);
+      expect(entry.status).toBeGreaterThanOrEqual(400);
       if (code === "oauth:provider_unavailable") expect(entry.status).toBe(502);
-      else expect([entry.status >= 400, entry.status < 500]).toEqual([true, true]);
+      else expect(entry.status).toBeLessThan(code.startsWith("http:") ? 600 : 500);
     }
+  });
+
+  it("answers a bare HTTP status with the edge's entry for it, else the generic one", () => {
+    expect(httpErrorCode(404)).toBe("http:not_found");
+    expect(httpErrorCode(405)).toBe("http:method_not_allowed");
+    expect(httpErrorCode(413)).toBe("http:payload_too_large");
+    expect(httpErrorCode(418)).toBe("http:bad_request");
+    expect(httpErrorCode(500)).toBe("http:internal_error");
+    expect(httpErrorCode(502)).toBe("http:internal_error");
+    expect(isErrorCode("http:timeout")).toBe(true);
+    expect(isErrorCode("toString")).toBe(false);
   });
 
   it("turns an error into the {status, code, message} problem, with the wait for 429s", () => {

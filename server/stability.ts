@@ -1,0 +1,53 @@
+import type { Request, RequestHandler } from "express";
+import timeout from "connect-timeout";
+import { AppError } from "../app/models/errors.ts";
+import { sendProblem } from "./problems.ts";
+
+/**
+ * The stability limits (AxumKit's stability layer): a cap on requests in flight, a time limit for
+ * each, and a body size limit. `/events` streams are mounted before these and never reach them;
+ * the load balancer's probes pass them, so an overloaded instance still says it is alive.
+ * Configured by MAX_CONCURRENT_REQUESTS, REQUEST_TIMEOUT_MS and MAX_BODY_BYTES (server/config.ts).
+ */
+const isProbe = (req: Request) => req.path === "/health" || req.path === "/ready";
+
+/** Sheds load instead of queueing it: past the cap the answer is an immediate 503. */
+export function concurrencyCap(max: number): RequestHandler {
+  let inFlight = 0;
+  return (req, res, next) => {
+    if (isProbe(req)) return next();
+    if (inFlight >= max) {
+      req.log.warn({ inFlight }, "over the concurrency cap: request refused");
+      return sendProblem(req, res, new AppError("http:overloaded", 1));
+    }
+    inFlight += 1;
+    // "close" comes once for every response: finished, failed or abandoned by the client.
+    res.once("close", () => (inFlight -= 1));
+    next();
+  };
+}
+
+/**
+ * connect-timeout: once the time is up and no header has been sent, it hands an ETIMEDOUT error to
+ * Express (answered 408 by server/problems.ts). The handler still running finds the response ended
+ * and drops its own (@react-router/express checks). A page that has begun streaming is bounded by
+ * entry.server.tsx's stream timeout instead.
+ */
+export function timeLimit(ms: number): RequestHandler {
+  const limit = timeout(ms) as unknown as RequestHandler;
+  return (req, res, next) => (isProbe(req) ? next() : limit(req, res, next));
+}
+
+/**
+ * Checks the declared Content-Length (Node has already rejected malformed ones) before the body is
+ * read. A body without one (chunked) cannot be bounded before reading it, so it is refused with
+ * 411: browsers and fetch always declare the length of forms and JSON.
+ */
+export function bodyLimit(maxBytes: number): RequestHandler {
+  return (req, res, next) => {
+    const length = req.headers["content-length"];
+    if (length === undefined && req.headers["transfer-encoding"] !== undefined) return sendProblem(req, res, new AppError("http:length_required"));
+    if (length !== undefined && Number(length) > maxBytes) return sendProblem(req, res, new AppError("http:payload_too_large"));
+    next();
+  };
+}
