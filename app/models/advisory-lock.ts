@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "./database.ts";
 
 /** Application-wide advisory lock keys (one namespace per job, so jobs never block each other). */
-export const advisoryLocks = { expiryPurge: 0x6c617373 } as const;
+export const advisoryLocks = { expiryPurge: 0x6c617373, actionLog: 0x616c6f67 } as const;
 
 /**
  * Runs `work` in a transaction holding the advisory lock, or skips it (undefined) when another
