@@ -14,6 +14,7 @@ import type { Tracer } from "../app/services/trace.ts";
 import { createDurableSessionStorage } from "../app/sessions/session-storage.ts";
 import { loadViewer, type Viewer } from "../app/sessions/viewer.ts";
 import { clientAddress } from "./client-address.ts";
+import { actionLogStreamEndpoint } from "./action-log-stream.ts";
 import { eventStreamEndpoint } from "./event-stream.ts";
 import type { Environment } from "./config.ts";
 
@@ -29,6 +30,7 @@ export interface AppRuntime {
   readonly sessionSecrets: readonly string[];
   readonly adminEmails: readonly string[];
   readonly changes: ChangeFeed;
+  readonly actionLogChanges: ChangeFeed;
   /** The trace pipeline server/main.ts opened every request's scope with. */
   readonly tracer: Tracer;
   /** Where this instance listens (known once it does). */
@@ -39,7 +41,7 @@ export interface AppRuntime {
 export interface App {
   /** The pages, actions and resource routes (React Router). */
   readonly handler: RequestHandler;
-  /** `GET /events`, served in front of React Router (docs/decisions/0007). */
+  /** `GET /events` and `GET /api/v0/action-logs/stream`, served in front of React Router (docs/decisions/0007). */
   readonly streams: RequestHandler;
   /** Ends every open event stream (at shutdown). */
   close(): void;
@@ -88,5 +90,15 @@ export function createApp(runtime: AppRuntime): App {
   });
   const streams = express.Router();
   streams.get("/events", eventStreamEndpoint({ realtime: services.realtime, viewerOf }));
-  return { handler, streams, close: () => services.realtime.close(), openStreams: () => services.realtime.subscriberCount(), streamIndexes: () => services.realtime.indexSizes() };
+  streams.get("/api/v0/action-logs/stream", actionLogStreamEndpoint({ hub: services.actionLogStream, viewerOf }));
+  return {
+    handler,
+    streams,
+    close: () => {
+      services.realtime.close();
+      services.actionLogStream.close();
+    },
+    openStreams: () => services.realtime.subscriberCount() + services.actionLogStream.subscriberCount(),
+    streamIndexes: () => services.realtime.indexSizes(),
+  };
 }

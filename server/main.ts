@@ -2,6 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RequestHandler } from "express";
 import type { Kysely } from "kysely";
+import { ACTION_LOG_CHANNEL } from "../app/models/action-log.ts";
 import { CHAT_CHANNEL } from "../app/models/chat-repository.ts";
 import { createMaintenanceService } from "../app/services/maintenance.ts";
 import { createTracer, type Tracer } from "../app/services/trace.ts";
@@ -45,11 +46,12 @@ async function main(): Promise<void> {
     database = await openDatabase(config, logger, tracer.sql);
     const applied = await migrateToLatest(database.db as Kysely<unknown>);
     if (applied.length) logger.info({ applied }, "database migrated");
-    const listener = startPgListener({ url: database.url, channel: CHAT_CHANNEL, logger });
+    const listener = startPgListener({ url: database.url, channels: [CHAT_CHANNEL, ACTION_LOG_CHANNEL], logger });
     const runtime: AppRuntime = {
       db: database.db,
       pool: database.pool,
-      changes: listener,
+      changes: listener.feed(CHAT_CHANNEL),
+      actionLogChanges: listener.feed(ACTION_LOG_CHANNEL),
       tracer,
       selfOrigin: () => origin,
       logger,

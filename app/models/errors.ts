@@ -18,6 +18,12 @@ export const errorCatalogue = {
   "chat:message_not_found": { status: 404, message: "There is no such message." },
   "chat:already_decided": { status: 409, message: "Another moderator has already decided on this message." },
   "lab:no_stream": { status: 428, message: "This tab has no open event stream, so the result would have nowhere to go. Reload the lab and try again." },
+  "chat:room_not_found": { status: 404, message: "There is no such room." },
+  "api:unsupported_media_type": { status: 415, message: "Send the body as JSON (Content-Type: application/json)." },
+  "api:malformed_json": { status: 400, message: "The body is not valid JSON." },
+  "api:invalid_parameters": { status: 400, message: "The request's parameters are not valid." },
+  "api:invalid_body": { status: 422, message: "The body does not match the schema." },
+  "api:method_not_allowed": { status: 405, message: "This endpoint does not accept that method." },
   "lab:burst_busy": { status: 429, message: "A server-side burst is already running. Try again when it has finished." },
 } as const satisfies Record<string, { status: number; message: string; saysWhen?: boolean }>;
 

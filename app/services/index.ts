@@ -5,6 +5,7 @@ import { createChatRepository } from "../models/chat-repository.ts";
 import type { Database } from "../models/database.ts";
 import { createLoginThrottle } from "../models/login-throttle.ts";
 import { createAccountsService } from "./accounts.ts";
+import { createActionLogHub, createActionLogService } from "./action-logs.ts";
 import { createAdminService } from "./admin.ts";
 import { createChatService } from "./chat.ts";
 import { createContentService } from "./content.ts";
@@ -22,13 +23,15 @@ export interface ServiceDeps {
   readonly adminEmails: readonly string[];
   /** Change notices from every instance (LISTEN/NOTIFY): they drive the realtime hub. */
   readonly changes: ChangeFeed;
+  /** New action log entries from every instance (LISTEN/NOTIFY): they drive the action-log stream. */
+  readonly actionLogChanges: ChangeFeed;
   /** The trace pipeline: use cases are recorded as service steps, the hub streams traces to the lab. */
   readonly tracer: Tracer;
   readonly logger: Logger;
 }
 
 /** Every use case the routes may call, built once per process by the composition root. */
-export function createServices({ db, pool, adminEmails, changes, tracer, logger }: ServiceDeps) {
+export function createServices({ db, pool, adminEmails, changes, actionLogChanges, tracer, logger }: ServiceDeps) {
   const realtime = createRealtimeHub({ chat: createChatRepository(db), feed: changes, tracer, log: logger });
   return {
     accounts: traced(
@@ -41,6 +44,8 @@ export function createServices({ db, pool, adminEmails, changes, tracer, logger 
         adminEmails: new Set(adminEmails),
       }),
     ),
+    actionLogs: traced(tracer, "actionLogs", createActionLogService(db)),
+    actionLogStream: createActionLogHub({ db, feed: actionLogChanges, log: logger }),
     admin: traced(tracer, "admin", createAdminService(db)),
     chat: traced(tracer, "chat", createChatService({ db, pool, tracer })),
     content: createContentService(),
