@@ -73,7 +73,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     insert into chat_audit_log (occurred_at, actor_id, room_id, action, metadata)
     select occurred_at, (select users.id from users where users.id = action_logs.actor_id),
       (select chat_rooms.id from chat_rooms where resource_type = 'chat_room' and chat_rooms.id = action_logs.resource_id), action, metadata
-    from action_logs where action like 'chat.%' order by id`.execute(db);
+    from action_logs where action like 'chat.%' order by action_logs.id`.execute(db);
   await sql`
     insert into audit_log (occurred_at, actor_id, action, ip, user_agent, metadata)
     select occurred_at, actor_id, action, ip, user_agent, metadata from action_logs where action not like 'chat.%' order by id`.execute(db);
