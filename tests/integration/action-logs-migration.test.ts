@@ -27,8 +27,8 @@ it("moves audit_log and chat_audit_log into action_logs in the order things happ
     ('2026-01-01T10:03:00Z', ${USER}, 'lobby', 'chat.post', '{"messageId":"7","status":"visible"}')`.execute(db);
 
   expect((await migrator().migrateTo("0005_action_logs")).error).toBeUndefined();
-  const { rows } = await sql<Record<string, unknown>>`select id, occurred_at, actor_id, action, ip, user_agent, resource_type, resource_id, metadata from action_logs order by id`.execute(db);
-  expect(rows.map(({ id: _id, ...row }) => ({ ...row, occurred_at: (row.occurred_at as Date).toISOString() }))).toEqual([
+  const { rows } = await sql<Record<string, unknown>>`select occurred_at, actor_id, action, ip, user_agent, resource_type, resource_id, metadata from action_logs order by id`.execute(db);
+  expect(rows.map((row) => ({ ...row, occurred_at: (row.occurred_at as Date).toISOString() }))).toEqual([
     { occurred_at: "2026-01-01T10:00:00.000Z", actor_id: USER, action: "auth.register", ip: "10.0.0.1", user_agent: "agent/1", resource_type: null, resource_id: null, metadata: {} },
     { occurred_at: "2026-01-01T10:01:00.000Z", actor_id: USER, action: "chat.join", ip: null, user_agent: null, resource_type: "chat_room", resource_id: "lobby", metadata: {} },
     { occurred_at: "2026-01-01T10:02:00.000Z", actor_id: null, action: "auth.login_failed", ip: "10.0.0.2", user_agent: null, resource_type: null, resource_id: null, metadata: { email: "x@example.com" } },
