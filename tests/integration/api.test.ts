@@ -216,6 +216,28 @@ describe("action logs", () => {
   });
 });
 
+describe("hostile input", () => {
+  it("gets a catalogue problem (4xx), never a 5xx, from every endpoint", async () => {
+    const mallory = await member("mallory");
+    const queries = ["before=99999999999999999999", "before=0", "before=1e3", "limit=1e3", "limit=NaN", "limit=-1", "before=%00", "limit=%E0%A4%A", "__proto__=1", "before[]=1"];
+    const answers: [string, Response][] = [];
+    for (const query of queries) {
+      answers.push([`messages ${query}`, await getJson(guest(), `/api/v0/chat/rooms/lobby/messages?${query}`)]);
+      answers.push([`action-logs ${query}`, await getJson(mallory.browser, `/api/v0/action-logs?${query}`)]);
+    }
+    for (const path of ["/api/v0/chat/rooms/%00/messages", "/api/v0/chat/rooms/__proto__/messages", "/api/v0/chat/rooms/constructor/messages"]) answers.push([path, await getJson(guest(), path)]);
+    const bodies = ["", "null", "1", '"text"', '{"body":null}', '{"body":["a"]}', '{"__proto__":{"body":"x"}}', '{"body":"\u0000"}', "[".repeat(5000), '{"body":"a"'];
+    for (const body of bodies) answers.push([`POST ${body.slice(0, 30)}`, await postJson(mallory.browser, "/api/v0/chat/rooms/lobby/messages", body)]);
+    for (const method of ["DELETE", "PATCH"]) answers.push([method, await mallory.browser.send("/api/v0/chat/rooms/lobby/messages", { method, body: "{}", headers: { "content-type": "application/json" } })]);
+    for (const [name, response] of answers) {
+      const text = await response.text();
+      expect(response.status, `${name}: ${text.slice(0, 200)}`).toBeGreaterThanOrEqual(400);
+      expect(response.status, `${name}: ${text.slice(0, 200)}`).toBeLessThan(500);
+      expect(JSON.parse(text), name).toMatchObject({ status: response.status, code: expect.stringMatching(/^[a-z]+:[a-z_]+$/) });
+    }
+  });
+});
+
 describe("/api/v0/openapi.json", () => {
   it("serves the generated document", async () => {
     const response = await getJson(guest(), "/api/v0/openapi.json");
