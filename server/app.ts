@@ -16,6 +16,7 @@ import { createPendingSignInCookie } from "../app/sessions/pending-sign-in.ts";
 import { createDurableSessionStorage } from "../app/sessions/session-storage.ts";
 import { loadViewer, type Viewer } from "../app/sessions/viewer.ts";
 import { clientAddress } from "./client-address.ts";
+import { actionLogStreamEndpoint } from "./action-log-stream.ts";
 import { eventStreamEndpoint } from "./event-stream.ts";
 import type { Environment } from "./config.ts";
 
@@ -37,6 +38,7 @@ export interface AppRuntime {
   /** GitHub sign-in settings (GITHUB_*); undefined turns it off. */
   readonly github?: GitHubSettings;
   readonly changes: ChangeFeed;
+  readonly actionLogChanges: ChangeFeed;
   /** The trace pipeline server/main.ts opened every request's scope with. */
   readonly tracer: Tracer;
   /** Where this instance listens (known once it does). */
@@ -49,7 +51,7 @@ export interface AppRuntime {
 export interface App {
   /** The pages, actions and resource routes (React Router). */
   readonly handler: RequestHandler;
-  /** `GET /events`, served in front of React Router (docs/decisions/0007). */
+  /** `GET /events` and `GET /api/v0/action-logs/stream`, served in front of React Router (docs/decisions/0007). */
   readonly streams: RequestHandler;
   /** Ends every open event stream (at shutdown). */
   close(): void;
@@ -103,5 +105,15 @@ export function createApp(runtime: AppRuntime): App {
   });
   const streams = express.Router();
   streams.get("/events", eventStreamEndpoint({ realtime: services.realtime, viewerOf }));
-  return { handler, streams, close: () => services.realtime.close(), openStreams: () => services.realtime.subscriberCount(), streamIndexes: () => services.realtime.indexSizes() };
+  streams.get("/api/v0/action-logs/stream", actionLogStreamEndpoint({ hub: services.actionLogStream, viewerOf }));
+  return {
+    handler,
+    streams,
+    close: () => {
+      services.realtime.close();
+      services.actionLogStream.close();
+    },
+    openStreams: () => services.realtime.subscriberCount() + services.actionLogStream.subscriberCount(),
+    streamIndexes: () => services.realtime.indexSizes(),
+  };
 }

@@ -2,6 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RequestHandler } from "express";
 import type { Kysely } from "kysely";
+import { ACTION_LOG_CHANNEL } from "../app/models/action-log.ts";
 import { CHAT_CHANNEL } from "../app/models/chat-repository.ts";
 import { createTracer, type Tracer } from "../app/services/trace.ts";
 import { migrateToLatest } from "../db/migrate.ts";
@@ -49,12 +50,13 @@ async function main(): Promise<void> {
     if (applied.length) logger.info({ applied }, "database migrated");
     await migrateJobQueue(database.url, logger);
     const mail = mailSettings(config, logger);
-    const listener = startPgListener({ url: database.url, channel: CHAT_CHANNEL, logger });
+    const listener = startPgListener({ url: database.url, channels: [CHAT_CHANNEL, ACTION_LOG_CHANNEL], logger });
     const runtime: AppRuntime = {
       db: database.db,
       readDb: database.readDb,
       pool: database.pool,
-      changes: listener,
+      changes: listener.feed(CHAT_CHANNEL),
+      actionLogChanges: listener.feed(ACTION_LOG_CHANNEL),
       tracer,
       selfOrigin: () => origin,
       logger,

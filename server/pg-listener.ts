@@ -4,17 +4,22 @@ import type { Logger } from "./logger.ts";
 
 /**
  * One dedicated LISTEN connection per process (a pooled client's LISTEN vanishes when the pool
- * recycles it). When the connection drops — Postgres restarted, a network blip — it reconnects
- * with backoff, LISTENs again and asks every consumer to resync, since notices sent meanwhile
- * are gone.
+ * recycles it), listening on every channel the app uses; each channel is a `ChangeFeed`. When the
+ * connection drops — Postgres restarted, a network blip — it reconnects with backoff, LISTENs
+ * again and asks every consumer to resync, since notices sent meanwhile are gone.
  */
-export interface PgListener extends ChangeFeed {
+export interface PgListener {
+  /** The notices of one of the channels the listener was started with. */
+  feed(channel: string): ChangeFeed;
   stop(): Promise<void>;
 }
 
-export function startPgListener(options: { url: string; channel: string; logger: Logger }): PgListener {
-  const { url, channel, logger } = options;
-  const consumers = new Set<{ changed(payload: string): void; resync(): void }>();
+type Consumer = { changed(payload: string): void; resync(): void };
+
+export function startPgListener(options: { url: string; channels: readonly string[]; logger: Logger }): PgListener {
+  const { url, channels, logger } = options;
+  const consumers = new Map<string, Set<Consumer>>(channels.map((channel) => [channel, new Set()]));
+  const everyConsumer = () => [...consumers.values()].flatMap((set) => [...set]);
   let client: pg.Client | undefined;
   let stopped = false;
   let retryMs = 100;
@@ -39,20 +44,20 @@ export function startPgListener(options: { url: string; channel: string; logger:
     client = next;
     // Notices can arrive in the same packet as LISTEN's reply, before the code after `await` runs:
     // they are held until consumers have been asked to resync, so the resync always comes first.
-    let held: string[] | undefined = [];
-    const changed = (payload: string) => {
-      for (const consumer of consumers) consumer.changed(payload);
+    let held: { channel: string; payload: string }[] | undefined = [];
+    const changed = ({ channel, payload }: { channel: string; payload: string }) => {
+      for (const consumer of consumers.get(channel) ?? []) consumer.changed(payload);
     };
-    next.on("notification", (notice) => {
-      if (notice.channel !== channel || notice.payload === undefined) return;
-      if (held) held.push(notice.payload);
-      else changed(notice.payload);
+    next.on("notification", ({ channel, payload }) => {
+      if (!consumers.has(channel) || payload === undefined) return;
+      if (held) held.push({ channel, payload });
+      else changed({ channel, payload });
     });
     next.on("error", scheduleReconnect);
     next.on("end", () => scheduleReconnect(new Error("connection ended")));
     try {
       await next.connect();
-      await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      for (const channel of channels) await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
     } catch (error) {
       scheduleReconnect(error);
       return;
@@ -60,8 +65,8 @@ export function startPgListener(options: { url: string; channel: string; logger:
     if (stopped) return void next.end().catch(() => undefined);
     retryMs = 100;
     if (connectedOnce) {
-      logger.info({ channel }, "LISTEN connection restored: resyncing");
-      for (const consumer of consumers) consumer.resync();
+      logger.info({ channels }, "LISTEN connection restored: resyncing");
+      for (const consumer of everyConsumer()) consumer.resync();
     }
     connectedOnce = true;
     const early = held;
@@ -72,9 +77,15 @@ export function startPgListener(options: { url: string; channel: string; logger:
   void connect();
 
   return {
-    listen(handlers) {
-      consumers.add(handlers);
-      return () => consumers.delete(handlers);
+    feed(channel) {
+      const subscribed = consumers.get(channel);
+      if (!subscribed) throw new Error(`the listener was not started with channel ${channel}`);
+      return {
+        listen(handlers) {
+          subscribed.add(handlers);
+          return () => subscribed.delete(handlers);
+        },
+      };
     },
     async stop() {
       stopped = true;

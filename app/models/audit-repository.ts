@@ -1,9 +1,13 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely, type Selectable } from "kysely";
+import { ACTION_LOG_CHANNEL, type ActionLogEntry, type ActionLogFilter, type ActionLogId, type ActionLogScope, type ResourceRef, type ResourceType } from "./action-log.ts";
 import type { ClientInfo } from "./client-info.ts";
-import type { Database } from "./database.ts";
+import type { ActionLogsTable, Database } from "./database.ts";
 import type { UserId } from "./user.ts";
 
-/** The audit log: who did what, from where, and when. Rows are only ever appended. */
+/**
+ * The action log (table `action_logs`, decision 0011): who did what, from where, to what, and when.
+ * Rows are only ever appended, in commit order, and each one is announced (NOTIFY) at commit.
+ */
 export const auditActions = [
   "auth.register",
   "auth.login",
@@ -24,6 +28,11 @@ export const auditActions = [
   "auth.oauth_login",
   "auth.oauth_linked",
   "auth.oauth_unlinked",
+  "chat.join",
+  "chat.post",
+  "chat.bot",
+  "chat.approve",
+  "chat.remove",
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
@@ -31,6 +40,8 @@ export interface AuditEntry {
   readonly actorId: UserId | null;
   readonly action: AuditAction;
   readonly client: ClientInfo | null;
+  /** What the action was about (a room, an account), when it was about one thing. */
+  readonly resource?: ResourceRef;
   readonly metadata?: Record<string, unknown>;
 }
 
@@ -39,51 +50,101 @@ export interface AuditRecord extends AuditEntry {
   readonly occurredAt: Date;
 }
 
-export function createAuditRepository(db: Kysely<Database>) {
+function toEntry(row: Selectable<ActionLogsTable> & { username: string | null }): ActionLogEntry {
   return {
+    id: row.id as ActionLogId,
+    action: row.action as ActionLogEntry["action"],
+    actorId: row.actor_id as UserId | null,
+    actorName: row.username,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    resource: row.resource_type === null || row.resource_id === null ? null : { type: row.resource_type as ResourceType, id: row.resource_id },
+    metadata: row.metadata,
+    occurredAt: row.occurred_at,
+  };
+}
+
+/** The advisory lock that serialises action-log writers (see `append`). */
+const ACTION_LOG_LOCK = 0x616c6f67;
+
+export function createAuditRepository(db: Kysely<Database>) {
+  const entries = (scope: ActionLogScope) => {
+    let query = db.selectFrom("action_logs").leftJoin("users", "users.id", "action_logs.actor_id").selectAll("action_logs").select("users.username");
+    if ("actorId" in scope) query = query.where("action_logs.actor_id", "=", scope.actorId);
+    return query;
+  };
+
+  async function append(trx: Kysely<Database>, entry: AuditEntry): Promise<void> {
+    // Rows commit in id order (one writer at a time from here to commit), so a reader that has
+    // seen id N never later meets a smaller id: the stream's Last-Event-ID and cursors stay exact.
+    await sql`select pg_advisory_xact_lock(${ACTION_LOG_LOCK})`.execute(trx);
+    const { id } = await trx
+      .insertInto("action_logs")
+      .values({
+        actor_id: entry.actorId,
+        action: entry.action,
+        ip: entry.client?.ip ?? null,
+        user_agent: entry.client?.userAgent?.slice(0, 512) ?? null,
+        resource_type: entry.resource?.type ?? null,
+        resource_id: entry.resource?.id ?? null,
+        metadata: JSON.stringify(entry.metadata ?? {}),
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await sql`select pg_notify(${ACTION_LOG_CHANNEL}, ${id})`.execute(trx);
+  }
+
+  return {
+    /** Appends the entry; inside a transaction it commits (and is announced) with it. */
     async record(entry: AuditEntry): Promise<void> {
-      await db
-        .insertInto("audit_log")
-        .values({
-          actor_id: entry.actorId,
-          action: entry.action,
-          ip: entry.client?.ip ?? null,
-          user_agent: entry.client?.userAgent?.slice(0, 512) ?? null,
-          metadata: JSON.stringify(entry.metadata ?? {}),
-        })
-        .execute();
+      if (db.isTransaction) await append(db, entry);
+      else await db.transaction().execute((trx) => append(trx, entry));
     },
 
     /** The newest entries, newest first. */
     async recent(limit: number): Promise<AuditRecord[]> {
-      const rows = await db
-        .selectFrom("audit_log")
-        .leftJoin("users", "users.id", "audit_log.actor_id")
-        .selectAll("audit_log")
-        .select("users.username")
-        .orderBy("audit_log.id", "desc")
-        .limit(limit)
-        .execute();
-      return rows.map((row) => ({
-        actorId: row.actor_id as UserId | null,
-        actorName: row.username,
-        action: row.action as AuditAction,
-        client: row.ip === null ? null : { ip: row.ip, userAgent: row.user_agent ?? undefined },
-        metadata: row.metadata,
-        occurredAt: row.occurred_at,
+      const rows = await entries({ everyone: true }).orderBy("action_logs.id", "desc").limit(limit).execute();
+      return rows.map(toEntry).map((entry) => ({
+        actorId: entry.actorId,
+        actorName: entry.actorName,
+        action: entry.action,
+        client: entry.ip === null ? null : { ip: entry.ip, userAgent: entry.userAgent ?? undefined },
+        resource: entry.resource ?? undefined,
+        metadata: entry.metadata,
+        occurredAt: entry.occurredAt,
       }));
+    },
+
+    /** Up to `limit` entries before the cursor (all when unset), newest first, that match the filter. */
+    async page(scope: ActionLogScope, filter: ActionLogFilter, limit: number, before?: ActionLogId): Promise<ActionLogEntry[]> {
+      let query = entries(scope).orderBy("action_logs.id", "desc").limit(limit);
+      if (before) query = query.where("action_logs.id", "<", before);
+      if (filter.action) query = query.where("action_logs.action", "=", filter.action);
+      if (filter.actorId) query = query.where("action_logs.actor_id", "=", filter.actorId);
+      if (filter.resourceType) query = query.where("action_logs.resource_type", "=", filter.resourceType);
+      if (filter.resourceId) query = query.where("action_logs.resource_id", "=", filter.resourceId);
+      if (filter.from) query = query.where("action_logs.occurred_at", ">=", filter.from);
+      if (filter.to) query = query.where("action_logs.occurred_at", "<", filter.to);
+      return (await query.execute()).map(toEntry);
+    },
+
+    /** Every entry after `after` in the scope, oldest first: what a stream missed. */
+    async since(scope: ActionLogScope, after: ActionLogId, limit: number): Promise<ActionLogEntry[]> {
+      const rows = await entries(scope).where("action_logs.id", ">", after).orderBy("action_logs.id").limit(limit).execute();
+      return rows.map(toEntry);
+    },
+
+    async latestId(): Promise<ActionLogId | undefined> {
+      const row = await db.selectFrom("action_logs").select("id").orderBy("id", "desc").limit(1).executeTakeFirst();
+      return row?.id as ActionLogId | undefined;
     },
   };
 }
 
 export type AuditRepository = ReturnType<typeof createAuditRepository>;
 
-/**
- * Audit retention: deletes entries of both audit trails (accounts and chat) older than `cutoff`.
- * The one place that knows which tables hold audit entries.
- */
+/** Audit retention: deletes action-log entries older than `cutoff`. */
 export async function purgeAuditOlderThan(db: Kysely<Database>, cutoff: Date): Promise<number> {
-  const accounts = await db.deleteFrom("audit_log").where("occurred_at", "<", cutoff).executeTakeFirst();
-  const chat = await db.deleteFrom("chat_audit_log").where("occurred_at", "<", cutoff).executeTakeFirst();
-  return Number(accounts.numDeletedRows) + Number(chat.numDeletedRows);
+  const { numDeletedRows } = await db.deleteFrom("action_logs").where("occurred_at", "<", cutoff).executeTakeFirst();
+  return Number(numDeletedRows);
 }

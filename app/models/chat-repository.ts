@@ -1,11 +1,13 @@
 import { sql, type Kysely, type Selectable } from "kysely";
+import { createAuditRepository, type AuditAction } from "./audit-repository.ts";
 import type { ChatMessagesTable, Database } from "./database.ts";
+import type { UserId } from "./user.ts";
 import type { ChatMessage, HoldReason, MessageBody, MessageId, MessageStatus, ModerationDecision, RoomId } from "./chat.ts";
 
-/** Chat rows: memberships, messages and their moderation, the chat audit log, and change notices. */
+/** Chat rows: memberships, messages and their moderation, their action log entries, and change notices. */
 export const CHAT_CHANNEL = "chat_events";
 
-export type ChatAuditAction = "chat.join" | "chat.post" | "chat.bot" | "chat.approve" | "chat.remove";
+export type ChatAuditAction = Extract<AuditAction, `chat.${string}`>;
 
 /** What a notice says happened to the message it names (payload `<id>:<change>`). */
 export type ChatChange = "posted" | "approved" | "removed";
@@ -128,11 +130,15 @@ export function createChatRepository(db: Kysely<Database>) {
       return toMessage(row);
     },
 
-    async audit(entry: { actorId: string | null; roomId: RoomId; action: ChatAuditAction; metadata?: Record<string, unknown> }): Promise<void> {
-      await db
-        .insertInto("chat_audit_log")
-        .values({ actor_id: entry.actorId, room_id: entry.roomId, action: entry.action, metadata: JSON.stringify(entry.metadata ?? {}) })
-        .execute();
+    /** An action log entry about the room (the action log's resource). */
+    async audit(entry: { actorId: UserId | null; roomId: RoomId; action: ChatAuditAction; metadata?: Record<string, unknown> }): Promise<void> {
+      await createAuditRepository(db).record({
+        actorId: entry.actorId,
+        action: entry.action,
+        client: null,
+        resource: { type: "chat_room", id: entry.roomId },
+        metadata: entry.metadata,
+      });
     },
 
     /** Tells every instance's listener about a change; inside a transaction it is sent at commit. */

@@ -2,7 +2,7 @@ import type { ColumnType, Generated, JSONColumnType } from "kysely";
 
 /** Kysely's view of the schema that db/migrations builds; rows never leave app/models. */
 export interface Database {
-  audit_log: AuditLogTable;
+  action_logs: ActionLogsTable;
   users: UsersTable;
   sessions: SessionsTable;
   login_throttle: RateLimiterTable;
@@ -10,7 +10,6 @@ export interface Database {
   chat_memberships: ChatMembershipsTable;
   chat_messages: ChatMessagesTable;
   chat_moderation_queue: ChatModerationQueueTable;
-  chat_audit_log: ChatAuditLogTable;
   chat_rate_windows: RateLimiterTable;
   posts: PostsTable;
   totp_credentials: TotpCredentialsTable;
@@ -21,13 +20,16 @@ export interface Database {
 
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
 
-export interface AuditLogTable {
+export interface ActionLogsTable {
+  /** bigint: pg returns it as a string. */
   id: Generated<string>;
   occurred_at: CreatedAt;
   actor_id: string | null;
   action: string;
   ip: string | null;
   user_agent: string | null;
+  resource_type: string | null;
+  resource_id: string | null;
   metadata: JSONColumnType<Record<string, unknown>>;
 }
 
@@ -91,15 +93,6 @@ export interface ChatModerationQueueTable {
   decision: "approved" | "removed" | null;
   decided_by: string | null;
   decided_at: Date | null;
-}
-
-export interface ChatAuditLogTable {
-  id: Generated<string>;
-  occurred_at: CreatedAt;
-  actor_id: string | null;
-  room_id: string | null;
-  action: string;
-  metadata: JSONColumnType<Record<string, unknown>>;
 }
 
 export interface PostsTable {

@@ -1,11 +1,10 @@
+import { apiJson } from "../http/api.ts";
+import { meSchema } from "../http/api-schemas.ts";
 import { requireUser } from "../sessions/guards.ts";
 import type { Route } from "./+types/api.v0.me";
 
 /** The signed-in account as JSON; 401 with the catalogue problem for guests. */
 export async function loader(args: Route.LoaderArgs) {
   const { user } = await requireUser(args, "resource");
-  return Response.json(
-    { id: user.id, username: user.username, email: user.email, role: user.role },
-    { headers: { "Cache-Control": "private, no-store" } },
-  );
+  return apiJson(meSchema, { id: user.id, username: user.username, email: user.email, role: user.role });
 }

@@ -38,6 +38,7 @@ export function createAdminService(db: Kysely<Database>) {
           actorId: actor.id,
           action: "auth.role_changed",
           client,
+          resource: { type: "user", id: target.id },
           metadata: { userId: target.id, username: target.username, from: "member", to: "moderator" },
         });
         return promoted;

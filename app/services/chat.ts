@@ -54,6 +54,14 @@ export function createChatService({ db, pool, tracer }: { db: Kysely<Database>; 
 
     history,
 
+    /** A page of the room, newest first, as this viewer may see it; `nextCursor` continues with older ones. */
+    async messages(roomId: RoomId, viewer: User | null, page: { before?: MessageId; limit: number }): Promise<{ messages: ChatMessageView[]; nextCursor: MessageId | null }> {
+      const viewerId = viewer?.id ?? null;
+      const found = await chat.page(roomId, viewerId, page.limit, page.before);
+      const messages = found.messages.map((message) => viewOf(message, viewerId)).reverse();
+      return { messages, nextCursor: found.hasOlder ? (messages.at(-1)?.id ?? null) : null };
+    },
+
     /** Throws `chat:rate_limited` beyond 5 messages in 10 s per member and room. */
     async post(user: User, roomId: RoomId, body: MessageBody): Promise<ChatMessageView> {
       const verdict = await perMember.consume(`${roomId}:${user.id}`);

@@ -7,6 +7,7 @@ import { createLoginThrottle } from "../models/login-throttle.ts";
 import type { MailDelivery } from "../models/mail.ts";
 import type { GitHubSettings } from "../models/oauth.ts";
 import { createAccountsService } from "./accounts.ts";
+import { createActionLogHub, createActionLogService } from "./action-logs.ts";
 import { createAdminService } from "./admin.ts";
 import { createChatService } from "./chat.ts";
 import { createContentService } from "./content.ts";
@@ -32,6 +33,8 @@ export interface ServiceDeps {
   readonly github?: GitHubSettings;
   /** Change notices from every instance (LISTEN/NOTIFY): they drive the realtime hub. */
   readonly changes: ChangeFeed;
+  /** New action log entries from every instance (LISTEN/NOTIFY): they drive the action-log stream. */
+  readonly actionLogChanges: ChangeFeed;
   /** The trace pipeline: use cases are recorded as service steps, the hub streams traces to the lab. */
   readonly tracer: Tracer;
   readonly logger: Logger;
@@ -46,7 +49,7 @@ export interface MailSettings {
 }
 
 /** Every use case the routes may call, built once per process by the composition root. */
-export function createServices({ db, readDb, pool, adminEmails, github, changes, tracer, logger, mail }: ServiceDeps) {
+export function createServices({ db, readDb, pool, adminEmails, github, changes, actionLogChanges, tracer, logger, mail }: ServiceDeps) {
   const realtime = createRealtimeHub({ chat: createChatRepository(db), feed: changes, tracer, log: logger });
   const accounts = traced(
     tracer,
@@ -62,6 +65,8 @@ export function createServices({ db, readDb, pool, adminEmails, github, changes,
   return {
     accounts,
     oauth: traced(tracer, "oauth", createOAuthService({ db, github, accounts })),
+    actionLogs: traced(tracer, "actionLogs", createActionLogService(db)),
+    actionLogStream: createActionLogHub({ db, feed: actionLogChanges, log: logger }),
     admin: traced(tracer, "admin", createAdminService(db)),
     chat: traced(tracer, "chat", createChatService({ db, pool, tracer })),
     content: createContentService(),

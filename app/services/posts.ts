@@ -48,7 +48,7 @@ export function createPostsService({ db, readDb }: PostsDeps) {
       return db.transaction().execute(async (trx) => {
         const saved = await createPostRepository(trx).create(actor.id, draft);
         if (!saved.ok) throw new AppError("post:slug_taken");
-        await createAuditRepository(trx).record({ actorId: actor.id, action: "post.created", client, metadata: { postId: saved.post.id, slug: saved.post.slug, title: saved.post.title } });
+        await createAuditRepository(trx).record({ actorId: actor.id, action: "post.created", client, resource: { type: "post", id: saved.post.id }, metadata: { slug: saved.post.slug, title: saved.post.title } });
         return saved.post;
       });
     },
@@ -64,7 +64,7 @@ export function createPostsService({ db, readDb }: PostsDeps) {
         if (!saved) throw new AppError("post:not_found");
         if (!saved.ok) throw new AppError("post:slug_taken");
         const renamed = current.slug === saved.post.slug ? {} : { previousSlug: current.slug };
-        await createAuditRepository(trx).record({ actorId: actor.id, action: "post.updated", client, metadata: { postId: current.id, slug: saved.post.slug, ...renamed } });
+        await createAuditRepository(trx).record({ actorId: actor.id, action: "post.updated", client, resource: { type: "post", id: current.id }, metadata: { slug: saved.post.slug, ...renamed } });
         return saved.post;
       });
     },
@@ -77,7 +77,7 @@ export function createPostsService({ db, readDb }: PostsDeps) {
         const current = await posts.findBySlug(slug);
         const removed = current && (await posts.remove(current.id));
         if (!removed) throw new AppError("post:not_found");
-        await createAuditRepository(trx).record({ actorId: actor.id, action: "post.deleted", client, metadata: { postId: removed.id, slug: removed.slug, title: removed.title } });
+        await createAuditRepository(trx).record({ actorId: actor.id, action: "post.deleted", client, resource: { type: "post", id: removed.id }, metadata: { slug: removed.slug, title: removed.title } });
       });
     },
   };

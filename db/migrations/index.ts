@@ -3,6 +3,7 @@ import * as auditLog from "./0001_audit_log.ts";
 import * as accounts from "./0002_accounts.ts";
 import * as loginThrottle from "./0003_login_throttle.ts";
 import * as chat from "./0004_chat.ts";
+import * as actionLogs from "./0005_action_logs.ts";
 import * as devMailbox from "./0006_dev_mailbox.ts";
 import * as twoFactor from "./0007_two_factor.ts";
 import * as oauthConnections from "./0008_oauth_connections.ts";
@@ -17,6 +18,7 @@ export const migrations: Record<string, Migration> = {
   "0002_accounts": accounts,
   "0003_login_throttle": loginThrottle,
   "0004_chat": chat,
+  "0005_action_logs": actionLogs,
   "0006_dev_mailbox": devMailbox,
   "0007_two_factor": twoFactor,
   "0008_oauth_connections": oauthConnections,

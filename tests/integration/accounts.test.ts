@@ -225,7 +225,7 @@ describe("sign-in throttling", () => {
     expect(b.cookie).toBeUndefined();
     expect(await refused.text()).toContain("Too many sign-in attempts.");
 
-    const rows = await database.db.selectFrom("audit_log").selectAll().where("action", "=", "auth.login_failed").where("user_agent", "=", b.userAgent).orderBy("id").execute();
+    const rows = await database.db.selectFrom("action_logs").selectAll().where("action", "=", "auth.login_failed").where("user_agent", "=", b.userAgent).orderBy("id").execute();
     expect(rows.map((row) => (row.metadata as { reason?: string }).reason)).toEqual([...Array(5).fill("wrong_password"), "throttled"]);
 
     const { account: other } = await signUp(newAccount("neighbour"));
@@ -276,7 +276,7 @@ describe("sign-in throttling", () => {
     expect((await sessionRow(sessionIdOf(b.cookie ?? "")))?.ip).toBe(b.ip);
     const failing = browser();
     expect((await login(failing, account.email, "wrong password")).status).toBe(401);
-    const failed = await database.db.selectFrom("audit_log").selectAll().where("user_agent", "=", failing.userAgent).executeTakeFirst();
+    const failed = await database.db.selectFrom("action_logs").selectAll().where("user_agent", "=", failing.userAgent).executeTakeFirst();
     expect(failed).toMatchObject({ actor_id: user.id, ip: failing.ip });
     const keys = (await database.db.selectFrom("login_throttle").select("key").execute()).map((row) => row.key);
     expect(keys.some((key) => key.includes(failing.ip ?? "?"))).toBe(true);
@@ -311,7 +311,7 @@ describe("the audit trail", () => {
     expect((await boss.post("/admin", { userId: actor })).status).toBe(303);
 
     const rows = await database.db
-      .selectFrom("audit_log")
+      .selectFrom("action_logs")
       .select(["action", "actor_id", "ip", "user_agent", "metadata"])
       .where((eb) => eb.or([eb("user_agent", "=", b.userAgent), sql<boolean>`${eb.ref("metadata")} @> ${JSON.stringify({ userId: actor })}::jsonb`]))
       .orderBy("id")
@@ -445,7 +445,7 @@ describe("roles", () => {
     const b = browser();
     expect((await login(b, account.email, account.password)).status).toBe(303);
     expect((await userRow(account.email))?.role).toBe("admin");
-    const audit = await database.db.selectFrom("audit_log").selectAll().where("action", "=", "auth.role_changed").where("user_agent", "=", b.userAgent).execute();
+    const audit = await database.db.selectFrom("action_logs").selectAll().where("action", "=", "auth.role_changed").where("user_agent", "=", b.userAgent).execute();
     expect(audit).toMatchObject([{ actor_id: null, ip: b.ip, metadata: { userId: user.id, from: "member", to: "admin", reason: "ADMIN_EMAILS" } }]);
   });
 
@@ -628,7 +628,7 @@ describe("several instances and restarts", () => {
     const forged = "203.0.113.77";
     const b = createBrowser(restarted.url, { ip: forged });
     expect((await b.post("/login", { email: account.email, password: "wrong password" })).status).toBe(401);
-    const row = await database.db.selectFrom("audit_log").selectAll().where("user_agent", "=", b.userAgent).executeTakeFirstOrThrow();
+    const row = await database.db.selectFrom("action_logs").selectAll().where("user_agent", "=", b.userAgent).executeTakeFirstOrThrow();
     expect(row.ip).toBe("127.0.0.1");
     const keys = (await database.db.selectFrom("login_throttle").select("key").execute()).map((entry) => entry.key);
     expect(keys.some((key) => key.includes(forged))).toBe(false);

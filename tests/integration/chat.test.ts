@@ -45,7 +45,9 @@ async function moderator(prefix = "mod"): Promise<Member> {
   return made;
 }
 const guest = () => createBrowser(server.url);
-const auditOf = (actorId: string) => database.db.selectFrom("chat_audit_log").selectAll().where("actor_id", "=", actorId).orderBy("id").execute();
+/** A member's chat entries in the action log (the room is the entry's resource). */
+const auditOf = (actorId: string) =>
+  database.db.selectFrom("action_logs").selectAll().where("actor_id", "=", actorId).where("action", "like", "chat.%").orderBy("id").execute();
 /** The ids of the messages a chat page lists, in page order. */
 const listedIds = (html: string) => [...html.matchAll(/data-message-id="(\d+)"/g)].map((match) => match[1]!);
 const olderLink = (html: string) => /<a[^>]*href="([^"]*)"[^>]*>Load older messages<\/a>/.exec(html)?.[1]?.replaceAll("&amp;", "&");
@@ -113,12 +115,12 @@ describe("posting rules", () => {
       if (status === "pending") expect(queued, body.slice(0, 40)).toMatchObject({ reason: "auto", decision: null, decided_by: null });
       else expect(queued, body.slice(0, 40)).toBeUndefined();
       const audit = await database.db
-        .selectFrom("chat_audit_log")
+        .selectFrom("action_logs")
         .selectAll()
         .where("action", "=", "chat.post")
         .where(sql<boolean>`metadata->>'messageId' = ${row.id}`)
         .execute();
-      expect(audit, body.slice(0, 40)).toMatchObject([{ actor_id: author.id, room_id: "lobby", metadata: { messageId: row.id, status, ...(status === "pending" ? { reason: "auto" } : {}) } }]);
+      expect(audit, body.slice(0, 40)).toMatchObject([{ actor_id: author.id, resource_type: "chat_room", resource_id: "lobby", metadata: { messageId: row.id, status, ...(status === "pending" ? { reason: "auto" } : {}) } }]);
     }
 
     // Visible only to its author: the author's page lists it (marked pending), a guest's and another member's do not.
@@ -138,12 +140,12 @@ describe("joining", () => {
     await Promise.all([visitor.browser.get("/chat?room=lobby"), visitor.browser.get("/chat?room=lobby"), visitor.browser.get("/chat")]);
     const memberships = await database.db.selectFrom("chat_memberships").selectAll().where("user_id", "=", visitor.id).execute();
     expect(memberships).toMatchObject([{ room_id: "lobby", role: "member" }]);
-    expect((await auditOf(visitor.id)).map((row) => [row.action, row.room_id])).toEqual([["chat.join", "lobby"]]);
+    expect((await auditOf(visitor.id)).map((row) => [row.action, row.resource_id])).toEqual([["chat.join", "lobby"]]);
 
     await post(visitor.browser, "first words in support", "support");
     await post(visitor.browser, "second words in support", "support");
     expect((await database.db.selectFrom("chat_memberships").select("room_id").where("user_id", "=", visitor.id).orderBy("room_id").execute()).map((row) => row.room_id)).toEqual(["lobby", "support"]);
-    expect((await auditOf(visitor.id)).map((row) => [row.action, row.room_id])).toEqual([
+    expect((await auditOf(visitor.id)).map((row) => [row.action, row.resource_id])).toEqual([
       ["chat.join", "lobby"],
       ["chat.join", "support"],
       ["chat.post", "support"],
@@ -263,13 +265,13 @@ describe("moderation", () => {
     expect(missing.status).toBe(404);
     expect(await missing.text()).toContain("There is no such message.");
 
-    const decisions = await database.db.selectFrom("chat_audit_log").selectAll().where("action", "in", ["chat.approve", "chat.remove"]).where("actor_id", "in", [first.id, second.id]).orderBy("id").execute();
+    const decisions = await database.db.selectFrom("action_logs").selectAll().where("action", "in", ["chat.approve", "chat.remove"]).where("actor_id", "in", [first.id, second.id]).orderBy("id").execute();
     expect(decisions.map((row) => [row.action, row.actor_id, (row.metadata as { messageId?: string }).messageId])).toEqual([
       ["chat.approve", first.id, toApprove!.id],
       ["chat.remove", second.id, toRemove!.id],
       [race[0]!.status === 303 ? "chat.approve" : "chat.remove", winner.id, toRace!.id],
     ]);
-    expect(decisions.every((row) => row.room_id === "lobby" && (row.metadata as { author?: string }).author === author.username)).toBe(true);
+    expect(decisions.every((row) => row.resource_type === "chat_room" && row.resource_id === "lobby" && (row.metadata as { author?: string }).author === author.username)).toBe(true);
   });
 });
 
@@ -281,7 +283,7 @@ describe("guests and the demo bot", () => {
     expect(asked.headers.get("location")).toBe("/chat?room=support&done=bot");
     const bot = await database.db.selectFrom("chat_messages").selectAll().where("room_id", "=", "support").where("author_id", "is", null).orderBy("id", "desc").executeTakeFirstOrThrow();
     expect(bot).toMatchObject({ author_name: "demo bot", status: "visible" });
-    expect(await database.db.selectFrom("chat_audit_log").selectAll().where("action", "=", "chat.bot").where(sql<boolean>`metadata->>'messageId' = ${bot.id}`).execute()).toHaveLength(1);
+    expect(await database.db.selectFrom("action_logs").selectAll().where("action", "=", "chat.bot").where(sql<boolean>`metadata->>'messageId' = ${bot.id}`).execute()).toHaveLength(1);
     const busy = await visitor.post("/chat?room=support", { intent: "bot" });
     expect(busy.status).toBe(429);
     expect(await busy.text()).toContain("The demo bot needs a short break.");

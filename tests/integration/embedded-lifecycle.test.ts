@@ -49,7 +49,7 @@ it("first start creates the cluster, migrates it and serves the site", async () 
   expect((await fetch(new URL("/ready", first.url))).status).toBe(200);
   const client = new pg.Client({ connectionString: await postgresUrl() });
   await client.connect();
-  await client.query("INSERT INTO audit_log (action) VALUES ('test.persisted')");
+  await client.query("INSERT INTO action_logs (action) VALUES ('test.persisted')");
   await client.end();
 }, 60_000);
 
@@ -80,7 +80,7 @@ it("a second start reuses the cluster, its data and the development session secr
     expect(second.logs().some((line) => line.msg?.startsWith("creating the embedded PostgreSQL cluster"))).toBe(false);
     const client = new pg.Client({ connectionString: await postgresUrl() });
     await client.connect();
-    const { rows } = await client.query("SELECT action FROM audit_log");
+    const { rows } = await client.query("SELECT action FROM action_logs");
     await client.end();
     expect(rows).toEqual([{ action: "test.persisted" }]);
     expect(await readFile(join(dataDir, "session-secret"), "utf8")).toBe(secret);

@@ -31,7 +31,7 @@ let tag: string;
 let userId: string;
 beforeEach(async () => {
   const { db } = database;
-  for (const table of ["sessions", "login_throttle", "chat_rate_windows", "audit_log", "chat_audit_log"] as const) await db.deleteFrom(table).execute();
+  for (const table of ["sessions", "login_throttle", "chat_rate_windows", "action_logs"] as const) await db.deleteFrom(table).execute();
   tag = randomBytes(3).toString("hex");
   userId = (
     await db
@@ -79,26 +79,24 @@ it("purges expired rate-limit windows of sign-in and chat, and only those", asyn
   expect(await maintenance().purgeRateLimits()).toBe(0);
 });
 
-it("purges audit entries (accounts and chat) older than AUDIT_RETENTION_DAYS, and only those", async () => {
+it("purges action-log entries (accounts and chat) older than AUDIT_RETENTION_DAYS, and only those", async () => {
   const entries = {
     [`ancient-${tag}`]: { occurred_at: at(-400 * DAY), live: false },
     [`just-past-${tag}`]: { occurred_at: at(-RETENTION_DAYS * DAY - 60_000), live: false },
     [`just-inside-${tag}`]: { occurred_at: at(-RETENTION_DAYS * DAY + 60_000), live: true },
     [`today-${tag}`]: { occurred_at: at(0), live: true },
   };
-  await database.db
-    .insertInto("audit_log")
-    .values(Object.entries(entries).map(([label, row]) => ({ actor_id: userId, action: "auth.login", occurred_at: row.occurred_at, metadata: JSON.stringify({ label }) })))
-    .execute();
-  await database.db
-    .insertInto("chat_audit_log")
-    .values(Object.entries(entries).map(([label, row]) => ({ actor_id: userId, room_id: null, action: "chat.posted", occurred_at: row.occurred_at, metadata: JSON.stringify({ label }) })))
-    .execute();
+  for (const action of ["auth.login", "chat.post"]) {
+    await database.db
+      .insertInto("action_logs")
+      .values(Object.entries(entries).map(([label, row]) => ({ actor_id: userId, action, occurred_at: row.occurred_at, metadata: JSON.stringify({ label }) })))
+      .execute();
+  }
   const { expired, live } = split(entries);
   expect(await maintenance().purgeAudit()).toBe(2 * expired.length);
-  const labels = async (table: "audit_log" | "chat_audit_log") =>
-    (await database.db.selectFrom(table).select("metadata").execute()).map((row) => String(row.metadata.label)).sort();
-  expect(await labels("audit_log")).toEqual(live);
-  expect(await labels("chat_audit_log")).toEqual(live);
+  const labels = async (action: string) =>
+    (await database.db.selectFrom("action_logs").select("metadata").where("action", "=", action).execute()).map((row) => String(row.metadata.label)).sort();
+  expect(await labels("auth.login")).toEqual(live);
+  expect(await labels("chat.post")).toEqual(live);
   expect(await maintenance().purgeAudit()).toBe(0);
 });

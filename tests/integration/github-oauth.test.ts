@@ -106,7 +106,7 @@ async function signInWithGitHub(client: Client, user: FakeGitHubUser): Promise<R
 const userRow = (email: string) => database.db.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirst();
 const connectionOf = (providerUserId: number) =>
   database.db.selectFrom("user_oauth_connections").selectAll().where("provider_user_id", "=", String(providerUserId)).executeTakeFirst();
-const auditOf = (userId: string) => database.db.selectFrom("audit_log").select(["action", "metadata"]).where("actor_id", "=", userId).orderBy("id").execute();
+const auditOf = (userId: string) => database.db.selectFrom("action_logs").select(["action", "metadata"]).where("actor_id", "=", userId).orderBy("id").execute();
 
 /** The page names the catalogue code; a state is used once, so whatever happened the client holds no state cookie after it. */
 async function expectProblem(client: Client, response: Response, status: number, code: string): Promise<void> {

@@ -22,9 +22,9 @@ it("applies each migration exactly once when several instances migrate at the sa
   expect(await migrateToLatest(database.db as Kysely<unknown>)).toEqual([]);
 });
 
-it("creates an audit_log that accepts a row with defaults", async () => {
+it("creates an action_logs table that accepts a row with defaults", async () => {
   const row = await database.db
-    .insertInto("audit_log")
+    .insertInto("action_logs")
     .values({ action: "test.ping", metadata: JSON.stringify({ ok: true }) })
     .returningAll()
     .executeTakeFirstOrThrow();

@@ -34,7 +34,7 @@ afterAll(async () => {
 const guest = (): Browser => createBrowser(server.url);
 const html = async (response: Response) => ({ status: response.status, text: await response.text() });
 const postRow = (slug: string) => database.db.selectFrom("posts").selectAll().where("slug", "=", slug).executeTakeFirst();
-const auditOf = (action: string) => database.db.selectFrom("audit_log").selectAll().where("action", "=", action).orderBy("id").execute();
+const auditOf = (action: string) => database.db.selectFrom("action_logs").selectAll().where("action", "=", action).orderBy("id").execute();
 const search = async (query: string) => html(await guest().get(`/writing?${new URLSearchParams({ q: query })}`));
 
 it("says so when nothing has been written yet", async () => {
@@ -81,7 +81,7 @@ describe("authoring", () => {
     expect(await html(await owner.browser.get(`/writing/${slug}`)).then((own) => own.text)).toContain("Edit this post");
 
     const [audit] = await auditOf("post.created");
-    expect(audit).toMatchObject({ actor_id: owner.id, metadata: { postId: row!.id, slug, title: "Hello, Writing!" } });
+    expect(audit).toMatchObject({ actor_id: owner.id, resource_type: "post", resource_id: row!.id, metadata: { slug, title: "Hello, Writing!" } });
   });
 
   it("reports bad fields with 400 next to each field, keeping the typed values", async () => {

@@ -83,7 +83,7 @@ it("every write still succeeds: sign-up, sign-in, chat, editing and deleting pos
   expect(await (await owner.browser.get(`/writing/${slug}`)).text()).toContain("After.");
   expect((await owner.browser.post(`/writing/${slug}/edit`, { intent: "delete" })).status).toBe(303);
 
-  const rows = await database.db.selectFrom("audit_log").select("action").where("action", "like", "post.%").execute();
+  const rows = await database.db.selectFrom("action_logs").select("action").where("action", "like", "post.%").execute();
   expect(rows.map((row) => row.action).sort()).toEqual(["post.created", "post.created", "post.created", "post.deleted", "post.updated"]);
   expect(server.logs().filter((line) => (line.level ?? 0) >= 50)).toEqual([]);
 });

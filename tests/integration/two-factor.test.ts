@@ -40,7 +40,7 @@ const codeFor = (secret: string, step: number) => new TOTP({ secret: Secret.from
 const userRow = (email: string) => database.db.selectFrom("users").select("id").where("email", "=", email).executeTakeFirstOrThrow();
 const sessionCount = async (userId: string) => (await database.db.selectFrom("sessions").select("id").where("user_id", "=", userId).execute()).length;
 const auditActionsOf = async (userId: string) =>
-  (await database.db.selectFrom("audit_log").select("action").where("actor_id", "=", userId).orderBy("id").execute()).map((row) => row.action);
+  (await database.db.selectFrom("action_logs").select("action").where("actor_id", "=", userId).orderBy("id").execute()).map((row) => row.action);
 
 async function signUp(on: Browser = browser()) {
   const account = newAccount("tfa");

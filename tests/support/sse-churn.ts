@@ -13,6 +13,7 @@ import { createServer, request, type IncomingHttpHeaders, type Server } from "no
 import type { AddressInfo } from "node:net";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
+import { ACTION_LOG_CHANNEL } from "../../app/models/action-log.ts";
 import { CHAT_CHANNEL } from "../../app/models/chat-repository.ts";
 import type { Database } from "../../app/models/database.ts";
 import { createTracer } from "../../app/services/trace.ts";
@@ -69,7 +70,7 @@ const pool = new pg.Pool({ connectionString: url, max: 6, idleTimeoutMillis: 0 }
 pool.on("error", () => undefined);
 const tracer = createTracer();
 const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (event) => tracer.sql(event.query.sql, event.queryDurationMillis, event.level === "error") });
-const listener = startPgListener({ url, channel: CHAT_CHANNEL, logger });
+const listener = startPgListener({ url, channels: [CHAT_CHANNEL, ACTION_LOG_CHANNEL], logger });
 const bundle = new URL("../../build/server/index.js", import.meta.url).href;
 const { createApp } = (await import(bundle)) as typeof AppModule;
 const app = createApp({
@@ -80,7 +81,8 @@ const app = createApp({
   sessionSecrets: [randomBytes(64).toString("base64url")],
   adminEmails: [],
   totpPendingSecs: 300,
-  changes: listener,
+  changes: listener.feed(CHAT_CHANNEL),
+  actionLogChanges: listener.feed(ACTION_LOG_CHANNEL),
   tracer,
   selfOrigin: () => "http://127.0.0.1",
   logger,

@@ -1,0 +1,62 @@
+import { z } from "zod";
+import type { AuditAction } from "./audit-repository.ts";
+import { hasRole, type User, type UserId } from "./user.ts";
+
+/**
+ * The action log's rules (decision 0011): what an entry is, what it may point at, who may read it,
+ * and the filters a reader narrows it by. Ids are Postgres bigints that commit in order, so
+ * "everything after id N" is complete and a cursor never skips or repeats a row.
+ */
+export const ACTION_LOG_CHANNEL = "action_logs";
+
+/** What an entry may be about; an entry about no particular thing has no resource. */
+export const resourceTypes = ["user", "chat_room", "post"] as const;
+export type ResourceType = (typeof resourceTypes)[number];
+export const resourceTypeSchema = z.enum(resourceTypes);
+
+export interface ResourceRef {
+  readonly type: ResourceType;
+  readonly id: string;
+}
+
+const MAX_BIGINT = 2n ** 63n - 1n;
+export const actionLogIdSchema = z
+  .string()
+  .refine((value) => /^[1-9]\d{0,18}$/.test(value) && BigInt(value) <= MAX_BIGINT, "Not an action log id")
+  .brand<"ActionLogId">();
+export type ActionLogId = z.infer<typeof actionLogIdSchema>;
+
+export interface ActionLogEntry {
+  readonly id: ActionLogId;
+  readonly action: AuditAction;
+  readonly actorId: UserId | null;
+  readonly actorName: string | null;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly resource: ResourceRef | null;
+  readonly metadata: Record<string, unknown>;
+  readonly occurredAt: Date;
+}
+
+/** Narrowing a listing: every field optional, all of them must hold. `from` inclusive, `to` exclusive. */
+export interface ActionLogFilter {
+  readonly action?: AuditAction;
+  readonly actorId?: UserId;
+  readonly resourceType?: ResourceType;
+  readonly resourceId?: string;
+  readonly from?: Date;
+  readonly to?: Date;
+}
+
+/** Whose entries a reader sees: all of them (admins), or only the actions they did themselves. */
+export type ActionLogScope = { readonly everyone: true } | { readonly actorId: UserId };
+
+export function scopeOf(viewer: Pick<User, "id" | "role">): ActionLogScope {
+  return hasRole(viewer, "admin") ? { everyone: true } : { actorId: viewer.id };
+}
+
+export function inScope(entry: Pick<ActionLogEntry, "actorId">, scope: ActionLogScope): boolean {
+  return "everyone" in scope || entry.actorId === scope.actorId;
+}
+
+export const ACTION_LOG_PAGE = { default: 50, max: 100 } as const;

@@ -1,0 +1,16 @@
+import { servicesOf } from "../context.ts";
+import { apiJson, parseParameters, queryOf } from "../http/api.ts";
+import { actionLogPageSchema, actionLogQuerySchema } from "../http/api-schemas.ts";
+import { requireUser } from "../sessions/guards.ts";
+import type { Route } from "./+types/api.v0.action-logs._index";
+
+/**
+ * `GET /api/v0/action-logs`: a page of entries, newest first, filtered; admins read all, members
+ * their own. The live stream (`/api/v0/action-logs/stream`) is served by server/action-log-stream.ts.
+ */
+export async function loader(args: Route.LoaderArgs) {
+  const { user } = await requireUser(args, "resource");
+  const { before, limit, actor, ...filter } = parseParameters(actionLogQuerySchema, queryOf(args.url));
+  const page = await servicesOf(args.context).actionLogs.list(user, { ...filter, actorId: actor }, { before, limit });
+  return apiJson(actionLogPageSchema, page);
+}
