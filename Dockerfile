@@ -1,5 +1,7 @@
 # syntax=docker/dockerfile:1
-# glassbox as one image for the web process and the worker (`node build/worker.js`).
+# glassbox as one image for the web process and the background-job worker:
+#   web:    the default command (node build/main.js)
+#   worker: docker run ... glassbox node build/worker.js
 #   docker build -t glassbox .
 #   docker run -p 3000:3000 -e NODE_ENV=production -e SESSION_SECRET=... -e DATABASE_URL=postgres://... glassbox
 

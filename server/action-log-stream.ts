@@ -4,7 +4,7 @@ import { actionLogStreamHeaderSchema, actionLogStreamQuerySchema } from "../app/
 import { AppError, problemOf, type Problem } from "../app/models/errors.ts";
 import type { ActionLogHub } from "../app/services/action-logs.ts";
 import type { Viewer } from "../app/sessions/viewer.ts";
-import { openSseStream } from "./sse-stream.ts";
+import { openSseStream, subscribeWhileOpen } from "./sse-stream.ts";
 
 /**
  * `GET /api/v0/action-logs/stream`: new action log entries as server-sent events, served in front
@@ -25,21 +25,10 @@ export function actionLogStreamEndpoint({ hub, viewerOf }: { hub: ActionLogHub; 
       if (res.destroyed) return;
       openSseStream(
         res,
-        (channel) => {
-          let unsubscribe: (() => void) | undefined;
-          let ended = false;
-          hub.subscribe({ viewer: user, deliver: channel.send, close: channel.close }, after).then(
-            (stop) => (ended ? stop() : (unsubscribe = stop)),
-            (error: unknown) => {
-              req.log.warn({ err: error }, "action log stream could not start");
-              channel.close("the server could not replay missed entries");
-            },
-          );
-          return () => {
-            ended = true;
-            unsubscribe?.();
-          };
-        },
+        (channel) =>
+          subscribeWhileOpen(channel, hub.subscribe({ viewer: user, deliver: channel.send, close: channel.close }, after), "the server could not replay missed entries", (error) =>
+            req.log.warn({ err: error }, "action log stream could not start"),
+          ),
         (reason) => req.log.debug({ reason }, "action log stream closed"),
       );
     }, next);

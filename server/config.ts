@@ -108,7 +108,7 @@ export interface Limits {
 }
 
 /** The defaults of MAX_CONCURRENT_REQUESTS, REQUEST_TIMEOUT_MS and MAX_BODY_BYTES (below). */
-export const defaultLimits: Limits = { maxConcurrentRequests: 256, requestTimeoutMs: 30_000, maxBodyBytes: 64 * 1024 };
+export const defaultLimits: Limits = { maxConcurrentRequests: 256, requestTimeoutMs: 30_000, maxBodyBytes: 1024 * 1024 };
 
 /** Exact browser origins (scheme, host, optional port): what a browser sends as `Origin`. */
 const isOrigin = (entry: string) => URL.canParse(entry) && /^https?:$/.test(new URL(entry).protocol) && new URL(entry).origin === entry;

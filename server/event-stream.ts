@@ -3,7 +3,7 @@ import { parseEventStreamQuery } from "../app/http/event-stream-query.ts";
 import { AppError, problemOf } from "../app/models/errors.ts";
 import type { RealtimeHub } from "../app/services/realtime.ts";
 import type { Viewer } from "../app/sessions/viewer.ts";
-import { openSseStream } from "./sse-stream.ts";
+import { openSseStream, subscribeWhileOpen } from "./sse-stream.ts";
 
 /**
  * `GET /events?tab=<uuid>&room=<room>`: the one event stream of a browser tab. It is served here,
@@ -25,33 +25,19 @@ export function eventStreamEndpoint({ realtime, viewerOf }: { realtime: Realtime
       openSseStream(
         res,
         (channel) => {
-          let unsubscribe: (() => void) | undefined;
-          let ended = false;
-          realtime
-            .subscribe(
-              {
-                key: `${res.locals.visitorId}:${query.tab}`,
-                visitorId: res.locals.visitorId,
-                roomId: query.room,
-                lab: query.lab,
-                traceAfter: query.traceAfter,
-                viewerId: user?.id ?? null,
-                deliver: channel.send,
-                close: channel.close,
-              },
-              query.after,
-            )
-            .then(
-              (stop) => (ended ? stop() : (unsubscribe = stop)),
-              (error: unknown) => {
-                req.log.warn({ err: error }, "event stream could not start");
-                channel.close("the server could not replay missed messages");
-              },
-            );
-          return () => {
-            ended = true;
-            unsubscribe?.();
+          const subscriber = {
+            key: `${res.locals.visitorId}:${query.tab}`,
+            visitorId: res.locals.visitorId,
+            roomId: query.room,
+            lab: query.lab,
+            traceAfter: query.traceAfter,
+            viewerId: user?.id ?? null,
+            deliver: channel.send,
+            close: channel.close,
           };
+          return subscribeWhileOpen(channel, realtime.subscribe(subscriber, query.after), "the server could not replay missed messages", (error) =>
+            req.log.warn({ err: error }, "event stream could not start"),
+          );
         },
         (reason) => req.log.debug({ reason }, "event stream closed"),
       );

@@ -93,3 +93,24 @@ export function openSseStream(res: ServerResponse, open: (channel: SseChannel) =
   if (closed) stop();
   else cleanup = stop;
 }
+
+/**
+ * Ties a subscription that starts asynchronously (a replay from the database first) to a stream's
+ * life: returns the stream's cleanup. A stream that ends before the subscription is ready stops it
+ * as soon as it is; a subscription that cannot start closes the stream with `reason`.
+ */
+export function subscribeWhileOpen(channel: SseChannel, start: Promise<() => void>, reason: string, log: (error: unknown) => void): () => void {
+  let unsubscribe: (() => void) | undefined;
+  let ended = false;
+  start.then(
+    (stop) => (ended ? stop() : (unsubscribe = stop)),
+    (error: unknown) => {
+      log(error);
+      channel.close(reason);
+    },
+  );
+  return () => {
+    ended = true;
+    unsubscribe?.();
+  };
+}

@@ -21,8 +21,15 @@ export function concurrencyCap(max: number): RequestHandler {
       return sendProblem(req, res, new AppError("http:overloaded", 1));
     }
     inFlight += 1;
-    // "close" comes once for every response: finished, failed or abandoned by the client.
-    res.once("close", () => (inFlight -= 1));
+    // The slot is free once the answer is written ("finish"), or the client has gone ("close", which
+    // alone can come late: after a 408 it waits for the client to close its connection).
+    let released = false;
+    const release = () => {
+      if (!released) inFlight -= 1;
+      released = true;
+    };
+    res.once("finish", release);
+    res.once("close", release);
     next();
   };
 }

@@ -5,9 +5,10 @@ import { Form } from "react-router";
  * Always a full document submission (`reloadDocument`), with or without JavaScript: the answer is a
  * redirect to another site, with the state cookie on it.
  */
-export function GitHubButton({ children }: { children: string }) {
+export function GitHubButton({ children, next }: { children: string; next?: string }) {
   return (
     <Form method="post" action="/auth/github" reloadDocument>
+      {next ? <input type="hidden" name="next" value={next} /> : null}
       <button type="submit" className="button button--quiet">
         {children}
       </button>

@@ -3,7 +3,7 @@ import { OAuthProblem } from "../components/oauth-problem.tsx";
 import { requestContext } from "../context.ts";
 import { documentHeaders } from "../http/document-headers.ts";
 import { AppError, problemOf } from "../models/errors.ts";
-import { clearGitHubState, finishGitHubFlow } from "../sessions/github.ts";
+import { clearGitHubState, finishGitHubFlow, nextAfterGitHub } from "../sessions/github.ts";
 import { AFTER_SIGN_IN } from "../sessions/guards.ts";
 import { beginSignIn } from "../sessions/sign-in.ts";
 import { viewerOf } from "../sessions/viewer.ts";
@@ -25,7 +25,7 @@ export async function loader({ request, context }: Route.LoaderArgs) {
       response = redirect("/account?done=github-linked", 303);
     } else {
       // Two-factor applies whatever the first factor was: with it on, GitHub only starts the code step.
-      response = await beginSignIn(context, await services.oauth.signInWithGitHub(identity, client), AFTER_SIGN_IN);
+      response = await beginSignIn(context, await services.oauth.signInWithGitHub(identity, client), nextAfterGitHub(context, request, AFTER_SIGN_IN));
     }
     for (const cookie of cleared) response.headers.append("Set-Cookie", cookie);
     return response;

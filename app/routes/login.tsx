@@ -56,7 +56,7 @@ export default function Login({ loaderData, actionData }: Route.ComponentProps) 
           </button>
         </p>
       </Form>
-      {loaderData.gitHubEnabled ? <GitHubButton>Continue with GitHub</GitHubButton> : null}
+      {loaderData.gitHubEnabled ? <GitHubButton next={loaderData.next}>Continue with GitHub</GitHubButton> : null}
       <p>
         New here? <Link to={`/register?${new URLSearchParams({ next: loaderData.next })}`}>Create an account</Link>
       </p>

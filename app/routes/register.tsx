@@ -1,7 +1,8 @@
 import { data, Form, Link } from "react-router";
+import { GitHubButton } from "../components/github-button.tsx";
 import { Notice } from "../components/notice.tsx";
 import { TextField } from "../components/text-field.tsx";
-import { requestContext } from "../context.ts";
+import { requestContext, servicesOf } from "../context.ts";
 import { registerForm } from "../http/account-forms.ts";
 import { parseForm, readForm, textOf, type FormState } from "../http/form.ts";
 import { safeRedirectPath } from "../http/redirect-target.ts";
@@ -16,8 +17,9 @@ const takenMessages = {
   email: "An account with this email already exists",
 } as const;
 
-export function loader(args: Route.LoaderArgs) {
-  return requireGuest(args);
+export async function loader(args: Route.LoaderArgs) {
+  const { next } = await requireGuest(args);
+  return { next, gitHubEnabled: servicesOf(args.context).oauth.github !== undefined };
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
@@ -58,6 +60,7 @@ export default function Register({ loaderData, actionData }: Route.ComponentProp
           </button>
         </p>
       </Form>
+      {loaderData.gitHubEnabled ? <GitHubButton next={loaderData.next}>Continue with GitHub</GitHubButton> : null}
       <p>
         Already have an account? <Link to={`/login?${new URLSearchParams({ next: loaderData.next })}`}>Sign in</Link>
       </p>

@@ -3,6 +3,7 @@ import { parse, serialize } from "cookie";
 import type { RouterContextProvider } from "react-router";
 import { OAuth2RequestError, OAuth2Strategy, UnexpectedErrorResponseBodyError, UnexpectedResponseError } from "remix-auth-oauth2";
 import { requestContext } from "../context.ts";
+import { safeRedirectPath } from "../http/redirect-target.ts";
 import { AppError } from "../models/errors.ts";
 import type { GitHubIdentity, GitHubSettings } from "../models/oauth.ts";
 import { viewerOf } from "./viewer.ts";
@@ -17,6 +18,8 @@ import { viewerOf } from "./viewer.ts";
  */
 export const GITHUB_CALLBACK_PATH = "/auth/github/callback";
 const STATE_COOKIE = "glassbox_oauth";
+/** Where a guest goes after signing in with GitHub (`?next=` of the sign-in page); checked again when read. */
+const NEXT_COOKIE = "glassbox_oauth_next";
 const STATE_LIFETIME_SECS = 600;
 /** `/user` and the verified primary email (`/user/emails` needs `user:email`). */
 const SCOPES = ["read:user", "user:email"];
@@ -63,9 +66,11 @@ class BoundOAuth2Strategy extends OAuth2Strategy<GitHubIdentity> {
   }
 }
 
-function stateCookieName(context: Readonly<RouterContextProvider>): string {
-  return context.get(requestContext).sessions.secure ? `__Host-${STATE_COOKIE}` : STATE_COOKIE;
+function cookieName(context: Readonly<RouterContextProvider>, name: string): string {
+  return context.get(requestContext).sessions.secure ? `__Host-${name}` : name;
 }
+
+const stateCookieName = (context: Readonly<RouterContextProvider>) => cookieName(context, STATE_COOKIE);
 
 async function strategyFor(context: Readonly<RouterContextProvider>, request: Request): Promise<BoundOAuth2Strategy> {
   const { services, visitorId, sessions } = context.get(requestContext);
@@ -92,8 +97,8 @@ async function strategyFor(context: Readonly<RouterContextProvider>, request: Re
   );
 }
 
-/** Starts the flow: 303 to GitHub's authorize page, with the state cookie set. */
-export async function startGitHubFlow(context: Readonly<RouterContextProvider>, request: Request): Promise<Response> {
+/** Starts the flow: 303 to GitHub's authorize page, with the state cookie (and where to go afterwards) set. */
+export async function startGitHubFlow(context: Readonly<RouterContextProvider>, request: Request, next: string): Promise<Response> {
   // A fresh URL: the strategy treats any `state` parameter as a callback.
   const start = new Request(new URL(new URL(request.url).pathname, request.url), { headers: request.headers });
   const strategy = await strategyFor(context, start);
@@ -101,7 +106,10 @@ export async function startGitHubFlow(context: Readonly<RouterContextProvider>, 
     await strategy.authenticate(start);
   } catch (thrown) {
     if (!(thrown instanceof Response)) throw thrown;
-    return new Response(null, { status: 303, headers: thrown.headers });
+    const headers = new Headers(thrown.headers);
+    const secure = context.get(requestContext).sessions.secure;
+    headers.append("Set-Cookie", serialize(cookieName(context, NEXT_COOKIE), next, { path: "/", maxAge: STATE_LIFETIME_SECS, httpOnly: true, sameSite: "lax", secure }));
+    return new Response(null, { status: 303, headers });
   }
   throw new Error("remix-auth-oauth2 did not redirect to GitHub");
 }
@@ -129,11 +137,17 @@ export async function finishGitHubFlow(context: Readonly<RouterContextProvider>,
   }
 }
 
-/** Set-Cookie values that clear every state cookie this request carries: a state is used once. */
+/** Where the flow began asking to go afterwards: a path on this site, else `fallback`. */
+export function nextAfterGitHub(context: Readonly<RouterContextProvider>, request: Request, fallback: string): string {
+  return safeRedirectPath(parse(request.headers.get("cookie") ?? "")[cookieName(context, NEXT_COOKIE)], fallback);
+}
+
+/** Set-Cookie values that clear every state cookie this request carries (a state is used once), and `next`. */
 export function clearGitHubState(context: Readonly<RouterContextProvider>, request: Request): string[] {
   const prefix = `${stateCookieName(context)}:`;
+  const next = cookieName(context, NEXT_COOKIE);
   const secure = context.get(requestContext).sessions.secure;
   return Object.keys(parse(request.headers.get("cookie") ?? ""))
-    .filter((name) => name.startsWith(prefix))
+    .filter((name) => name.startsWith(prefix) || name === next)
     .map((name) => serialize(name, "", { path: "/", maxAge: 0, httpOnly: true, sameSite: "lax", secure }));
 }

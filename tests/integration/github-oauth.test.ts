@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formBody, nextIp } from "../support/browser.ts";
 import { CookieJar } from "../support/cookie-jar.ts";
@@ -400,5 +401,39 @@ describe("without GitHub settings", () => {
     } finally {
       await plain.stop();
     }
+  });
+});
+
+describe("where GitHub sign-in leads", () => {
+  it("takes a guest to the sign-in page's next path, and ignores one that leaves the site", async () => {
+    for (const [next, lands] of [["/chat?room=demo", "/chat?room=demo"], ["//evil.example/x", "/account"]] as const) {
+      const client = new Client();
+      await client.get(`/login?${new URLSearchParams({ next })}`);
+      const response = await client.post("/auth/github", { next });
+      expect(response.status).toBe(303);
+      const back = await client.get(await decide(new URL(response.headers.get("location") ?? ""), "approve", gitHubUser()));
+      expect(back.status).toBe(303);
+      expect(back.headers.get("location")).toBe(lands);
+      expect(client.jar.get("glassbox_oauth_next")).toBeUndefined();
+    }
+  });
+
+  it("asks for the two-factor code after GitHub when the account has it on, with no session before the code", async () => {
+    const client = new Client();
+    const github = gitHubUser();
+    expect((await signInWithGitHub(client, github)).status).toBe(303);
+    expect((await client.post("/account/two-factor", { intent: "start" })).status).toBe(303);
+    const secret = /data-testid="totp-secret">([A-Z2-7 ]+)</.exec(await (await client.get("/account/two-factor")).text())?.[1]?.replace(/ /g, "") ?? "";
+    const totp = new TOTP({ secret: Secret.fromBase32(secret) });
+    expect((await client.post("/account/two-factor", { intent: "confirm", code: totp.generate() })).status).toBe(200);
+    expect((await client.post("/logout")).status).toBe(303);
+
+    const user = await userRow(github.email ?? "");
+    const sessionsOf = async () => (await database.db.selectFrom("sessions").select("id").where("user_id", "=", user?.id ?? "").execute()).length;
+    const step = await signInWithGitHub(client, github);
+    expect(step.status).toBe(303);
+    expect(step.headers.get("location")).toBe("/login/two-factor");
+    expect(await sessionsOf()).toBe(0);
+    expect((await client.get("/account")).headers.get("location")).toMatch(/^\/login\?/);
   });
 });

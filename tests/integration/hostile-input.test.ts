@@ -259,7 +259,7 @@ describe("hostile input", () => {
   it("reached the handlers: the answers are the expected client errors, not blanket refusals", () => {
     const statuses = (path: string, who?: Who) =>
       new Set(results.filter(({ one }) => one.path === path && one.method === "POST" && (!who || one.who === who)).map(({ result }) => ("status" in result ? result.status : 0)));
-    // 413: the 1 MB values, refused by the body limit before any handler (MAX_BODY_BYTES, 64 KiB).
+    // 413: the 1 MB values, refused by the body limit before any handler (MAX_BODY_BYTES, 1 MiB).
     expect([...statuses("/login")].every((status) => [303, 400, 401, 413, 429].includes(status))).toBe(true);
     expect(statuses("/login")).toContain(400);
     expect(statuses("/login")).toContain(401);

@@ -97,8 +97,12 @@ describe("the concurrency cap and the request timeout", () => {
 
   it("frees a slot when a waiting client goes away", async () => {
     const held = Array.from({ length: CAP }, () => partialRequest("/login", { declaredBytes: 100 }));
-    for (const { answer } of held) answer.catch(() => undefined);
+    let answered = 0;
+    for (const { answer } of held) answer.then(() => (answered += 1), () => undefined);
+    // The held requests take the slots first (a probe sent with them could take one instead).
+    await new Promise((resolve) => setTimeout(resolve, 300));
     await expect.poll(async () => (await send("/work")).status, { timeout: TIMEOUT_MS / 2, interval: 20 }).toBe(503);
+    expect(answered).toBe(0);
     for (const { abort } of held) abort();
     await expect.poll(async () => (await send("/work")).status, { timeout: TIMEOUT_MS / 2, interval: 20 }).toBe(200);
   });

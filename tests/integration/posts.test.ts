@@ -247,9 +247,10 @@ describe("pagination", () => {
   });
 });
 
-it("answers unknown and malformed post addresses with 404", async () => {
-  for (const path of ["/writing/no-such-post", "/writing/Not_A_Slug", `/writing/${"a".repeat(500)}`, "/writing/%00", "/writing/new-post-that-is-not/edit"]) {
+it("answers unknown and malformed post addresses with 404 (400 for a path with a control character)", async () => {
+  for (const path of ["/writing/no-such-post", "/writing/Not_A_Slug", `/writing/${"a".repeat(500)}`, "/writing/new-post-that-is-not/edit"]) {
     const response = await (path.endsWith("/edit") ? owner.browser : guest()).get(path);
     expect(response.status, path).toBe(404);
   }
+  expect((await guest().get("/writing/%00")).status).toBe(400);
 });

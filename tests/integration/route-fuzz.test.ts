@@ -19,10 +19,11 @@ import { startServer, type LogLine, type RunningServer } from "../support/server
  * a catalogue code, and everything under /api must answer errors as JSON.
  */
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/** The server's body limit here (smaller than the default, so the over-the-limit cases stay cheap). */
 const MAX_BODY = 64 * 1024;
 
 /** Served by Express in front of React Router, so not in the route table (server/http.ts). */
-const EXPRESS_PATHS = ["/events"];
+const EXPRESS_PATHS = ["/events", "/api/v0/action-logs/stream"];
 
 interface RouteEntry {
   readonly id: string;
@@ -160,7 +161,7 @@ let memberCookie: string;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  server = await startServer({ DATABASE_URL: database.url, SESSION_SECRET: randomBytes(64).toString("base64url") });
+  server = await startServer({ DATABASE_URL: database.url, SESSION_SECRET: randomBytes(64).toString("base64url"), MAX_BODY_BYTES: String(MAX_BODY) });
   const member = createBrowser(server.url);
   expect((await member.post("/register", newAccount("fuzz"))).status).toBe(303);
   memberCookie = member.cookie ?? "";

@@ -30,7 +30,7 @@ describe("configuration", () => {
         smtpUrl: undefined,
         mailMaxAttempts: 10,
         auditRetentionDays: 365,
-        limits: { maxConcurrentRequests: 256, requestTimeoutMs: 30_000, maxBodyBytes: 65_536 },
+        limits: { maxConcurrentRequests: 256, requestTimeoutMs: 30_000, maxBodyBytes: 1_048_576 },
         corsAllowedOrigins: [],
       },
     });
