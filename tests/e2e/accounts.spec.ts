@@ -401,7 +401,10 @@ test.describe("accounts", () => {
     await signOut(page);
 
     await page.goto("/login?next=//evil.example");
-    await expect(page.locator('input[name="next"]')).toHaveValue("/account");
+    // The sign-in form and "Continue with GitHub" both carry it.
+    const nexts = page.locator('input[name="next"]');
+    await expect(nexts.first()).toHaveValue("/account");
+    for (const input of await nexts.all()) await expect(input).toHaveValue("/account");
     await submitSignIn(page, account.email, account.password);
     await expect(page).toHaveURL(/^http:\/\/127\.0\.0\.1:\d+\/account$/);
     await expectSignedInAs(page, account.username);
