@@ -22,9 +22,24 @@ function workerLogger(logger: Logger): WorkerLogger {
   });
 }
 
-/** Creates or updates graphile-worker's schema (`graphile_worker`); safe when several processes start at once. */
+/** Serialises graphile-worker's migrations across processes (see migrateJobQueue). */
+const JOB_QUEUE_MIGRATION_LOCK = 0x67776d67;
+
+/**
+ * Creates or updates graphile-worker's schema (`graphile_worker`). graphile-worker creates the
+ * schema before taking any lock, so instances starting together on a new database would race on
+ * CREATE SCHEMA: they take turns here under a session advisory lock, released with the connection.
+ */
 export async function migrateJobQueue(url: string, logger: Logger): Promise<void> {
-  await runMigrations({ connectionString: url, logger: workerLogger(logger) });
+  const lock = new pg.Client({ connectionString: url });
+  lock.on("error", (error) => logger.warn({ err: error }, "job queue migration lock connection failed"));
+  await lock.connect();
+  try {
+    await lock.query("select pg_advisory_lock($1)", [JOB_QUEUE_MIGRATION_LOCK]);
+    await runMigrations({ connectionString: url, logger: workerLogger(logger) });
+  } finally {
+    await lock.end();
+  }
 }
 
 export interface JobRunner {

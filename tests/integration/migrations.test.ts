@@ -3,6 +3,8 @@ import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { migrateToLatest } from "../../db/migrate.ts";
 import { migrations } from "../../db/migrations/index.ts";
+import { migrateJobQueue } from "../../server/job-runner.ts";
+import { createLogger } from "../../server/logger.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 
 let database: TestDatabase;
@@ -20,6 +22,13 @@ it("applies each migration exactly once when several instances migrate at the sa
   const { rows } = await sql<{ count: string }>`select count(*) from kysely_migration`.execute(database.db);
   expect(rows[0]?.count).toBe(String(Object.keys(migrations).length));
   expect(await migrateToLatest(database.db as Kysely<unknown>)).toEqual([]);
+});
+
+it("installs the job queue's schema once when several instances start on a new database at the same time", async () => {
+  const logger = createLogger("json", "silent");
+  await Promise.all(Array.from({ length: 4 }, () => migrateJobQueue(database.url, logger)));
+  const { rows } = await sql<{ count: string }>`select count(*) from pg_namespace where nspname = 'graphile_worker'`.execute(database.db);
+  expect(rows[0]?.count).toBe("1");
 });
 
 it("creates an action_logs table that accepts a row with defaults", async () => {
