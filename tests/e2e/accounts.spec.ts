@@ -5,7 +5,7 @@ import {
   type Response,
 } from "@playwright/test";
 import { expectAccessible } from "./accessibility.ts";
-import { ADMIN, header, newAccount, newDevice, type Account } from "./support.ts";
+import { ADMIN, fillRegistration, header, newAccount, newDevice, registerThroughForm, type Account } from "./support.ts";
 
 /**
  * Accounts end to end, in both projects (JavaScript on and off): registration, sign-in and
@@ -49,16 +49,6 @@ function isLoginPost(response: Response): boolean {
   );
 }
 
-async function fillRegistration(
-  page: Page,
-  account: Pick<Account, "username" | "email" | "password">,
-): Promise<void> {
-  await page.getByLabel("Username").fill(account.username);
-  await page.getByLabel("Email").fill(account.email);
-  await page.getByLabel("Password").fill(account.password);
-  await page.getByRole("button", { name: "Create account" }).click();
-}
-
 /** The page's next request finds no session: /account sends it to sign in, as a guest. */
 async function expectSentToSignIn(page: Page): Promise<void> {
   await page.goto("/account");
@@ -68,9 +58,7 @@ async function expectSentToSignIn(page: Page): Promise<void> {
 }
 
 async function register(page: Page, account: Account): Promise<void> {
-  await page.goto("/register");
-  await fillRegistration(page, account);
-  await expect(page).toHaveURL(/\/account$/);
+  await registerThroughForm(page, account);
   await expectSignedInAs(page, account.username);
 }
 

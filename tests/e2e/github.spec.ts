@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { expectAccessible } from "./accessibility.ts";
-import { header, javaScriptEnabled, newAccount, unique } from "./support.ts";
+import { header, javaScriptEnabled, newAccount, registerThroughForm, unique } from "./support.ts";
 
 /**
  * GitHub sign-in end to end, in both projects: the app redirects to the fake GitHub started by
@@ -74,12 +74,7 @@ test.describe("GitHub sign-in", () => {
 
   test("a GitHub email that belongs to an account is not linked: sign in with the password first", async ({ page }) => {
     const account = newAccount("ghmail");
-    await page.goto("/register");
-    await page.getByLabel("Username").fill(account.username);
-    await page.getByLabel("Email").fill(account.email);
-    await page.getByLabel("Password").fill(account.password);
-    await page.getByRole("button", { name: "Create account" }).click();
-    await expect(page).toHaveURL(/\/account$/);
+    await registerThroughForm(page, account);
     await header(page).getByRole("button", { name: "Sign out" }).click();
     await expect(header(page).getByRole("link", { name: "Sign in", exact: true })).toBeVisible();
 
@@ -94,12 +89,7 @@ test.describe("GitHub sign-in", () => {
 test.describe("GitHub on the account page", () => {
   test("link GitHub to a password account, sign in with it elsewhere, then unlink", async ({ page, browser }) => {
     const account = newAccount("ghlink");
-    await page.goto("/register");
-    await page.getByLabel("Username").fill(account.username);
-    await page.getByLabel("Email").fill(account.email);
-    await page.getByLabel("Password").fill(account.password);
-    await page.getByRole("button", { name: "Create account" }).click();
-    await expect(page).toHaveURL(/\/account$/);
+    await registerThroughForm(page, account);
 
     const identity = gitHubIdentity();
     await connections(page).getByRole("button", { name: "Connect GitHub" }).click();

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { expectAccessible } from "./accessibility.ts";
-import { javaScriptEnabled, newAccount, newDevice, unique, type Account } from "./support.ts";
+import { javaScriptEnabled, newAccount, newDevice, registerThroughForm, unique } from "./support.ts";
 
 /**
  * The lab (/lab) end to end, through the browser only: the widgets (each answered by the server,
@@ -98,16 +98,6 @@ function ownerDied(file: string): boolean {
   } catch {
     return true;
   }
-}
-
-/** Registers through the registration form (the page's cookies then sign it in). */
-async function registerThroughForm(page: Page, account: Account): Promise<void> {
-  await page.goto("/register");
-  await page.getByLabel("Username").fill(account.username);
-  await page.getByLabel("Email").fill(account.email);
-  await page.getByLabel("Password").fill(account.password);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/account$/);
 }
 
 /** Opens (or reloads) the lab; with scripts, waits until the page is hydrated and its stream is open. */

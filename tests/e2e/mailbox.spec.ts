@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { expectAccessible } from "./accessibility.ts";
-import { newAccount } from "./support.ts";
+import { newAccount, registerThroughForm } from "./support.ts";
 
 /**
  * The development mailbox, in both projects: the e2e server runs in development on the embedded
@@ -20,12 +20,7 @@ async function mailInMailbox(page: Page, to: string, subject: string) {
 
 test("registering sends a welcome mail, and changing the password a notice; both show in /dev/mailbox, newest first", async ({ page }) => {
   const account = newAccount("mail");
-  await page.goto("/register");
-  await page.getByLabel("Username").fill(account.username);
-  await page.getByLabel("Email").fill(account.email);
-  await page.getByLabel("Password").fill(account.password);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/account$/);
+  await registerThroughForm(page, account);
 
   const welcome = await mailInMailbox(page, account.email, `Welcome to glassbox, ${account.username}`);
   await expect(welcome.getByRole("definition").first()).toHaveText(account.email);

@@ -40,13 +40,25 @@ export function header(page: Page): Locator {
   return page.getByRole("banner");
 }
 
+/** Fills and sends the registration form of the page (already on /register). */
+export async function fillRegistration(page: Page, account: Pick<Account, "username" | "email" | "password">): Promise<void> {
+  await page.getByLabel("Username").fill(account.username);
+  await page.getByLabel("Email").fill(account.email);
+  await page.getByLabel("Password").fill(account.password);
+  await page.getByRole("button", { name: "Create account" }).click();
+}
+
+/** Registers through the form; the account is then signed in on this page, on /account. */
+export async function registerThroughForm(page: Page, account: Account): Promise<void> {
+  await page.goto("/register");
+  await fillRegistration(page, account);
+  await expect(page).toHaveURL(/\/account$/);
+}
+
 /** admin@e2e.test, signed in on this page: whichever test runs first registers it, the others sign in. */
 export async function signInAsAdmin(page: Page): Promise<void> {
   await page.goto("/register");
-  await page.getByLabel("Username").fill(ADMIN.username);
-  await page.getByLabel("Email").fill(ADMIN.email);
-  await page.getByLabel("Password").fill(ADMIN.password);
-  await page.getByRole("button", { name: "Create account" }).click();
+  await fillRegistration(page, ADMIN);
   const welcome = page.getByRole("heading", { level: 1, name: "Your account" });
   await expect(page.getByRole("alert").or(welcome)).toBeVisible();
   if (!(await welcome.isVisible())) {

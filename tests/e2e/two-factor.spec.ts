@@ -1,7 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { Secret, TOTP } from "otpauth";
 import { expectAccessible } from "./accessibility.ts";
-import { header, newAccount, type Account } from "./support.ts";
+import { header, newAccount, registerThroughForm, type Account } from "./support.ts";
 
 /**
  * Two-factor sign-in end to end, in both projects (JavaScript on and off). The test is the
@@ -13,15 +13,6 @@ const stepNow = () => Math.floor(Date.now() / 30_000);
 /** A step after the last one used: the next one while the clock is still in it (one step ahead is accepted), else the current one. */
 const stepAfter = (used: number) => Math.max(stepNow(), used + 1);
 const codeFor = (secret: string, step: number) => new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: step * 30_000 });
-
-async function register(page: Page, account: Account): Promise<void> {
-  await page.goto("/register");
-  await page.getByLabel("Username").fill(account.username);
-  await page.getByLabel("Email").fill(account.email);
-  await page.getByLabel("Password").fill(account.password);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/account$/);
-}
 
 async function signOut(page: Page): Promise<void> {
   await header(page).getByRole("button", { name: "Sign out" }).click();
@@ -47,7 +38,7 @@ test.describe("two-factor authentication", () => {
   test("turn on with the app's code, sign in with a code and with a backup code, turn off", async ({ page }) => {
     test.slow();
     const account = newAccount("tfa");
-    await register(page, account);
+    await registerThroughForm(page, account);
 
     await page.getByRole("link", { name: "Manage two-factor authentication" }).click();
     await expect(page).toHaveURL(/\/account\/two-factor$/);
