@@ -1,4 +1,5 @@
 import type { DocsField, DocsOperation, DocsType } from "../http/api-docs.ts";
+import { DataTable } from "./data-table.tsx";
 
 /** The pieces of the `/docs` page: a type (linked to its schema), a field table, one operation. */
 export function TypeName({ type }: { type: DocsType }) {
@@ -20,35 +21,21 @@ function splitAround(text: string, part: string): [string, string] {
 
 export function FieldTable({ caption, fields, withLocation = false }: { caption: string; fields: readonly DocsField[]; withLocation?: boolean }) {
   return (
-    <div className="table-scroll">
-      <table className="data-table">
-        <caption>{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            {withLocation ? <th scope="col">In</th> : null}
-            <th scope="col">Type</th>
-            <th scope="col">Required</th>
-            <th scope="col">Description</th>
-          </tr>
-        </thead>
-        <tbody>
-          {fields.map((field) => (
-            <tr key={`${field.location ?? ""}:${field.name}`}>
-              <th scope="row">
-                <code>{field.name}</code>
-              </th>
-              {withLocation ? <td>{field.location}</td> : null}
-              <td>
-                <TypeName type={field.type} />
-              </td>
-              <td>{field.required ? "yes" : "no"}</td>
-              <td>{field.description}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption={caption} columns={["Name", withLocation ? "In" : null, "Type", "Required", "Description"]}>
+      {fields.map((field) => (
+        <tr key={`${field.location ?? ""}:${field.name}`}>
+          <th scope="row">
+            <code>{field.name}</code>
+          </th>
+          {withLocation ? <td>{field.location}</td> : null}
+          <td>
+            <TypeName type={field.type} />
+          </td>
+          <td>{field.required ? "yes" : "no"}</td>
+          <td>{field.description}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -71,44 +58,32 @@ export function OperationSection({ operation }: { operation: DocsOperation }) {
           {operation.body.fields.length ? <FieldTable caption="Body fields" fields={operation.body.fields} /> : null}
         </>
       ) : null}
-      <div className="table-scroll">
-        <table className="data-table">
-          <caption>Responses</caption>
-          <thead>
-            <tr>
-              <th scope="col">Status</th>
-              <th scope="col">Body</th>
-              <th scope="col">Meaning</th>
-            </tr>
-          </thead>
-          <tbody>
-            {operation.responses.map((response) => (
-              <tr key={response.status}>
-                <th scope="row">{response.status}</th>
-                <td>
-                  {response.type ? <TypeName type={response.type} /> : "none"}
-                  {response.contentType && response.contentType !== "application/json" ? <> ({response.contentType})</> : null}
-                </td>
-                <td>
-                  {response.codes.length ? (
-                    <ul className="plain-list">
-                      {response.codes.map((code) => (
-                        <li key={code}>
-                          <a href={`#error-${code.replace(":", "-")}`}>
-                            <code>{code}</code>
-                          </a>
-                        </li>
-                      ))}
-                    </ul>
-                  ) : (
-                    response.description
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable caption="Responses" columns={["Status", "Body", "Meaning"]}>
+        {operation.responses.map((response) => (
+          <tr key={response.status}>
+            <th scope="row">{response.status}</th>
+            <td>
+              {response.type ? <TypeName type={response.type} /> : "none"}
+              {response.contentType && response.contentType !== "application/json" ? <> ({response.contentType})</> : null}
+            </td>
+            <td>
+              {response.codes.length ? (
+                <ul className="plain-list">
+                  {response.codes.map((code) => (
+                    <li key={code}>
+                      <a href={`#error-${code.replace(":", "-")}`}>
+                        <code>{code}</code>
+                      </a>
+                    </li>
+                  ))}
+                </ul>
+              ) : (
+                response.description
+              )}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </section>
   );
 }

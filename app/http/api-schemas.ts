@@ -1,7 +1,7 @@
 import { z } from "zod";
 import "zod-openapi";
 import { ACTION_LOG_PAGE, actionLogIdSchema, resourceTypeSchema } from "../models/action-log.ts";
-import { auditActions } from "../models/audit-repository.ts";
+import { auditActions } from "../models/action-log.ts";
 import { messageBodySchema, messageIdSchema, roomIdSchema } from "../models/chat.ts";
 import { errorCatalogue, type ErrorCode } from "../models/errors.ts";
 import { roles, userIdSchema } from "../models/user.ts";
@@ -84,7 +84,12 @@ export const actionLogQuerySchema = z
     action: z.enum(auditActions).optional().meta({ description: "Only this action." }),
     actor: userIdSchema.optional().meta({ description: "Only actions of this account (members only ever see their own)." }),
     resourceType: resourceTypeSchema.optional().meta({ description: "Only entries about this kind of resource." }),
-    resourceId: z.string().min(1).max(200).optional().meta({ description: "Only entries about this resource (with or without `resourceType`)." }),
+    resourceId: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^\P{Cc}*$/u, "must not contain control characters")
+      .optional().meta({ description: "Only entries about this resource (with or without `resourceType`)." }),
     from: instant("Only entries at or after this instant (ISO 8601 with offset)."),
     to: instant("Only entries before this instant (ISO 8601 with offset)."),
   })

@@ -1,6 +1,34 @@
 import { z } from "zod";
-import type { AuditAction } from "./audit-repository.ts";
 import { hasRole, type User, type UserId } from "./user.ts";
+
+/** Every action the log records (auth, chat, posts); new kinds of action are added here. */
+export const auditActions = [
+  "auth.register",
+  "auth.login",
+  "auth.login_failed",
+  "auth.logout",
+  "auth.session_revoked",
+  "auth.password_changed",
+  "auth.role_changed",
+  "post.created",
+  "post.updated",
+  "post.deleted",
+  "auth.totp_enabled",
+  "auth.totp_disabled",
+  "auth.totp_verified",
+  "auth.totp_failed",
+  "auth.backup_code_used",
+  "auth.backup_codes_regenerated",
+  "auth.oauth_login",
+  "auth.oauth_linked",
+  "auth.oauth_unlinked",
+  "chat.join",
+  "chat.post",
+  "chat.bot",
+  "chat.approve",
+  "chat.remove",
+] as const;
+export type AuditAction = (typeof auditActions)[number];
 
 /**
  * The action log's rules (decision 0011): what an entry is, what it may point at, who may read it,

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from "kysely";
-import { ACTION_LOG_CHANNEL, type ActionLogEntry, type ActionLogFilter, type ActionLogId, type ActionLogScope, type ResourceRef, type ResourceType } from "./action-log.ts";
+import { ACTION_LOG_CHANNEL, type ActionLogEntry, type AuditAction, type ActionLogFilter, type ActionLogId, type ActionLogScope, type ResourceRef, type ResourceType } from "./action-log.ts";
 import type { ClientInfo } from "./client-info.ts";
 import type { ActionLogsTable, Database } from "./database.ts";
 import type { UserId } from "./user.ts";
@@ -8,33 +8,6 @@ import type { UserId } from "./user.ts";
  * The action log (table `action_logs`, decision 0011): who did what, from where, to what, and when.
  * Rows are only ever appended, in commit order, and each one is announced (NOTIFY) at commit.
  */
-export const auditActions = [
-  "auth.register",
-  "auth.login",
-  "auth.login_failed",
-  "auth.logout",
-  "auth.session_revoked",
-  "auth.password_changed",
-  "auth.role_changed",
-  "post.created",
-  "post.updated",
-  "post.deleted",
-  "auth.totp_enabled",
-  "auth.totp_disabled",
-  "auth.totp_verified",
-  "auth.totp_failed",
-  "auth.backup_code_used",
-  "auth.backup_codes_regenerated",
-  "auth.oauth_login",
-  "auth.oauth_linked",
-  "auth.oauth_unlinked",
-  "chat.join",
-  "chat.post",
-  "chat.bot",
-  "chat.approve",
-  "chat.remove",
-] as const;
-export type AuditAction = (typeof auditActions)[number];
 
 export interface AuditEntry {
   readonly actorId: UserId | null;

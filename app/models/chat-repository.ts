@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable } from "kysely";
-import { createAuditRepository, type AuditAction } from "./audit-repository.ts";
+import type { AuditAction } from "./action-log.ts";
+import { createAuditRepository } from "./audit-repository.ts";
 import type { ChatMessagesTable, Database } from "./database.ts";
 import type { UserId } from "./user.ts";
 import type { ChatMessage, HoldReason, MessageBody, MessageId, MessageStatus, ModerationDecision, RoomId } from "./chat.ts";

@@ -11,7 +11,6 @@ export interface JobPayloads {
   "purge.audit": Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
-export const jobNames = ["mail.send", "purge.sessions", "purge.rate_limits", "purge.audit"] as const satisfies readonly JobName[];
 
 /** A job that needs attention: retrying after a failure, or given up on. */
 export type JobState = "retrying" | "failed";

@@ -1,4 +1,5 @@
 import { FieldTable, OperationSection } from "../components/api-docs.tsx";
+import { DataTable } from "../components/data-table.tsx";
 import { apiDocs } from "../http/api-docs.ts";
 import { pageMeta } from "../http/page-meta.ts";
 import type { Route } from "./+types/docs";
@@ -67,29 +68,17 @@ export default function Docs({ loaderData: docs }: Route.ComponentProps) {
           Every error is a <a href="#schema-Problem">Problem</a>: <code>{"{status, code, message}"}</code>. Codes are stable; messages are for people (for invalid input they name each failing field). A 429 carries{" "}
           <code>Retry-After</code>.
         </p>
-        <div className="table-scroll">
-          <table className="data-table">
-            <caption>Codes</caption>
-            <thead>
-              <tr>
-                <th scope="col">Code</th>
-                <th scope="col">Status</th>
-                <th scope="col">Message</th>
-              </tr>
-            </thead>
-            <tbody>
-              {docs.errors.map((error) => (
-                <tr key={error.code} id={`error-${error.code.replace(":", "-")}`}>
-                  <th scope="row">
-                    <code>{error.code}</code>
-                  </th>
-                  <td>{error.status}</td>
-                  <td>{error.message}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Codes" columns={["Code", "Status", "Message"]}>
+          {docs.errors.map((error) => (
+            <tr key={error.code} id={`error-${error.code.replace(":", "-")}`}>
+              <th scope="row">
+                <code>{error.code}</code>
+              </th>
+              <td>{error.status}</td>
+              <td>{error.message}</td>
+            </tr>
+          ))}
+        </DataTable>
       </section>
     </>
   );

@@ -1,7 +1,8 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { inScope, scopeOf, type ActionLogEntry, type ActionLogFilter, type ActionLogId, type ActionLogScope, type ResourceRef } from "../models/action-log.ts";
-import { createAuditRepository, type AuditAction } from "../models/audit-repository.ts";
+import type { AuditAction } from "../models/action-log.ts";
+import { createAuditRepository } from "../models/audit-repository.ts";
 import type { Database } from "../models/database.ts";
 import type { User } from "../models/user.ts";
 import type { ChangeFeed } from "./realtime.ts";
@@ -147,9 +148,14 @@ export function createActionLogHub({ db, feed, log }: { db: Kysely<Database>; fe
         const scope = scopeOf(subscriber.viewer);
         subscribers.set(subscriber, { scope, lastId: after === undefined ? BigInt(lastSeen ?? "0") : BigInt(after) });
         if (after !== undefined) {
-          const missed = await entries.since(scope, after, MAX_ACTION_REPLAY + 1);
-          for (const entry of missed.slice(0, MAX_ACTION_REPLAY)) pass(subscriber, entry, frameOf(entry));
-          if (missed.length > MAX_ACTION_REPLAY) subscriber.deliver({ event: "resync", data: JSON.stringify({ reason: "more entries were missed than a reconnect replays" }) });
+          try {
+            const missed = await entries.since(scope, after, MAX_ACTION_REPLAY + 1);
+            for (const entry of missed.slice(0, MAX_ACTION_REPLAY)) pass(subscriber, entry, frameOf(entry));
+            if (missed.length > MAX_ACTION_REPLAY) subscriber.deliver({ event: "resync", data: JSON.stringify({ reason: "more entries were missed than a reconnect replays" }) });
+          } catch (error) {
+            subscribers.delete(subscriber); // the stream is closed by its caller
+            throw error;
+          }
         }
         return () => void subscribers.delete(subscriber);
       });

@@ -252,16 +252,22 @@ export function createRealtimeHub({ chat, feed, tracer, log }: { chat: ChatRepos
         // In the same tick as the registration: every later event arrives live, none twice.
         if (subscriber.traceAfter !== undefined) replayTrace(entry, subscriber.traceAfter);
       }
-      if (!lastSeen.has(subscriber.roomId)) {
-        const latest = await chat.latestId(subscriber.roomId);
-        if (latest && !lastSeen.has(subscriber.roomId)) lastSeen.set(subscriber.roomId, latest);
-      }
-      if (after !== undefined) {
-        const missed = await chat.since(subscriber.roomId, { viewerId: subscriber.viewerId }, after, MAX_REPLAY + 1);
-        if (missed.length > MAX_REPLAY) subscriber.deliver(frame({ type: "resync" }));
-        for (const message of missed.slice(0, MAX_REPLAY)) pass(frame({ type: "message", message: viewOf(message, subscriber.viewerId) }, message.id));
-        replaying = false;
-        for (const streamFrame of held) pass(streamFrame);
+      try {
+        if (!lastSeen.has(subscriber.roomId)) {
+          const latest = await chat.latestId(subscriber.roomId);
+          if (latest && !lastSeen.has(subscriber.roomId)) lastSeen.set(subscriber.roomId, latest);
+        }
+        if (after !== undefined) {
+          const missed = await chat.since(subscriber.roomId, { viewerId: subscriber.viewerId }, after, MAX_REPLAY + 1);
+          if (missed.length > MAX_REPLAY) subscriber.deliver(frame({ type: "resync" }));
+          for (const message of missed.slice(0, MAX_REPLAY)) pass(frame({ type: "message", message: viewOf(message, subscriber.viewerId) }, message.id));
+          replaying = false;
+          for (const streamFrame of held) pass(streamFrame);
+        }
+      } catch (error) {
+        // The replay failed: the stream is closed by its caller, and must not stay in the indexes holding frames.
+        remove(entry);
+        throw error;
       }
       return () => remove(entry);
     },

@@ -391,7 +391,7 @@ test.describe("accounts", () => {
     await page.goto("/login?next=//evil.example");
     // The sign-in form and "Continue with GitHub" both carry it.
     const nexts = page.locator('input[name="next"]');
-    await expect(nexts.first()).toHaveValue("/account");
+    await expect(nexts).toHaveCount(2);
     for (const input of await nexts.all()) await expect(input).toHaveValue("/account");
     await submitSignIn(page, account.email, account.password);
     await expect(page).toHaveURL(/^http:\/\/127\.0\.0\.1:\d+\/account$/);

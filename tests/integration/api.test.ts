@@ -219,7 +219,7 @@ describe("action logs", () => {
 describe("hostile input", () => {
   it("gets a catalogue problem (4xx), never a 5xx, from every endpoint", async () => {
     const mallory = await member("mallory");
-    const queries = ["before=99999999999999999999", "before=0", "before=1e3", "limit=1e3", "limit=NaN", "limit=-1", "before=%00", "limit=%E0%A4%A", "__proto__=1", "before[]=1"];
+    const queries = ["before=99999999999999999999", "before=0", "before=1e3", "limit=1e3", "limit=NaN", "limit=-1", "before=%00", "resourceId=%00", "limit=%E0%A4%A", "__proto__=1", "before[]=1"];
     const answers: [string, Response][] = [];
     for (const query of queries) {
       answers.push([`messages ${query}`, await getJson(guest(), `/api/v0/chat/rooms/lobby/messages?${query}`)]);

@@ -239,7 +239,13 @@ describe("pagination", () => {
     const first = await html(await guest().get("/writing"));
     const older = linkTo(first.text, "Older posts")!;
     const listCursor = new URL(older, server.url).searchParams.get("after")!;
-    for (const path of ["/writing?after=garbage", `/writing?after=${"A".repeat(300)}`, `/writing?q=pagination&after=${listCursor}`, "/writing?after=", `/writing?after=${Buffer.from('{"at":"2026-01-01T00:00:00.000000Z","id":"not-a-uuid"}').toString("base64url")}`]) {
+    // Well-formed, but beyond what Postgres takes back as timestamptz / real.
+    const id = "0b7a1c7e-8f7d-4f7e-9a52-2d4a3c1b9e10";
+    const outOfRange = [
+      `/writing?after=${Buffer.from(JSON.stringify({ at: "0000-01-01T00:00:00.000000Z", id })).toString("base64url")}`,
+      `/writing?q=pagination&after=${Buffer.from(JSON.stringify({ rank: 1e300, id })).toString("base64url")}`,
+    ];
+    for (const path of ["/writing?after=garbage", `/writing?after=${"A".repeat(300)}`, `/writing?q=pagination&after=${listCursor}`, "/writing?after=", `/writing?after=${Buffer.from('{"at":"2026-01-01T00:00:00.000000Z","id":"not-a-uuid"}').toString("base64url")}`, ...outOfRange]) {
       const response = await guest().get(path);
       expect(response.status, path).toBe(400);
       expect(await response.text()).toContain("That page link is not valid.");

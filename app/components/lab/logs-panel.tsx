@@ -1,4 +1,5 @@
 import type { TraceEvent } from "../../models/trace.ts";
+import { DataTable } from "../data-table.tsx";
 import { DateTime } from "../date-time.tsx";
 import type { LabRuntime } from "./lab-stream.ts";
 import { TraceLine } from "./trace-list.tsx";
@@ -44,61 +45,38 @@ export function NetworkLog({ runtime }: { runtime: LabRuntime }) {
   return (
     <section id="network-log" className="card lab-panel" aria-labelledby="network-log-title">
       <h3 id="network-log-title">Network log</h3>
-      <table className="data-table">
-        <caption>HTTP requests</caption>
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Status</th>
-            <th scope="col">Method</th>
-            <th scope="col">Path</th>
-            <th scope="col">Source</th>
-            <th scope="col">Latency</th>
+      <DataTable caption="HTTP requests" columns={["Time", "Status", "Method", "Path", "Source", "Latency"]}>
+        {requests.map((request) => (
+          <tr key={request.seq}>
+            <td>
+              <DateTime value={request.time} />
+            </td>
+            <td>{request.status}</td>
+            <td>{request.method}</td>
+            <td>{request.path}</td>
+            <td>{request.source === "—" ? request.who : request.source}</td>
+            <td>{request.latencyMs} ms</td>
           </tr>
-        </thead>
-        <tbody>
-          {requests.map((request) => (
-            <tr key={request.seq}>
-              <td>
-                <DateTime value={request.time} />
-              </td>
-              <td>{request.status}</td>
-              <td>{request.method}</td>
-              <td>{request.path}</td>
-              <td>{request.source === "—" ? request.who : request.source}</td>
-              <td>{request.latencyMs} ms</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <table className="data-table">
-        <caption>Server pushes to this tab</caption>
-        <thead>
+        ))}
+      </DataTable>
+      <DataTable caption="Server pushes to this tab" columns={["Time", "Event", "Bytes"]}>
+        {pushes.length === 0 ? (
           <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Event</th>
-            <th scope="col">Bytes</th>
+            <td colSpan={3} className="muted">
+              None yet (pushes need JavaScript).
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {pushes.length === 0 ? (
-            <tr>
-              <td colSpan={3} className="muted">
-                None yet (pushes need JavaScript).
-              </td>
-            </tr>
-          ) : null}
-          {pushes.map((push, index) => (
-            <tr key={`${push.at}-${index}`}>
-              <td>
-                <DateTime value={push.at} />
-              </td>
-              <td>{push.event}</td>
-              <td>{push.bytes}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ) : null}
+        {pushes.map((push, index) => (
+          <tr key={`${push.at}-${index}`}>
+            <td>
+              <DateTime value={push.at} />
+            </td>
+            <td>{push.event}</td>
+            <td>{push.bytes}</td>
+          </tr>
+        ))}
+      </DataTable>
     </section>
   );
 }
