@@ -20,7 +20,7 @@ export function requestTrace(tracer: Tracer): RequestHandler {
 }
 
 function sourceOf(req: Request): RequestSource {
-  if (req.path === "/events") return "stream";
+  if (req.path === "/events" || req.path === "/api/v0/action-logs/stream") return "stream";
   if (req.path === "/lab/probe") return "probe";
   if (req.path.endsWith(".data")) return "data";
   if (req.method !== "GET" && req.method !== "HEAD") return "form";

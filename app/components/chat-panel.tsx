@@ -23,6 +23,8 @@ export interface ChatPanelProps {
   readonly signedIn: boolean;
   readonly formError: string | undefined;
   readonly bodyError: string | undefined;
+  /** The refused message's text, put back in the box (without JavaScript the page is new). */
+  readonly typedBody?: string;
   readonly notice: string | undefined;
   /** Where the page's forms post. */
   readonly action: string;
@@ -109,7 +111,7 @@ export function ChatPanel(props: ChatPanelProps) {
           {returnTo}
           <div className="field">
             <label htmlFor="chat-body">Message</label>
-            <textarea id="chat-body" name="body" rows={3} maxLength={MAX_BODY_LENGTH} required aria-invalid={props.bodyError ? true : undefined} aria-describedby={props.bodyError ? "chat-body-error" : undefined} />
+            <textarea id="chat-body" name="body" rows={3} maxLength={MAX_BODY_LENGTH} defaultValue={props.typedBody} required aria-invalid={props.bodyError ? true : undefined} aria-describedby={props.bodyError ? "chat-body-error" : undefined} />
             {props.bodyError ? (
               <p id="chat-body-error" className="field__error">
                 {props.bodyError}

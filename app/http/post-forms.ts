@@ -1,7 +1,7 @@
 import { data } from "react-router";
 import { z } from "zod";
 import { AppError } from "../models/errors.ts";
-import { BODY_MAX, postBodySchema, postSlugSchema, postSummarySchema, postTitleSchema, slugFromTitle, type PostDraft } from "../models/post.ts";
+import { BODY_MAX, postBodySchema, postSlugSchema, postSummarySchema, postTitleSchema, slugFromTitle, type PostDraft, type PostSlug } from "../models/post.ts";
 import { parseForm, textOf, type FieldErrors, type FormState } from "./form.ts";
 import { problemPage } from "./problem.ts";
 
@@ -50,4 +50,11 @@ export function postSaveFailure(error: unknown, form: FormData) {
 /** Input the form could not accept: 400, the errors next to their fields, the values kept. */
 export function postFormInvalid(parsed: Extract<ParsedPostForm, { ok: false }>) {
   return data<FormState<PostField>>({ errors: parsed.errors, values: parsed.values }, { status: 400 });
+}
+
+/** The post a `/writing/:slug` address names; a slug no post could have is the same 404 as an unknown one. */
+export function postSlugOf(params: { slug: string }): PostSlug {
+  const slug = postSlugSchema.safeParse(params.slug);
+  if (!slug.success) throw problemPage(new AppError("post:not_found"));
+  return slug.data;
 }

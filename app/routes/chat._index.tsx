@@ -21,6 +21,8 @@ const notices = { bot: "The demo bot posted a message." } as const;
 interface ChatState {
   readonly formError?: string;
   readonly bodyError?: string;
+  /** What was typed, sent back with a refusal so it is not lost (the page re-renders without JavaScript). */
+  readonly body?: string;
 }
 
 export async function loader({ context, url }: Route.LoaderArgs) {
@@ -46,6 +48,7 @@ export async function action(args: Route.ActionArgs) {
   const form = await readForm(args.request);
   // The lab's chat panel posts here too and comes back to itself.
   const back = (roomPage: string) => redirect(safeRedirectPath(textOf(form, "next"), roomPage), 303);
+  const typed = textOf(form, "body");
   try {
     if (textOf(form, "intent") === "bot") {
       // Members are counted by account, guests by address (never by session id: that is a secret).
@@ -55,11 +58,11 @@ export async function action(args: Route.ActionArgs) {
     }
     const { user } = await requireUser(args);
     const body = messageBodySchema.safeParse(textOf(form, "body"));
-    if (!body.success) return data<ChatState>({ bodyError: body.error.issues[0]?.message }, { status: 400 });
+    if (!body.success) return data<ChatState>({ bodyError: body.error.issues[0]?.message, body: typed }, { status: 400 });
     await services.chat.post(user, roomId, body.data);
     return back(`/chat?room=${roomId}`);
   } catch (error) {
-    if (error instanceof AppError) return formFailure<ChatState>(error, {});
+    if (error instanceof AppError) return formFailure<ChatState>(error, { body: typed });
     throw error;
   }
 }
@@ -79,6 +82,7 @@ export default function Chat({ loaderData, actionData }: Route.ComponentProps) {
         rooms={rooms}
         formError={state?.formError}
         bodyError={state?.bodyError}
+        typedBody={state?.body}
         notice={state ? undefined : loaderData.notice}
         action="/chat"
       />

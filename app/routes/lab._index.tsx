@@ -4,6 +4,7 @@ import { LabPage } from "../components/lab/lab-page.tsx";
 import { requestContext } from "../context.ts";
 import { documentHeaders } from "../http/document-headers.ts";
 import { parseForm, readForm, textOf } from "../http/form.ts";
+import { pageMeta } from "../http/page-meta.ts";
 import { retryAfter } from "../http/problem.ts";
 import { DEFAULT_ROOM, rooms } from "../models/chat.ts";
 import { AppError } from "../models/errors.ts";
@@ -129,10 +130,8 @@ export async function action({ request, context }: Route.ActionArgs) {
   }
 }
 
-export const meta: Route.MetaFunction = () => [
-  { title: "Live lab — glassbox" },
-  { name: "description", content: "Watch this server's own requests, SQL statements and pushes as you use it." },
-];
+export const meta: Route.MetaFunction = () =>
+  pageMeta({ title: "Live lab — glassbox", description: "Watch this server's own requests, SQL statements and pushes as you use it." });
 
 export const headers = documentHeaders("private, no-store");
 

@@ -2,24 +2,24 @@ import { Link } from "react-router";
 import { DateTime } from "../components/date-time.tsx";
 import { Notice } from "../components/notice.tsx";
 import { servicesOf } from "../context.ts";
+import { pageMeta } from "../http/page-meta.ts";
+import { postSlugOf } from "../http/post-forms.ts";
 import { problemPage } from "../http/problem.ts";
 import { AppError } from "../models/errors.ts";
-import { mayWritePosts, paragraphsOf, postSlugSchema } from "../models/post.ts";
+import { mayWritePosts, paragraphsOf } from "../models/post.ts";
 import { viewerOf } from "../sessions/viewer.ts";
 import type { Route } from "./+types/writing.$slug";
 
 export async function loader({ context, params, url }: Route.LoaderArgs) {
-  const slug = postSlugSchema.safeParse(params.slug);
-  if (!slug.success) throw problemPage(new AppError("post:not_found"));
   const { user } = await viewerOf(context);
-  const post = await servicesOf(context).posts.bySlug(user, slug.data).catch((error: unknown) => {
+  const post = await servicesOf(context).posts.bySlug(user, postSlugOf(params)).catch((error: unknown) => {
     throw error instanceof AppError ? problemPage(error) : error;
   });
   return { post, canWrite: mayWritePosts(user), notice: url.searchParams.get("done") === "saved" ? "The post is saved." : undefined };
 }
 
 export const meta: Route.MetaFunction = ({ loaderData }) =>
-  loaderData ? [{ title: `${loaderData.post.title} — Writing — glassbox` }, { name: "description", content: loaderData.post.summary ?? loaderData.post.title }] : [];
+  pageMeta(loaderData && { title: `${loaderData.post.title} — Writing — glassbox`, description: loaderData.post.summary ?? loaderData.post.title });
 
 export default function PostPage({ loaderData: { post, canWrite, notice } }: Route.ComponentProps) {
   const edited = new Date(post.updatedAt).getTime() - new Date(post.publishedAt).getTime() > 60_000;

@@ -3,23 +3,16 @@ import { PostForm } from "../components/post-form.tsx";
 import { requestContext, servicesOf } from "../context.ts";
 import { documentHeaders } from "../http/document-headers.ts";
 import { readForm, textOf } from "../http/form.ts";
-import { parsePostForm, postFormInvalid, postSaveFailure } from "../http/post-forms.ts";
+import { parsePostForm, postFormInvalid, postSaveFailure, postSlugOf } from "../http/post-forms.ts";
 import { problemPage } from "../http/problem.ts";
 import { AppError } from "../models/errors.ts";
-import { postSlugSchema, type PostSlug } from "../models/post.ts";
 import { requireAuthor } from "../sessions/author-guard.ts";
 import type { Route } from "./+types/writing.$slug_.edit";
-
-function slugOf(params: { slug: string }): PostSlug {
-  const slug = postSlugSchema.safeParse(params.slug);
-  if (!slug.success) throw problemPage(new AppError("post:not_found"));
-  return slug.data;
-}
 
 export async function loader(args: Route.LoaderArgs) {
   const user = await requireAuthor(args);
   try {
-    return { post: await servicesOf(args.context).posts.bySlug(user, slugOf(args.params)) };
+    return { post: await servicesOf(args.context).posts.bySlug(user, postSlugOf(args.params)) };
   } catch (error) {
     throw error instanceof AppError ? problemPage(error) : error;
   }
@@ -27,7 +20,7 @@ export async function loader(args: Route.LoaderArgs) {
 
 export async function action(args: Route.ActionArgs) {
   const user = await requireAuthor(args);
-  const slug = slugOf(args.params);
+  const slug = postSlugOf(args.params);
   const { services, client } = args.context.get(requestContext);
   const form = await readForm(args.request);
   try {

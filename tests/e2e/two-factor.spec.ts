@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { Secret, TOTP } from "otpauth";
+import { codeFor, currentStep, stepAfter } from "../support/totp.ts";
 import { expectAccessible } from "./accessibility.ts";
 import { header, newAccount, registerThroughForm, type Account } from "./support.ts";
 
@@ -9,10 +9,6 @@ import { header, newAccount, registerThroughForm, type Account } from "./support
  * Codes are taken from later time steps than the last used (the server accepts one step of drift
  * either way), so nothing waits for the clock and no code is used twice.
  */
-const stepNow = () => Math.floor(Date.now() / 30_000);
-/** A step after the last one used: the next one while the clock is still in it (one step ahead is accepted), else the current one. */
-const stepAfter = (used: number) => Math.max(stepNow(), used + 1);
-const codeFor = (secret: string, step: number) => new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: step * 30_000 });
 
 async function signOut(page: Page): Promise<void> {
   await header(page).getByRole("button", { name: "Sign out" }).click();
@@ -55,7 +51,7 @@ test.describe("two-factor authentication", () => {
     expect((await secretText.innerText()).replace(/ /g, "")).toBe(secret);
     await expectAccessible(page);
 
-    const step = stepNow();
+    const step = currentStep();
     await page.getByLabel("Code from the app").fill(codeFor(secret, step));
     await page.getByRole("button", { name: "Turn on two-factor authentication" }).click();
     const codes = page.getByRole("list", { name: "Backup codes" }).getByRole("listitem");

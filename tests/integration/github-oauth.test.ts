@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formBody, nextIp } from "../support/browser.ts";
 import { CookieJar } from "../support/cookie-jar.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { startFakeGitHub, type FakeGitHub, type FakeGitHubUser } from "../support/fake-github.ts";
 import { startServer, type RunningServer } from "../support/server.ts";
+import { codeFor, currentStep } from "../support/totp.ts";
 
 /**
  * GitHub sign-in and linking over HTTP: the production build on a fresh PostgreSQL database,
@@ -424,8 +424,7 @@ describe("where GitHub sign-in leads", () => {
     expect((await signInWithGitHub(client, github)).status).toBe(303);
     expect((await client.post("/account/two-factor", { intent: "start" })).status).toBe(303);
     const secret = /data-testid="totp-secret">([A-Z2-7 ]+)</.exec(await (await client.get("/account/two-factor")).text())?.[1]?.replace(/ /g, "") ?? "";
-    const totp = new TOTP({ secret: Secret.fromBase32(secret) });
-    expect((await client.post("/account/two-factor", { intent: "confirm", code: totp.generate() })).status).toBe(200);
+    expect((await client.post("/account/two-factor", { intent: "confirm", code: codeFor(secret, currentStep()) })).status).toBe(200);
     expect((await client.post("/logout")).status).toBe(303);
 
     const user = await userRow(github.email ?? "");

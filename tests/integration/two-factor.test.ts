@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { Secret, TOTP } from "otpauth";
+import { codeFor, currentStep, stepAfter } from "../support/totp.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBrowser, newAccount, type Browser } from "../support/browser.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
@@ -31,11 +31,6 @@ afterAll(async () => {
 
 const browser = (on: RunningServer = server) => createBrowser(on.url);
 
-/** The authenticator app: the same library, fed only the secret the page shows. */
-const currentStep = () => Math.floor(Date.now() / 30_000);
-/** A step after the last one used: the next one while the clock is still in it (one step ahead is accepted), else the current one. */
-const stepAfter = (used: number) => Math.max(currentStep(), used + 1);
-const codeFor = (secret: string, step: number) => new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: step * 30_000 });
 
 const userRow = (email: string) => database.db.selectFrom("users").select("id").where("email", "=", email).executeTakeFirstOrThrow();
 const sessionCount = async (userId: string) => (await database.db.selectFrom("sessions").select("id").where("user_id", "=", userId).execute()).length;
