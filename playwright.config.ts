@@ -40,6 +40,8 @@ export default defineConfig({
         LOG_FORMAT: "json",
         LOG_LEVEL: "warn",
         ADMIN_EMAILS: "admin@e2e.test",
+        // Every browser test signs up from 127.0.0.1; the sign-up limit itself is tested in tests/integration/abuse-limits.test.ts.
+        SIGNUPS_PER_ADDRESS_PER_HOUR: "100000",
         GITHUB_CLIENT_ID: GITHUB.id,
         GITHUB_CLIENT_SECRET: GITHUB.secret,
         GITHUB_BASE_URL: `http://127.0.0.1:${FAKE_GITHUB_PORT}`,

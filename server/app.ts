@@ -10,7 +10,9 @@ import type { Database } from "../app/models/database.ts";
 import type { GitHubSettings } from "../app/models/oauth.ts";
 import { createSessionRepository, defaultLifetimes } from "../app/models/session-repository.ts";
 import { createServices, type MailSettings } from "../app/services/index.ts";
+import type { SignupLimit } from "../app/models/signup-throttle.ts";
 import type { ChangeFeed } from "../app/services/realtime.ts";
+import type { StreamCaps } from "../app/services/stream-quota.ts";
 import type { Tracer } from "../app/services/trace.ts";
 import { createPendingSignInCookie } from "../app/sessions/pending-sign-in.ts";
 import { createDurableSessionStorage } from "../app/sessions/session-storage.ts";
@@ -46,6 +48,10 @@ export interface AppRuntime {
   readonly logger: Logger;
   /** Where mail goes (server/mail-settings.ts). */
   readonly mail: MailSettings;
+  /** Open event streams one visitor and one address may hold (STREAMS_PER_*). */
+  readonly streamCaps: StreamCaps;
+  /** Sign-ups one address may make per hour. */
+  readonly signupLimit: SignupLimit;
 }
 
 export interface App {
@@ -104,8 +110,8 @@ export function createApp(runtime: AppRuntime): App {
     },
   });
   const streams = express.Router();
-  streams.get("/events", eventStreamEndpoint({ realtime: services.realtime, viewerOf }));
-  streams.get("/api/v0/action-logs/stream", actionLogStreamEndpoint({ hub: services.actionLogStream, viewerOf }));
+  streams.get("/events", eventStreamEndpoint({ realtime: services.realtime, quota: services.streamQuota, viewerOf }));
+  streams.get("/api/v0/action-logs/stream", actionLogStreamEndpoint({ hub: services.actionLogStream, quota: services.streamQuota, viewerOf }));
   return {
     handler,
     streams,
@@ -114,6 +120,6 @@ export function createApp(runtime: AppRuntime): App {
       services.actionLogStream.close();
     },
     openStreams: () => services.realtime.subscriberCount() + services.actionLogStream.subscriberCount(),
-    streamIndexes: () => services.realtime.indexSizes(),
+    streamIndexes: () => ({ ...services.realtime.indexSizes(), ...services.streamQuota.sizes() }),
   };
 }

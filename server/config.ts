@@ -1,6 +1,8 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import type { GitHubSettings } from "../app/models/oauth.ts";
+import { defaultSignupLimit, type SignupLimit } from "../app/models/signup-throttle.ts";
+import { defaultStreamCaps, type StreamCaps } from "../app/services/stream-quota.ts";
 
 /**
  * The one place where the environment is read. Every variable is validated at once so an
@@ -155,6 +157,9 @@ const schema = z
     REQUEST_TIMEOUT_MS: integer(100, 600_000).default(defaultLimits.requestTimeoutMs),
     MAX_BODY_BYTES: integer(1024, 1_073_741_824).default(defaultLimits.maxBodyBytes),
     CORS_ALLOWED_ORIGINS: originList.default([]),
+    STREAMS_PER_VISITOR: integer(1, 100_000).default(defaultStreamCaps.perVisitor),
+    STREAMS_PER_ADDRESS: integer(1, 1_000_000).default(defaultStreamCaps.perAddress),
+    SIGNUPS_PER_ADDRESS_PER_HOUR: integer(1, 1_000_000).default(defaultSignupLimit.attempts),
   })
   .superRefine((env, ctx) => {
     for (const [name, other] of [["GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET"], ["GITHUB_CLIENT_SECRET", "GITHUB_CLIENT_ID"]] as const) {
@@ -199,6 +204,10 @@ export interface Config {
   /** The stability limits (server/stability.ts). */
   readonly limits: Limits;
   readonly corsAllowedOrigins: readonly string[];
+  /** How many event streams one visitor and one address may hold open (docs/decisions/0016). */
+  readonly streamCaps: StreamCaps;
+  /** How many accounts one address may create per hour. */
+  readonly signupLimit: SignupLimit;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -257,6 +266,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       auditRetentionDays: e.AUDIT_RETENTION_DAYS,
       limits: { maxConcurrentRequests: e.MAX_CONCURRENT_REQUESTS, requestTimeoutMs: e.REQUEST_TIMEOUT_MS, maxBodyBytes: e.MAX_BODY_BYTES },
       corsAllowedOrigins: e.CORS_ALLOWED_ORIGINS,
+      streamCaps: { perVisitor: e.STREAMS_PER_VISITOR, perAddress: e.STREAMS_PER_ADDRESS },
+      signupLimit: { ...defaultSignupLimit, attempts: e.SIGNUPS_PER_ADDRESS_PER_HOUR },
     },
   };
 }

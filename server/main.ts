@@ -66,6 +66,8 @@ async function main(): Promise<void> {
       totpPendingSecs: config.totpPendingSecs,
       github: config.github,
       mail,
+      streamCaps: config.streamCaps,
+      signupLimit: config.signupLimit,
     };
     const handlers = viteDevServer ? await devApp(runtime) : await builtApp(runtime);
     // With DATABASE_URL, `npm run worker` runs the jobs; on the embedded database only this process can.

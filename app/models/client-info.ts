@@ -4,3 +4,21 @@ export interface ClientInfo {
   readonly ip: string;
   readonly userAgent: string | undefined;
 }
+
+/**
+ * The network a client address stands for when counting per address: an IPv4 address itself, an
+ * IPv6 address's /64 (one subscriber's usual allocation, so rotating within it gains nothing).
+ */
+export function networkOf(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped?.[1]) return mapped[1];
+  if (!ip.includes(":")) return ip;
+  const [head = "", tail = ""] = ip.toLowerCase().split("%")[0]?.split("::") ?? [];
+  const headGroups = head ? head.split(":") : [];
+  const tailGroups = ip.includes("::") ? (tail ? tail.split(":") : []) : [];
+  const groups = [...headGroups, ...Array<string>(Math.max(0, 8 - headGroups.length - tailGroups.length)).fill("0"), ...tailGroups];
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
+}

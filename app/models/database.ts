@@ -11,6 +11,7 @@ export interface Database {
   chat_messages: ChatMessagesTable;
   chat_moderation_queue: ChatModerationQueueTable;
   chat_rate_windows: RateLimiterTable;
+  rate_limits: RateLimiterTable;
   posts: PostsTable;
   totp_credentials: TotpCredentialsTable;
   totp_backup_codes: TotpBackupCodesTable;
@@ -55,7 +56,7 @@ export interface SessionsTable {
   absolute_expires_at: ColumnType<Date, Date, never>;
 }
 
-/** rate-limiter-flexible's Postgres layout (login_throttle, chat_rate_windows); `expire` is epoch milliseconds. */
+/** rate-limiter-flexible's Postgres layout (login_throttle, chat_rate_windows, rate_limits); `expire` is epoch milliseconds. */
 export interface RateLimiterTable {
   key: string;
   points: number;

@@ -6,6 +6,7 @@
 export const errorCatalogue = {
   "auth:invalid_credentials": { status: 401, message: "Invalid email or password" },
   "auth:throttled": { status: 429, message: "Too many sign-in attempts.", saysWhen: true },
+  "auth:signup_throttled": { status: 429, message: "Too many accounts were created from your network recently.", saysWhen: true },
   "auth:unauthenticated": { status: 401, message: "Sign in to continue." },
   "auth:forbidden": { status: 403, message: "Your account may not do this." },
   "auth:wrong_password": { status: 400, message: "The current password is not correct." },
@@ -19,6 +20,7 @@ export const errorCatalogue = {
   "account:role_conflict": { status: 409, message: "Only members can be made moderators." },
   "session:not_found": { status: 404, message: "That session has already ended." },
   "stream:invalid_request": { status: 400, message: "Open the stream as /events?tab=<uuid>&room=<room>." },
+  "stream:too_many": { status: 429, message: "Too many event streams are open from this browser or network. Close some tabs.", saysWhen: true },
   "chat:rate_limited": { status: 429, message: "Too many messages — slow down and try again" },
   "chat:bot_busy": { status: 429, message: "The demo bot needs a short break.", saysWhen: true },
   "chat:message_not_found": { status: 404, message: "There is no such message." },
@@ -30,6 +32,7 @@ export const errorCatalogue = {
   "api:invalid_parameters": { status: 400, message: "The request's parameters are not valid." },
   "api:invalid_body": { status: 422, message: "The body does not match the schema." },
   "api:method_not_allowed": { status: 405, message: "This endpoint does not accept that method." },
+  "lab:lookup_throttled": { status: 429, message: "Too many account lookups from your network.", saysWhen: true },
   "lab:burst_busy": { status: 429, message: "A server-side burst is already running. Try again when it has finished." },
   "post:not_found": { status: 404, message: "There is no such post." },
   "post:slug_taken": { status: 409, message: "Another post already uses this slug." },

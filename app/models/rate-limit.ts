@@ -14,7 +14,8 @@ export interface Limit {
 
 export type LimitVerdict = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSecs: number };
 
-export type LimiterTable = "login_throttle" | "chat_rate_windows";
+export const limiterTables = ["login_throttle", "chat_rate_windows", "rate_limits"] as const;
+export type LimiterTable = (typeof limiterTables)[number];
 
 export function createLimiter(pool: pg.Pool, table: LimiterTable, keyPrefix: string, limit: Limit) {
   const limiter = new RateLimiterPostgres({

@@ -65,7 +65,7 @@ const widgetOf = (intent: Intent): LabWidget => (intent === "step" || intent ===
 class InvalidForm extends Error {}
 
 export async function action({ request, context }: Route.ActionArgs) {
-  const { services, visitorId, selfOrigin } = context.get(requestContext);
+  const { services, visitorId, selfOrigin, client } = context.get(requestContext);
   const form = await readForm(request);
   const intent = intentSchema.safeParse(textOf(form, "intent"));
   if (!intent.success) throw data("Unknown lab action.", { status: 400 });
@@ -97,7 +97,7 @@ export async function action({ request, context }: Route.ActionArgs) {
         return answer({ widget: "boundary-check", result: services.lab.boundary(rule, input) });
       }
       case "database-check":
-        return answer({ widget: "database-check", lookup: await services.lab.lookUpAccount(read(forms["database-check"]).email) });
+        return answer({ widget: "database-check", lookup: await services.lab.lookUpAccount(read(forms["database-check"]).email, client) });
       case "burst": {
         const { size } = read(forms.burst);
         // The probes go to this instance itself (never to the Host header's idea of it) as this visitor.

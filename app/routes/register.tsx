@@ -4,8 +4,11 @@ import { Notice } from "../components/notice.tsx";
 import { TextField } from "../components/text-field.tsx";
 import { requestContext, servicesOf } from "../context.ts";
 import { registerForm } from "../http/account-forms.ts";
+import { documentHeaders } from "../http/document-headers.ts";
 import { parseForm, readForm, textOf, type FormState } from "../http/form.ts";
+import { formFailure } from "../http/problem.ts";
 import { safeRedirectPath } from "../http/redirect-target.ts";
+import { AppError } from "../models/errors.ts";
 import { AFTER_SIGN_IN, requireGuest } from "../sessions/guards.ts";
 import { signInAndRedirect } from "../sessions/sign-in.ts";
 import type { Route } from "./+types/register";
@@ -29,10 +32,18 @@ export async function action({ request, context }: Route.ActionArgs) {
   const parsed = parseForm(registerForm, form);
   if (!parsed.ok) return data<RegisterState>({ errors: parsed.errors, values }, { status: 400 });
   const { services, client } = context.get(requestContext);
-  const result = await services.accounts.register(parsed.data, client);
-  if (!result.ok) return data<RegisterState>({ errors: { [result.taken]: takenMessages[result.taken] }, values }, { status: 409 });
-  return signInAndRedirect(context, result.user, next);
+  try {
+    const result = await services.accounts.register(parsed.data, client);
+    if (!result.ok) return data<RegisterState>({ errors: { [result.taken]: takenMessages[result.taken] }, values }, { status: 409 });
+    return await signInAndRedirect(context, result.user, next);
+  } catch (error) {
+    // The sign-up throttle: a 429 with Retry-After, the typed values kept.
+    if (error instanceof AppError) return formFailure<RegisterState>(error, { values });
+    throw error;
+  }
 }
+
+export const headers = documentHeaders();
 
 export const meta: Route.MetaFunction = () => [{ title: "Create an account — glassbox" }];
 
@@ -41,7 +52,7 @@ export default function Register({ loaderData, actionData }: Route.ComponentProp
   return (
     <section className="form-page" aria-labelledby="register-title">
       <h1 id="register-title">Create an account</h1>
-      <Notice tone="error">{state?.errors ? "Please correct the fields marked below." : undefined}</Notice>
+      <Notice tone="error">{state?.formError ?? (state?.errors ? "Please correct the fields marked below." : undefined)}</Notice>
       <Form method="post" className="stack">
         <input type="hidden" name="next" value={loaderData.next} />
         <TextField

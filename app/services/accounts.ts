@@ -4,6 +4,7 @@ import type { ClientInfo } from "../models/client-info.ts";
 import type { Database } from "../models/database.ts";
 import { AppError } from "../models/errors.ts";
 import type { LoginThrottle } from "../models/login-throttle.ts";
+import type { SignupThrottle } from "../models/signup-throttle.ts";
 import { createSessionRepository, sessionHandle, type SessionSummary } from "../models/session-repository.ts";
 import { createUserRepository, type CreateUserResult } from "../models/user-repository.ts";
 import type { Email, Password, PasswordAttempt, User, UserId, Username } from "../models/user.ts";
@@ -15,6 +16,7 @@ export interface AccountsDeps {
   readonly db: Kysely<Database>;
   readonly hasher: PasswordHasher;
   readonly throttle: LoginThrottle;
+  readonly signups: SignupThrottle;
   /** ADMIN_EMAILS, lowercased: these accounts are admins. */
   readonly adminEmails: ReadonlySet<string>;
   /** Welcome and password-change mails, enqueued in the same transaction. */
@@ -37,7 +39,7 @@ export interface SessionView extends SessionSummary {
   readonly current: boolean;
 }
 
-export function createAccountsService({ db, hasher, throttle, adminEmails, outbox }: AccountsDeps) {
+export function createAccountsService({ db, hasher, throttle, signups, adminEmails, outbox }: AccountsDeps) {
   const users = createUserRepository(db);
   const sessions = createSessionRepository(db);
   const audit = createAuditRepository(db);
@@ -80,7 +82,11 @@ export function createAccountsService({ db, hasher, throttle, adminEmails, outbo
   }
 
   return {
+    /** Creates the account, or reports a taken username or email; throws `auth:signup_throttled` past the address's limit. */
     async register(registration: Registration, client: ClientInfo): Promise<CreateUserResult> {
+      // Counted before the (deliberately slow) hash, so a flood costs one upsert per attempt.
+      const verdict = await signups.attempt(client.ip);
+      if (!verdict.allowed) throw new AppError("auth:signup_throttled", verdict.retryAfterSecs);
       const passwordHash = await hasher.hash(registration.password);
       const role = adminEmails.has(registration.email) ? "admin" : "member";
       return db.transaction().execute(async (trx) => {

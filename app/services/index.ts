@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { createChatRepository } from "../models/chat-repository.ts";
 import type { Database } from "../models/database.ts";
 import { createLoginThrottle } from "../models/login-throttle.ts";
+import { createSignupThrottle, type SignupLimit } from "../models/signup-throttle.ts";
 import type { MailDelivery } from "../models/mail.ts";
 import type { GitHubSettings } from "../models/oauth.ts";
 import { createAccountsService } from "./accounts.ts";
@@ -19,6 +20,7 @@ import { createOAuthService } from "./oauth.ts";
 import { createPasswordHasher } from "./password-hashing.ts";
 import { createPostsService } from "./posts.ts";
 import { createRealtimeHub, type ChangeFeed } from "./realtime.ts";
+import { createStreamQuota, type StreamCaps } from "./stream-quota.ts";
 import { traced, type Tracer } from "./trace.ts";
 import { createTwoFactorService } from "./two-factor.ts";
 
@@ -40,6 +42,10 @@ export interface ServiceDeps {
   readonly logger: Logger;
   /** Mail: where it goes (SMTP_URL, the development mailbox), MAIL_FROM, MAIL_MAX_ATTEMPTS. */
   readonly mail: MailSettings;
+  /** STREAMS_PER_VISITOR / STREAMS_PER_ADDRESS: open event streams one client may hold. */
+  readonly streamCaps: StreamCaps;
+  /** SIGNUPS_PER_ADDRESS_PER_HOUR. */
+  readonly signupLimit: SignupLimit;
 }
 
 export interface MailSettings {
@@ -49,7 +55,7 @@ export interface MailSettings {
 }
 
 /** Every use case the routes may call, built once per process by the composition root. */
-export function createServices({ db, readDb, pool, adminEmails, github, changes, actionLogChanges, tracer, logger, mail }: ServiceDeps) {
+export function createServices({ db, readDb, pool, adminEmails, github, changes, actionLogChanges, tracer, logger, mail, streamCaps, signupLimit }: ServiceDeps) {
   const realtime = createRealtimeHub({ chat: createChatRepository(db), feed: changes, tracer, log: logger });
   const accounts = traced(
     tracer,
@@ -58,6 +64,7 @@ export function createServices({ db, readDb, pool, adminEmails, github, changes,
       db,
       hasher: createPasswordHasher(),
       throttle: createLoginThrottle(pool),
+      signups: createSignupThrottle(pool, signupLimit),
       adminEmails: new Set(adminEmails),
       outbox: createMailOutbox(mail),
     }),
@@ -75,8 +82,9 @@ export function createServices({ db, readDb, pool, adminEmails, github, changes,
     twoFactor: traced(tracer, "twoFactor", createTwoFactorService({ db, pool })),
     jobs: traced(tracer, "jobs", createJobsService(db)),
     mail: traced(tracer, "mail", createMailService({ db, ...mail })),
-    lab: traced(tracer, "lab", createLabService({ db, realtime })),
+    lab: traced(tracer, "lab", createLabService({ db, pool, realtime })),
     realtime,
+    streamQuota: createStreamQuota(streamCaps),
     trace: tracer,
   };
 }

@@ -1,7 +1,10 @@
 import type { Kysely } from "kysely";
+import type pg from "pg";
+import { networkOf, type ClientInfo } from "../models/client-info.ts";
 import type { Database } from "../models/database.ts";
 import { AppError } from "../models/errors.ts";
 import { applyDelta, checkBoundary, runBurst, type BoundaryResult, type BoundaryRule, type BurstProgress } from "../models/lab.ts";
+import { createLimiter, type Limit } from "../models/rate-limit.ts";
 import { defaultLifetimes, sessionHandle } from "../models/session-repository.ts";
 import type { TraceEvent } from "../models/trace.ts";
 import { createUserRepository } from "../models/user-repository.ts";
@@ -32,11 +35,13 @@ export interface CommandTarget {
 }
 
 const MAX_VISITORS = 10_000;
+const LOOKUPS_PER_NETWORK: Limit = { attempts: 10, windowSecs: 60 };
 const GUARDED_WORK_MS = 1_000;
 const CANCELABLE_WORK_MS = 3_000;
 
-export function createLabService({ db, realtime }: { db: Kysely<Database>; realtime: RealtimeHub }) {
+export function createLabService({ db, pool, realtime }: { db: Kysely<Database>; pool: pg.Pool; realtime: RealtimeHub }) {
   const users = createUserRepository(db);
+  const lookups = createLimiter(pool, "rate_limits", "lab-lookup", LOOKUPS_PER_NETWORK);
   // Per visitor, least recently used first: the oldest is forgotten past MAX_VISITORS.
   const counts = new Map<string, number>();
   const locks = new Map<string, Promise<unknown>>();
@@ -128,7 +133,10 @@ export function createLabService({ db, realtime }: { db: Kysely<Database>; realt
 
     boundary: (rule: BoundaryRule, input: string): BoundaryResult => checkBoundary(rule, input),
 
-    async lookUpAccount(email: Email): Promise<AccountLookup> {
+    /** At most LOOKUPS_PER_NETWORK a minute per client network: the widget is a demonstration, not a directory. */
+    async lookUpAccount(email: Email, client: ClientInfo): Promise<AccountLookup> {
+      const verdict = await lookups.consume(networkOf(client.ip));
+      if (!verdict.allowed) throw new AppError("lab:lookup_throttled", verdict.retryAfterSecs);
       const user = await users.findByEmail(email);
       return user ? { found: true, username: user.username, role: user.role, memberSince: user.createdAt.toISOString() } : { found: false };
     },

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { purgeAuditOlderThan } from "../models/audit-repository.ts";
 import type { Database } from "../models/database.ts";
-import { purgeExpiredWindows } from "../models/rate-limit.ts";
+import { limiterTables, purgeExpiredWindows } from "../models/rate-limit.ts";
 import { createSessionRepository } from "../models/session-repository.ts";
 
 const DAY_MS = 86_400_000;
@@ -15,9 +15,11 @@ export function createMaintenanceService(db: Kysely<Database>, settings: { audit
     /** Deletes sessions past their idle or absolute expiry; returns how many. */
     purgeSessions: (): Promise<number> => createSessionRepository(db).purgeExpired(),
 
-    /** Deletes expired rate-limit windows (sign-in throttle and chat); returns how many. */
+    /** Deletes expired rate-limit windows (every limiter table); returns how many. */
     async purgeRateLimits(): Promise<number> {
-      return (await purgeExpiredWindows(db, "login_throttle")) + (await purgeExpiredWindows(db, "chat_rate_windows"));
+      let purged = 0;
+      for (const table of limiterTables) purged += await purgeExpiredWindows(db, table);
+      return purged;
     },
 
     /** Deletes audit entries older than AUDIT_RETENTION_DAYS (relative to `now`); returns how many. */

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { canSee, rooms, type ChatMessage, type MessageId, type RoomId } from "../models/chat.ts";
 import type { ChatChange, ChatRepository } from "../models/chat-repository.ts";
 import type { RequestLine, TraceEvent } from "../models/trace.ts";
+import { createTimelineBatch, type PendingLine } from "./timeline-batch.ts";
 import type { Tracer } from "./trace.ts";
 
 /**
@@ -10,7 +11,7 @@ import type { Tracer } from "./trace.ts";
  * instance), the hub loads the message once and hands each local subscriber what it may see.
  */
 export interface StreamFrame {
-  /** `trace`: the visitor's own trace events; `timeline`: others' anonymous request lines; `counter`: the lab's command demo. */
+  /** `trace`: the visitor's own trace events; `timeline`: others' anonymous request lines, batched per tick; `counter`: the lab's command demo. */
   readonly event: "chat" | "ping" | "trace" | "timeline" | "counter";
   readonly data: string;
   /** Only new messages carry an id, so a reconnect's Last-Event-ID is the last message received. */
@@ -68,6 +69,8 @@ export function viewOf(message: ChatMessage, viewerId: string | null): ChatMessa
 }
 
 const frame = (event: ChatStreamEvent, id?: MessageId): StreamFrame => ({ event: "chat", data: JSON.stringify(event), id });
+/** A `timeline` frame: other visitors' request lines, oldest first. */
+const linesFrame = (lines: readonly RequestLine[]): StreamFrame => ({ event: "timeline", data: JSON.stringify(lines) });
 
 /** At most this many missed messages are replayed; beyond it the client reloads its history. */
 const MAX_REPLAY = 500;
@@ -76,7 +79,8 @@ const HEARTBEAT_MS = 15_000;
 export function createRealtimeHub({ chat, feed, tracer, log }: { chat: ChatRepository; feed: ChangeFeed; tracer: Tracer; log: Logger }) {
   const byRoom = new Map<RoomId, Set<Subscriber>>(rooms.map((room) => [room.id, new Set()]));
   const byKey = new Map<string, Subscriber>();
-  const labTabs = new Set<Subscriber>();
+  /** Lab tabs, each with the trace number it joined at: it gets the lines after it (the ones before were its page's or its replay's). */
+  const labTabs = new Map<Subscriber, number>();
   const labTabsOf = new Map<string, Set<Subscriber>>();
   /** Per room, the newest message id seen; after a listener reconnect, everything newer is replayed. */
   const lastSeen = new Map<RoomId, MessageId>();
@@ -94,7 +98,7 @@ export function createRealtimeHub({ chat, feed, tracer, log }: { chat: ChatRepos
   }
 
   function addLabTab(subscriber: Subscriber): void {
-    labTabs.add(subscriber);
+    labTabs.set(subscriber, tracer.lastSeq());
     let own = labTabsOf.get(subscriber.visitorId);
     if (!own) labTabsOf.set(subscriber.visitorId, (own = new Set()));
     own.add(subscriber);
@@ -140,24 +144,47 @@ export function createRealtimeHub({ chat, feed, tracer, log }: { chat: ChatRepos
       for (const subscriber of own) send(subscriber, traceFrame);
     },
     line(line: RequestLine, visitorId: string | null): void {
-      if (labTabs.size === 0) return;
-      const lineFrame: StreamFrame = { event: "timeline", data: JSON.stringify(line) };
-      for (const subscriber of labTabs) if (subscriber.visitorId !== visitorId) send(subscriber, lineFrame);
+      if (labTabs.size > 0) timeline.add({ line, visitorId });
     },
     system(event: TraceEvent): void {
       if (labTabs.size === 0) return;
       const traceFrame: StreamFrame = { event: "trace", data: JSON.stringify(event) };
-      for (const subscriber of labTabs) send(subscriber, traceFrame);
+      for (const subscriber of labTabs.keys()) send(subscriber, traceFrame);
     },
   };
   const stopTracing = tracer.subscribe(traceSink);
+
+  /**
+   * One tick's lines of others: one frame shared by every lab tab, built again only for the tabs of
+   * a visitor whose own lines are in it and for tabs that joined during the tick.
+   */
+  function sendLines(batch: readonly PendingLine[]): void {
+    const owners = new Set(batch.map((entry) => entry.visitorId));
+    const firstSeq = batch[0]?.line.seq ?? 0;
+    const shared = linesFrame(batch.map((entry) => entry.line));
+    const withoutOwn = new Map<string, StreamFrame | undefined>();
+    const framed = (visitorId: string, after: number) => {
+      const lines = batch.filter((entry) => entry.visitorId !== visitorId && entry.line.seq > after).map((entry) => entry.line);
+      return lines.length ? linesFrame(lines) : undefined;
+    };
+    for (const [subscriber, joinedSeq] of labTabs) {
+      let tabFrame: StreamFrame | undefined = shared;
+      if (joinedSeq >= firstSeq) tabFrame = framed(subscriber.visitorId, joinedSeq);
+      else if (owners.has(subscriber.visitorId)) {
+        if (!withoutOwn.has(subscriber.visitorId)) withoutOwn.set(subscriber.visitorId, framed(subscriber.visitorId, 0));
+        tabFrame = withoutOwn.get(subscriber.visitorId);
+      }
+      if (tabFrame) send(subscriber, tabFrame);
+    }
+  }
+  const timeline = createTimelineBatch(sendLines);
 
   /** What a lab page missed between its snapshot and its stream: its visitor's events and others' lines, in order. */
   function replayTrace(subscriber: Subscriber, after: number): void {
     const { own, others } = tracer.snapshot(subscriber.visitorId);
     const missed = [
       ...own.filter((event) => event.seq > after).map((event) => ({ seq: event.seq, frame: { event: "trace", data: JSON.stringify(event) } as const })),
-      ...others.filter((line) => line.seq > after).map((line) => ({ seq: line.seq, frame: { event: "timeline", data: JSON.stringify(line) } as const })),
+      ...others.filter((line) => line.seq > after).map((line) => ({ seq: line.seq, frame: linesFrame([line]) })),
     ].sort((a, b) => a.seq - b.seq);
     for (const { frame: missedFrame } of missed) subscriber.deliver(missedFrame);
   }
@@ -299,6 +326,7 @@ export function createRealtimeHub({ chat, feed, tracer, log }: { chat: ChatRepos
       clearInterval(heartbeat);
       stopListening();
       stopTracing();
+      timeline.close();
       for (const subscriber of [...byKey.values()]) {
         subscriber.close("server shutting down");
         remove(subscriber);

@@ -8,6 +8,7 @@ import * as devMailbox from "./0006_dev_mailbox.ts";
 import * as twoFactor from "./0007_two_factor.ts";
 import * as oauthConnections from "./0008_oauth_connections.ts";
 import * as posts from "./0009_posts.ts";
+import * as rateLimits from "./0010_rate_limits.ts";
 
 /**
  * Every migration, in order. Listed here rather than read from disk so the bundled server carries
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   "0007_two_factor": twoFactor,
   "0008_oauth_connections": oauthConnections,
   "0009_posts": posts,
+  "0010_rate_limits": rateLimits,
 };

@@ -496,7 +496,7 @@ describe("stream cleanup under churn and forced GC", () => {
     expect(result.notified).toBeGreaterThan(10);
     // Nothing left behind.
     expect(result.openStreams).toBe(0);
-    expect(result.streamIndexes).toEqual({ streams: 0, roomMembers: 0, labTabs: 0, labVisitors: 0 });
+    expect(result.streamIndexes).toEqual({ streams: 0, roomMembers: 0, labTabs: 0, labVisitors: 0, quotaVisitors: 0, quotaAddresses: 0 });
     expect(result.timeoutsAfter).toBeLessThanOrEqual(result.timeoutsBaseline + 2);
     // The baseline holds the hub's heartbeat and a few of Node's and Express's own (the Date header cache comes and goes).
     expect(result.pendingTimersAfter, result.pendingTimerKinds.join("\n")).toBeLessThanOrEqual(result.pendingTimersBaseline + 2);

@@ -16,6 +16,8 @@ import pg from "pg";
 import { ACTION_LOG_CHANNEL } from "../../app/models/action-log.ts";
 import { CHAT_CHANNEL } from "../../app/models/chat-repository.ts";
 import type { Database } from "../../app/models/database.ts";
+import { defaultSignupLimit } from "../../app/models/signup-throttle.ts";
+import { defaultStreamCaps } from "../../app/services/stream-quota.ts";
 import { createTracer } from "../../app/services/trace.ts";
 import type * as AppModule from "../../server/app.ts";
 import { createHttpApp } from "../../server/http.ts";
@@ -87,6 +89,8 @@ const app = createApp({
   selfOrigin: () => "http://127.0.0.1",
   logger,
   mail: { delivery: { kind: "mailbox" }, from: "glassbox <no-reply@localhost>", maxAttempts: 1 },
+  streamCaps: defaultStreamCaps,
+  signupLimit: defaultSignupLimit,
 });
 const http = createHttpApp({
   logger,

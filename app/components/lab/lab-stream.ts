@@ -29,25 +29,25 @@ type Action = { readonly type: "event"; readonly event: TraceEvent } | { readonl
 const keepLast = <T,>(list: readonly T[], items: readonly T[], cap: number): readonly T[] => [...list, ...items].slice(-cap);
 
 /**
- * Applies every frame that arrived since the last animation frame at once. Events come in the order
- * they happened (`seq`); what a reconnect replays again is dropped.
+ * Applies every frame that arrived since the last animation frame at once. Each list comes in the
+ * order things happened (`seq`; other visitors' lines a tick later than the visitor's own events);
+ * what a reconnect replays again is dropped.
  */
 function reduce(state: LabRuntime, actions: readonly Action[]): LabRuntime {
-  const latest = Math.max(state.events.at(-1)?.seq ?? 0, state.lines.at(-1)?.seq ?? 0);
   const pick = <Type extends Action["type"]>(type: Type) => actions.filter((action): action is Extract<Action, { type: Type }> => action.type === type);
   return {
     events: keepLast(
       state.events,
       pick("event")
         .map((action) => action.event)
-        .filter((event) => event.seq > latest),
+        .filter((event) => event.seq > (state.events.at(-1)?.seq ?? 0)),
       KEEP.events,
     ),
     lines: keepLast(
       state.lines,
       pick("line")
         .map((action) => action.line)
-        .filter((line) => line.seq > latest),
+        .filter((line) => line.seq > (state.lines.at(-1)?.seq ?? 0)),
       KEEP.lines,
     ),
     pushes: keepLast(
@@ -89,7 +89,7 @@ export function useLabRuntime(streamUrl: string, snapshot: { own: readonly Trace
   useTabEvent(
     streamUrl,
     "timeline",
-    useCallback((data: string) => dispatch(received("timeline", data), { type: "line", line: JSON.parse(data) as RequestLine }), [dispatch]),
+    useCallback((data: string) => dispatch(received("timeline", data), ...(JSON.parse(data) as RequestLine[]).map((line) => ({ type: "line" as const, line }))), [dispatch]),
   );
   useTabEvent(
     streamUrl,
