@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import { isRouteErrorResponse, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from "react-router";
 import type { Route } from "./+types/root";
 import { useNonce } from "./components/nonce.tsx";
+import { Notice } from "./components/notice.tsx";
 import { SiteFooter } from "./components/site-footer.tsx";
 import { SiteHeader } from "./components/site-header.tsx";
 import { TabStreamProvider } from "./components/tab-stream.tsx";
@@ -10,6 +11,7 @@ import { documentHeaders } from "./http/document-headers.ts";
 import { catalogueResourceErrors } from "./http/resource-problems.ts";
 import { siteContent } from "./models/site-content.ts";
 import { viewerOf } from "./sessions/viewer.ts";
+import { takeWelcome } from "./sessions/welcome.ts";
 import stylesheet from "./styles/app.css?url";
 
 export const links: Route.LinksFunction = () => [
@@ -20,11 +22,11 @@ export const links: Route.LinksFunction = () => [
 export async function loader({ context }: Route.LoaderArgs) {
   try {
     const { user } = await viewerOf(context);
-    return { viewer: user && { username: user.username, role: user.role } };
+    return { viewer: user && { username: user.username, role: user.role }, welcome: await takeWelcome(context) };
   } catch (error) {
     // The public pages stay up while the database is away; pages that need the account still fail.
     context.get(requestContext).log.warn({ err: error }, "session unavailable: rendering the page for a guest");
-    return { viewer: null };
+    return { viewer: null, welcome: false };
   }
 }
 
@@ -57,6 +59,7 @@ export function Layout({ children }: { children: ReactNode }) {
         </a>
         <SiteHeader site={siteContent} viewer={rootData?.viewer ?? null} />
         <main id="main" tabIndex={-1} className="container main">
+          <Notice tone="success">{rootData?.welcome && rootData.viewer ? `Welcome to ${siteContent.name}, ${rootData.viewer.username}: your account is ready and you are signed in.` : undefined}</Notice>
           {children}
         </main>
         <SiteFooter site={siteContent} />

@@ -35,8 +35,13 @@ export const LAB_SECTIONS = [
 export type LabSection = (typeof LAB_SECTIONS)[number];
 export const labLink = z.object({ label: text, section: z.enum(LAB_SECTIONS) });
 
-export function labHref(section: LabSection): string {
-  return `/lab#${section}`;
+/**
+ * The lab at one section: links to it, and where its forms go and come back to without JavaScript
+ * (`search` such as `?index` for a form's action, `?done=…` for a redirect), so the browser lands
+ * on the section instead of the top of the page.
+ */
+export function labHref(section: LabSection, search = ""): string {
+  return `/lab${search}#${section}`;
 }
 
 /** What every page's file starts with: its document title and meta description. */

@@ -2,6 +2,7 @@ import { data, Form, Link, redirect } from "react-router";
 import { z } from "zod";
 import { ConnectedAccounts } from "../components/connected-accounts.tsx";
 import { DateTime } from "../components/date-time.tsx";
+import { useResetAfterAnswer } from "../components/form-reset.ts";
 import { Notice } from "../components/notice.tsx";
 import { TextField } from "../components/text-field.tsx";
 import { requestContext, servicesOf } from "../context.ts";
@@ -10,6 +11,7 @@ import { parseForm, readForm, textOf, type FormState } from "../http/form.ts";
 import { documentHeaders } from "../http/document-headers.ts";
 import { formFailure } from "../http/problem.ts";
 import { AppError } from "../models/errors.ts";
+import { deviceName } from "../models/user-agent.ts";
 import { requireUser } from "../sessions/guards.ts";
 import { signInAndRedirect } from "../sessions/sign-in.ts";
 import type { Route } from "./+types/account";
@@ -35,7 +37,8 @@ export async function loader(args: Route.LoaderArgs) {
   const done = doneSchema.safeParse(args.url.searchParams.get("done"));
   return {
     user: { username: user.username, email: user.email, role: user.role, createdAt: user.createdAt },
-    sessions,
+    // Named on the server: the user-agent parser stays out of the browser bundle.
+    sessions: sessions.map((one) => ({ ...one, device: deviceName(one.userAgent) })),
     twoFactorOn: (await twoFactor.status(user)).state === "on",
     hasPassword: await accounts.hasPassword(user),
     connections: await oauth.connectionsOf(user),
@@ -91,6 +94,7 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
   const { user, sessions, twoFactorOn, notice, hasPassword } = loaderData;
   const state: AccountState | undefined = actionData;
   const others = sessions.filter((session) => !session.current);
+  const passwordForm = useResetAfterAnswer(state?.intent === "change-password" ? state : undefined);
   return (
     <>
       <h1>Your account</h1>
@@ -118,7 +122,13 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
         <ul className="session-list">
           {sessions.map((session) => (
             <li key={session.handle} className="card">
-              <p className="session-list__device">{session.userAgent ?? "Unknown browser"}</p>
+              <p className="session-list__device">{session.device}</p>
+              {session.userAgent ? (
+                <details className="session-list__agent">
+                  <summary>Full user agent</summary>
+                  <code>{session.userAgent}</code>
+                </details>
+              ) : null}
               <dl className="facts">
                 <dt>IP address</dt>
                 <dd>{session.ip ?? "unknown"}</dd>
@@ -169,7 +179,7 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
         <h2 id="password-title">{hasPassword ? "Change password" : "Set a password"}</h2>
         <p>{hasPassword ? "Changing it signs you out everywhere else." : "Your account was made with GitHub. A password lets you sign in without it; setting one signs you out everywhere else."}</p>
         <Notice tone="error">{state?.intent === "change-password" ? state.formError : undefined}</Notice>
-        <Form method="post" className="stack">
+        <Form ref={passwordForm} method="post" className="stack">
           <input type="hidden" name="intent" value="change-password" />
           {hasPassword ? (
             <TextField label="Current password" name="currentPassword" type="password" autoComplete="current-password" error={state?.errors?.currentPassword} />

@@ -7,6 +7,7 @@ import { parseForm, readForm, textOf } from "../http/form.ts";
 import { pageMeta } from "../http/page-meta.ts";
 import { retryAfter } from "../http/problem.ts";
 import { DEFAULT_ROOM, rooms } from "../models/chat.ts";
+import { labHref } from "../models/content.ts";
 import { AppError } from "../models/errors.ts";
 import { boundaryRuleSchema, burstSizeSchema, counterDeltaSchema } from "../models/lab.ts";
 import { emailSchema } from "../models/user.ts";
@@ -43,7 +44,7 @@ export async function loader({ context, url }: Route.LoaderArgs) {
     filter: url.searchParams.get("filter") ?? "",
     count: services.lab.count(visitorId),
     commandNotice: done.success ? commandNotices[done.data] : undefined,
-    chat: { room: rooms.find((candidate) => candidate.id === DEFAULT_ROOM) ?? rooms[0], ...room, signedIn: user !== null },
+    chat: { room: rooms.find((candidate) => candidate.id === DEFAULT_ROOM) ?? rooms[0], ...room, signedIn: user !== null, botDone: url.searchParams.get("done") === "bot" },
   };
 }
 
@@ -81,7 +82,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const targetOf = (tab: string | undefined): CommandTarget => ({ visitorId, tabKey: tab === undefined ? undefined : `${visitorId}:${tab}` });
   // A command changes state: without JavaScript (no tab) the page comes back through a redirect.
   const commandDone = (target: CommandTarget, done: keyof typeof commandNotices, count: number) =>
-    target.tabKey ? answer({ widget: "command", count, note: commandNotices[done] }) : redirect(`/lab?done=${done}#command`, 303);
+    target.tabKey ? answer({ widget: "command", count, note: commandNotices[done] }) : redirect(labHref("command", `?done=${done}`), 303);
 
   try {
     const { user, session } = await viewerOf(context);

@@ -1,4 +1,5 @@
 import { data, Form, Link } from "react-router";
+import { useResetAfterAnswer } from "../components/form-reset.ts";
 import { Notice } from "../components/notice.tsx";
 import { TextField } from "../components/text-field.tsx";
 import { GitHubButton } from "../components/github-button.tsx";
@@ -42,11 +43,12 @@ export const headers = documentHeaders();
 
 export default function Login({ loaderData, actionData }: Route.ComponentProps) {
   const state: LoginState | undefined = actionData;
+  const form = useResetAfterAnswer(state);
   return (
     <section className="form-page" aria-labelledby="login-title">
       <h1 id="login-title">Sign in</h1>
       <Notice tone="error">{state?.formError}</Notice>
-      <Form method="post" className="stack">
+      <Form ref={form} method="post" className="stack">
         <input type="hidden" name="next" value={loaderData.next} />
         <TextField label="Email" name="email" type="email" autoComplete="email" defaultValue={state?.values?.email} error={state?.errors?.email} />
         <TextField label="Password" name="password" type="password" autoComplete="current-password" error={state?.errors?.password} />

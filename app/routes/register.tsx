@@ -1,5 +1,6 @@
 import { data, Form, Link } from "react-router";
 import { GitHubButton } from "../components/github-button.tsx";
+import { useResetAfterAnswer } from "../components/form-reset.ts";
 import { Notice } from "../components/notice.tsx";
 import { TextField } from "../components/text-field.tsx";
 import { requestContext, servicesOf } from "../context.ts";
@@ -35,7 +36,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   try {
     const result = await services.accounts.register(parsed.data, client);
     if (!result.ok) return data<RegisterState>({ errors: { [result.taken]: takenMessages[result.taken] }, values }, { status: 409 });
-    return await signInAndRedirect(context, result.user, next);
+    return await signInAndRedirect(context, result.user, next, { welcome: true });
   } catch (error) {
     // The sign-up throttle: a 429 with Retry-After, the typed values kept.
     if (error instanceof AppError) return formFailure<RegisterState>(error, { values });
@@ -49,11 +50,12 @@ export const meta: Route.MetaFunction = () => [{ title: "Create an account — g
 
 export default function Register({ loaderData, actionData }: Route.ComponentProps) {
   const state: RegisterState | undefined = actionData;
+  const form = useResetAfterAnswer(state);
   return (
     <section className="form-page" aria-labelledby="register-title">
       <h1 id="register-title">Create an account</h1>
       <Notice tone="error">{state?.formError ?? (state?.errors ? "Please correct the fields marked below." : undefined)}</Notice>
-      <Form method="post" className="stack">
+      <Form ref={form} method="post" className="stack">
         <input type="hidden" name="next" value={loaderData.next} />
         <TextField
           label="Username"

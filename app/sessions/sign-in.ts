@@ -2,16 +2,19 @@ import { redirect, type RouterContextProvider } from "react-router";
 import { requestContext } from "../context.ts";
 import type { User } from "../models/user.ts";
 import { viewerOf } from "./viewer.ts";
+import { welcomeData } from "./welcome.ts";
 
 /**
  * Signs the user in on this device and redirects (303). The previous session, if any, is deleted
  * and a new id is minted, so an id known before sign-in is worthless after it (no fixation).
+ * `welcome` (right after sign-up) makes the next page say welcome, once (./welcome.ts).
  */
-export async function signInAndRedirect(context: Readonly<RouterContextProvider>, user: User, to: string): Promise<Response> {
+export async function signInAndRedirect(context: Readonly<RouterContextProvider>, user: User, to: string, { welcome = false } = {}): Promise<Response> {
   const { sessions, client } = context.get(requestContext);
   const { session: previous } = await viewerOf(context);
   if (previous.id) await sessions.destroySession(previous);
-  const cookie = await sessions.startSession({ userId: user.id }, { userId: user.id, ip: client.ip, userAgent: client.userAgent });
+  const data = { userId: user.id, ...(welcome ? welcomeData : {}) };
+  const cookie = await sessions.startSession(data, { userId: user.id, ip: client.ip, userAgent: client.userAgent });
   return redirect(to, { status: 303, headers: { "Set-Cookie": cookie } });
 }
 

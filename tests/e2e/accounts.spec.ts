@@ -119,6 +119,12 @@ test.describe("accounts", () => {
     await fillRegistration(page, account);
     await expect(page).toHaveURL(/\/account$/);
     await expectSignedInAs(page, account.username);
+    // The first page after sign-up says welcome, once.
+    const welcome = `Welcome to glassbox, ${account.username}: your account is ready and you are signed in.`;
+    await expect(page.getByRole("status")).toHaveText(welcome);
+    await page.reload();
+    await expect(page.getByRole("heading", { level: 1, name: "Your account" })).toBeVisible();
+    await expect(page.getByText(welcome)).toHaveCount(0);
 
     await signOut(page);
     await page.goto("/account");
@@ -152,8 +158,16 @@ test.describe("accounts", () => {
     try {
       await signIn(other.page, account);
 
-      await page.reload();
+      const userAgent = (await page.reload())?.request().headers()["user-agent"] ?? "";
       await expect(sessionsOf(page)).toHaveCount(2);
+      // Devices by name ("Chrome on Linux"), the raw user agent on demand.
+      const device = sessionsOf(page).filter({ hasText: "This device" });
+      await expect(device.locator(".session-list__device")).toHaveText(/^Chrome on (Linux|macOS|Windows)$/);
+      const agent = device.locator("details");
+      await expect(agent.locator("code")).not.toBeVisible();
+      await agent.getByText("Full user agent").click();
+      await expect(agent.locator("code")).toHaveText(userAgent);
+      expect(userAgent).toMatch(/Chrome\/\d/);
       await expect(
         sessionsOf(page).filter({ hasText: "This device" }),
       ).toHaveCount(1);
@@ -180,7 +194,7 @@ test.describe("accounts", () => {
     }
   });
 
-  test("a wrong password is refused and the email is kept", async ({
+  test("a wrong password is refused: the email is kept, the password is not", async ({
     page,
   }) => {
     const account = newAccount("wpw");
@@ -199,6 +213,8 @@ test.describe("accounts", () => {
     );
     await expect(page).toHaveURL(/\/login$/);
     await expect(page.getByLabel("Email")).toHaveValue(account.email);
+    // With or without scripts, the refused password is not kept.
+    await expect(page.getByLabel("Password")).toHaveValue("");
     await expectGuest(page);
     await expectAccessible(page);
   });
@@ -243,6 +259,9 @@ test.describe("accounts", () => {
   }) => {
     const account = newAccount("reg");
     await page.goto("/register");
+    await expect(page.getByLabel("Password")).toHaveAccessibleDescription(
+      "At least 12 characters",
+    );
     await fillRegistration(page, {
       username: "Bad name!",
       email: account.email,
@@ -258,9 +277,12 @@ test.describe("accounts", () => {
       /Use only letters, digits and _/,
     );
     await expect(username).toHaveValue("Bad name!");
+    // The error takes the hint's place: the two never say the same thing twice.
     await expect(page.getByLabel("Password")).toHaveAccessibleDescription(
-      /Use at least 12 characters/,
+      "Use at least 12 characters",
     );
+    await expect(page.getByText("At least 12 characters", { exact: true })).toHaveCount(0);
+    await expect(page.getByLabel("Password")).toHaveValue("");
     await expect(page.getByLabel("Email")).toHaveValue(account.email);
     await expect(page.getByLabel("Email")).not.toHaveAttribute(
       "aria-invalid",

@@ -24,7 +24,14 @@ export interface LabPageProps {
   readonly filter: string;
   readonly count: number;
   readonly commandNotice: string | undefined;
-  readonly chat: { readonly room: { readonly id: string; readonly name: string }; readonly messages: readonly ChatMessageView[]; readonly hasOlder: boolean; readonly streamAfter: string; readonly signedIn: boolean };
+  readonly chat: {
+    readonly room: { readonly id: string; readonly name: string };
+    readonly messages: readonly ChatMessageView[];
+    readonly hasOlder: boolean;
+    readonly streamAfter: string;
+    readonly signedIn: boolean;
+    readonly botDone: boolean;
+  };
   readonly outcome: LabOutcome | undefined;
 }
 
@@ -124,11 +131,8 @@ export function LabPage(props: LabPageProps) {
           rooms={rooms.filter((room) => room.id === props.chat.room.id)}
           olderHref={props.chat.hasOlder ? `/chat?room=${props.chat.room.id}` : undefined}
           latestHref={undefined}
-          formError={undefined}
-          bodyError={undefined}
-          notice={undefined}
           action="/chat"
-          returnTo="/lab#chat"
+          returnTo="/lab"
           streamUrl={streamUrl}
         />
       </section>
