@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import { RouterContextProvider, type ServerBuild } from "react-router";
 import * as serverBuild from "virtual:react-router/server-build";
 import { requestContext } from "../app/context.ts";
+import type { KnownDevice } from "../app/models/client-info.ts";
 import type { Database } from "../app/models/database.ts";
 import type { GitHubSettings } from "../app/models/oauth.ts";
 import { createSessionRepository, defaultLifetimes } from "../app/models/session-repository.ts";
@@ -14,6 +15,7 @@ import type { SignupLimit } from "../app/models/signup-throttle.ts";
 import type { ChangeFeed } from "../app/services/realtime.ts";
 import type { StreamCaps } from "../app/services/stream-quota.ts";
 import type { Tracer } from "../app/services/trace.ts";
+import { createDeviceCookie } from "../app/sessions/device-cookie.ts";
 import { createPendingSignInCookie } from "../app/sessions/pending-sign-in.ts";
 import { createDurableSessionStorage } from "../app/sessions/session-storage.ts";
 import { loadViewer, type Viewer } from "../app/sessions/viewer.ts";
@@ -79,6 +81,7 @@ export function createApp(runtime: AppRuntime): App {
     absoluteLifetimeSecs: defaultLifetimes.absoluteMs / 1000,
   });
   const pendingSignIn = createPendingSignInCookie({ secrets: runtime.sessionSecrets, secure: production, lifetimeSecs: runtime.totpPendingSecs });
+  const devices = createDeviceCookie({ secrets: runtime.sessionSecrets, secure: production });
   const viewerOf = async (cookie: string | null) => {
     const viewer = await loadViewer(sessions, services.accounts, cookie);
     runtime.tracer.identify(viewer.user?.id ?? null);
@@ -94,6 +97,7 @@ export function createApp(runtime: AppRuntime): App {
     getLoadContext(req, res) {
       const context = new RouterContextProvider();
       let viewer: Promise<Viewer> | undefined;
+      let knownDevice: Promise<KnownDevice | undefined> | undefined;
       context.set(requestContext, {
         requestId: res.locals.requestId,
         log: req.log,
@@ -104,6 +108,8 @@ export function createApp(runtime: AppRuntime): App {
         services,
         sessions,
         pendingSignIn,
+        devices,
+        knownDevice: () => (knownDevice ??= devices.read(req.get("cookie") ?? null)),
         viewer: () => (viewer ??= viewerOf(req.get("cookie") ?? null)),
       });
       return context;

@@ -13,7 +13,7 @@ import { formFailure } from "../http/problem.ts";
 import { AppError } from "../models/errors.ts";
 import { deviceName } from "../models/user-agent.ts";
 import { requireUser } from "../sessions/guards.ts";
-import { signInAndRedirect } from "../sessions/sign-in.ts";
+import { attemptingClient, signInAndRedirect } from "../sessions/sign-in.ts";
 import type { Route } from "./+types/account";
 
 const intents = z.enum(["revoke-session", "sign-out-others", "change-password"]);
@@ -68,7 +68,7 @@ export async function action(args: Route.ActionArgs) {
         const hasPassword = await services.accounts.hasPassword(user);
         const parsed = hasPassword ? parseForm(changePasswordForm, form) : parseForm(setPasswordForm, form);
         if (!parsed.ok) return data<AccountState>({ intent: intent.data, errors: parsed.errors }, { status: 400 });
-        await services.accounts.changePassword(user, parsed.data.currentPassword, parsed.data.newPassword, session.id, client);
+        await services.accounts.changePassword(user, parsed.data.currentPassword, parsed.data.newPassword, session.id, await attemptingClient(args.context));
         // A new id for this device too: the password change is a privilege boundary.
         return await signInAndRedirect(args.context, user, "/account?done=password-changed");
       }

@@ -11,7 +11,7 @@ import { safeRedirectPath } from "../http/redirect-target.ts";
 import { AppError } from "../models/errors.ts";
 import { authenticate, LoginFormInvalid } from "../sessions/authenticator.ts";
 import { AFTER_SIGN_IN, requireGuest } from "../sessions/guards.ts";
-import { beginSignIn } from "../sessions/sign-in.ts";
+import { attemptingClient, beginSignIn } from "../sessions/sign-in.ts";
 import type { Route } from "./+types/login";
 
 type LoginState = FormState<"email" | "password">;
@@ -26,9 +26,9 @@ export async function action({ request, context }: Route.ActionArgs) {
   const form = await readForm(request);
   const next = safeRedirectPath(textOf(form, "next"), AFTER_SIGN_IN);
   const values = { email: textOf(form, "email")?.slice(0, 320) };
-  const { services, client } = context.get(requestContext);
+  const { services } = context.get(requestContext);
   try {
-    const user = await authenticate(request, services.accounts, client);
+    const user = await authenticate(request, services.accounts, await attemptingClient(context));
     return await beginSignIn(context, user, next);
   } catch (error) {
     if (error instanceof LoginFormInvalid) return data<LoginState>({ errors: error.errors, values }, { status: 400 });

@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import { createAuditRepository } from "../models/audit-repository.ts";
+import { attemptSourceOf } from "../models/account-lockout.ts";
 import type { ClientInfo } from "../models/client-info.ts";
 import type { Database } from "../models/database.ts";
 import { AppError } from "../models/errors.ts";
@@ -60,18 +61,22 @@ export function createAccountsService({ db, hasher, throttle, signups, adminEmai
     });
   }
 
-  /** Counts the attempt against the throttle, then checks the password; throws the catalogue error. */
+  /**
+   * Counts the attempt against the throttle (a device that signed in to this account before counts
+   * against itself alone), then checks the password; throws the catalogue error when refused.
+   */
   async function checkPassword(email: Email, attempt: PasswordAttempt, client: ClientInfo) {
-    const verdict = await throttle.attempt(client.ip, email);
+    const found = await users.findCredentials(email);
+    const source = attemptSourceOf(client, found?.user.id);
+    const verdict = await throttle.attempt(email, source);
     if (!verdict.allowed) {
       await audit.record({ actorId: null, action: "auth.login_failed", client, metadata: { email, reason: "throttled" } });
       throw new AppError("auth:throttled", verdict.retryAfterSecs);
     }
-    const found = await users.findCredentials(email);
     // An account without a password (made through GitHub) fails like a wrong password, after the same work.
     const passwordHash = found?.passwordHash ?? undefined;
     const matches = await hasher.verify(passwordHash, attempt);
-    if (found && passwordHash && matches) return { user: found.user, passwordHash };
+    if (found && passwordHash && matches) return { user: found.user, passwordHash, source };
     await audit.record({
       actorId: found?.user.id ?? null,
       action: "auth.login_failed",
@@ -108,7 +113,7 @@ export function createAccountsService({ db, hasher, throttle, signups, adminEmai
     async login({ email, password }: Credentials, client: ClientInfo): Promise<User> {
       const found = await checkPassword(email, password, client);
       if (!found) throw new AppError("auth:invalid_credentials");
-      await throttle.succeeded(client.ip, email);
+      await throttle.succeeded(email, found.source);
       if (hasher.isOutdated(found.passwordHash)) await users.setPasswordHash(found.user.id, await hasher.hash(password));
       const user = await applyAdminList(found.user, client);
       await audit.record({ actorId: user.id, action: "auth.login", client });
@@ -150,8 +155,9 @@ export function createAccountsService({ db, hasher, throttle, signups, adminEmai
      */
     async changePassword(user: User, current: PasswordAttempt | undefined, next: Password, currentSessionId: string, client: ClientInfo): Promise<void> {
       if ((await users.passwordHashOf(user.id)) !== undefined) {
-        if (!current || !(await checkPassword(user.email, current, client))) throw new AppError("auth:wrong_password");
-        await throttle.succeeded(client.ip, user.email);
+        const checked = current && (await checkPassword(user.email, current, client));
+        if (!checked) throw new AppError("auth:wrong_password");
+        await throttle.succeeded(user.email, checked.source);
       }
       const passwordHash = await hasher.hash(next);
       await db.transaction().execute(async (trx) => {

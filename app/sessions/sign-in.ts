@@ -1,5 +1,6 @@
 import { redirect, type RouterContextProvider } from "react-router";
 import { requestContext } from "../context.ts";
+import type { ClientInfo } from "../models/client-info.ts";
 import type { User } from "../models/user.ts";
 import { viewerOf } from "./viewer.ts";
 import { welcomeData } from "./welcome.ts";
@@ -10,12 +11,21 @@ import { welcomeData } from "./welcome.ts";
  * `welcome` (right after sign-up) makes the next page say welcome, once (./welcome.ts).
  */
 export async function signInAndRedirect(context: Readonly<RouterContextProvider>, user: User, to: string, { welcome = false } = {}): Promise<Response> {
-  const { sessions, client } = context.get(requestContext);
+  const { sessions, client, devices, knownDevice } = context.get(requestContext);
   const { session: previous } = await viewerOf(context);
   if (previous.id) await sessions.destroySession(previous);
   const data = { userId: user.id, ...(welcome ? welcomeData : {}) };
-  const cookie = await sessions.startSession(data, { userId: user.id, ip: client.ip, userAgent: client.userAgent });
-  return redirect(to, { status: 303, headers: { "Set-Cookie": cookie } });
+  const headers = new Headers();
+  headers.append("Set-Cookie", await sessions.startSession(data, { userId: user.id, ip: client.ip, userAgent: client.userAgent }));
+  // This browser is now a device this account has signed in on (its guesses count against itself).
+  headers.append("Set-Cookie", await devices.remember(await knownDevice(), user.id));
+  return redirect(to, { status: 303, headers });
+}
+
+/** The client as sign-in throttling sees it: with its device cookie, when genuine. */
+export async function attemptingClient(context: Readonly<RouterContextProvider>): Promise<ClientInfo> {
+  const { client, knownDevice } = context.get(requestContext);
+  return { ...client, device: await knownDevice() };
 }
 
 /** Where the second sign-in step is asked for. */

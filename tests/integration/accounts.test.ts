@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBrowser, inBatches, median, newAccount, nextIp, sessionCookieFrom, sessionIdOf, type Browser } from "../support/browser.ts";
+import { createBrowser, deviceCookieFrom, inBatches, median, newAccount, nextIp, sessionCookieFrom, sessionIdOf, type Browser } from "../support/browser.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { startServer, type RunningServer } from "../support/server.ts";
 
@@ -283,6 +283,53 @@ describe("sign-in throttling", () => {
   });
 });
 
+describe("lock-out by strangers (decision 0017)", () => {
+  it("lets the owner in from a device that signed in before, while strangers' failures lock the account elsewhere", async () => {
+    const owner = browser();
+    const account = newAccount("owner");
+    const registered = await owner.post("/register", account);
+    expect(registered.status).toBe(303);
+    const device = deviceCookieFrom(registered);
+    expect(registered.headers.getSetCookie().find((value) => value.startsWith("glassbox_device="))).toMatch(/;\s*HttpOnly/i);
+
+    // A stranger: five wrong passwords, then even the right one is refused from that network.
+    const stranger = browser();
+    for (let i = 0; i < 5; i++) expect((await login(stranger, account.email, `stranger ${i}`)).status).toBe(401);
+    expect((await login(stranger, account.email, account.password)).status).toBe(429);
+    // Another network: its first attempt is heard, its second refused while the account is locked for strangers.
+    const roaming = browser();
+    expect((await login(roaming, account.email, "roaming 1")).status).toBe(401);
+    expect((await login(roaming, account.email, account.password)).status).toBe(429);
+
+    // The owner's known device gets in even from the stranger's network; a forged one naming the owner does not.
+    const ownerId = (await userRow(account.email))?.id;
+    const claim = Buffer.from(JSON.stringify({ id: randomBytes(16).toString("base64url"), userIds: [ownerId] })).toString("base64");
+    const forged = `glassbox_device=${encodeURIComponent(`${claim}.not-the-signature`)}`;
+    const atStrangers = (cookie: string) => createBrowser(server.url, { ip: stranger.ip }).post("/login", { email: account.email, password: account.password }, { headers: { cookie } });
+    expect((await atStrangers(forged)).status).toBe(429);
+    const home = await atStrangers(device);
+    expect(home.status).toBe(303);
+    expect(home.headers.get("location")).toBe("/account");
+
+    // The known device's own guesses are limited too: five wrong, then refused, on that device only.
+    const onDevice = (password: string) => createBrowser(server.url).post("/login", { email: account.email, password }, { headers: { cookie: device } });
+    for (let i = 0; i < 5; i++) expect((await onDevice(`device guess ${i}`)).status).toBe(401);
+    expect((await onDevice(account.password)).status).toBe(429);
+    // A fresh network without failures still gets in (the account lock holds only for networks with attempts).
+    expect((await login(browser(), account.email, account.password)).status).toBe(303);
+  });
+
+  it("still bounds a guesser spread over many networks: 20 attempts per account in 15 minutes", async () => {
+    const account = newAccount("spread");
+    const device = deviceCookieFrom(await browser().post("/register", account));
+    const statuses = (await inBatches(Array.from({ length: 20 }, (_, i) => () => login(browser(), account.email, `spread ${i}`)), 4)).map((response) => response.status);
+    expect(statuses).toEqual(Array(20).fill(401));
+    // The 21st network is refused, even with the right password; the owner's known device is not.
+    expect((await login(browser(), account.email, account.password)).status).toBe(429);
+    expect((await browser().post("/login", { email: account.email, password: account.password }, { headers: { cookie: device } })).status).toBe(303);
+  });
+});
+
 describe("the audit trail", () => {
   it("records each account event with its actor, address and user agent", async () => {
     const account = newAccount("audited");
@@ -416,7 +463,8 @@ describe("the account page", () => {
     const refused = await b.post("/account", { intent: "change-password", currentPassword: account.password, newPassword });
     expect(refused.status).toBe(429);
     expect(await refused.text()).toContain("Too many sign-in attempts.");
-    expect((await login(browser(), account.email, newPassword)).status).toBe(429); // not changed, and the account is throttled
+    // Not changed. (A network without failures of its own still gets its attempt: decision 0017.)
+    expect((await login(browser(), account.email, newPassword)).status).toBe(401);
     const retryAfter = refused.headers.get("retry-after") ?? "(no Retry-After header)";
     expect(retryAfter).toMatch(/^\d+$/);
     expect(Number(retryAfter)).toBeGreaterThan(0);

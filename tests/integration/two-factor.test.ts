@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { codeFor, currentStep, stepAfter } from "../support/totp.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBrowser, newAccount, type Browser } from "../support/browser.ts";
+import { createBrowser, deviceCookieFrom, newAccount, type Browser } from "../support/browser.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { startServer, type RunningServer } from "../support/server.ts";
 
@@ -241,6 +241,28 @@ describe("signing in with two-factor on", () => {
     expect(Number(throttled.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(await throttled.text()).toContain("Too many wrong codes");
     expect(b.cookie).toBeUndefined();
+  });
+
+  it("lets the owner's known device enter its code while a stranger with the password has used up the wrong codes (decision 0017)", async () => {
+    const owner = browser();
+    const account = newAccount("tfa");
+    const registered = await owner.post("/register", account);
+    const device = deviceCookieFrom(registered);
+    const { secret, step } = await enable(owner);
+    expect((await owner.post("/logout", {})).status).toBe(303);
+
+    const stranger = browser();
+    const strangersStep = await passwordStep(stranger, account);
+    for (let attempt = 1; attempt <= 5; attempt++) expect((await sendCode(stranger, strangersStep, codeFor(secret, step + 7))).status).toBe(401);
+    expect((await sendCode(stranger, strangersStep, codeFor(secret, stepAfter(step)))).status).toBe(429);
+
+    const home = browser();
+    const password = await home.post("/login", { email: account.email, password: account.password }, { headers: { cookie: device } });
+    expect(password.headers.get("location")).toBe(STEP);
+    const ownersStep = pendingCookieFrom(password) ?? "";
+    const code = await home.post(STEP, { code: codeFor(secret, stepAfter(step)) }, { headers: { cookie: `${ownersStep}; ${device}` } });
+    expect(code.status).toBe(303);
+    expect(home.cookie, "signed in").toBeDefined();
   });
 
   it("ends the pending step when it expires, and refuses missing or forged pending cookies", async () => {
