@@ -62,6 +62,21 @@ export const homeSchema = z.object({
     heading: text,
     items: z.array(z.object({ claim: text, evidence: text, demo: labLink })).min(1),
   }),
+  /** "How I think about systems": the judgement the site is built on, each with what shows it. */
+  principles: z.object({
+    heading: text,
+    lead: text,
+    items: z.array(z.object({ title: text, summary: text, points: z.array(text).min(1) })).min(1),
+  }),
+  /** The architecture audit: each area, what is verified and how, with the lab sections and notes that show it. */
+  audit: z.object({
+    heading: text,
+    lead: text,
+    items: z
+      .array(z.object({ area: text, summary: text, verified: z.array(text).min(1), how: text, demos: z.array(labLink), notes: z.array(link) }))
+      .min(1),
+  }),
+  stack: z.object({ heading: text, items: z.array(z.object({ name: text, role: text })).min(1) }),
   /** The cards come from content/work.json and content/open-source.json; `more` links to their pages. */
   caseStudies: z.object({ heading: text, more: link }),
   openSource: z.object({ heading: text, more: link }),

@@ -1,5 +1,6 @@
 import { ActionLinks } from "../components/action-links.tsx";
 import { CaseStudyCard } from "../components/case-study-card.tsx";
+import { AuditSection, PrinciplesSection, StackSection } from "../components/home-sections.tsx";
 import { LabLink } from "../components/lab-link.tsx";
 import { ProjectCard } from "../components/project-card.tsx";
 import { SmartLink } from "../components/smart-link.tsx";
@@ -36,6 +37,9 @@ export default function Home({ loaderData: { page, studies, projects } }: Route.
         </ul>
       </section>
 
+      <PrinciplesSection principles={page.principles} />
+      <AuditSection audit={page.audit} />
+
       <section aria-labelledby="case-studies-title">
         <h2 id="case-studies-title">{page.caseStudies.heading}</h2>
         <ul className="card-grid">
@@ -59,6 +63,8 @@ export default function Home({ loaderData: { page, studies, projects } }: Route.
           <SmartLink href={page.openSource.more.href}>{page.openSource.more.label}</SmartLink>
         </p>
       </section>
+
+      <StackSection stack={page.stack} />
 
       <section className="closing" aria-labelledby="closing-title">
         <h2 id="closing-title">{page.closing.heading}</h2>

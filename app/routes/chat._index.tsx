@@ -5,6 +5,7 @@ import { ChatPanel } from "../components/chat-panel.tsx";
 import { requestContext, servicesOf } from "../context.ts";
 import { documentHeaders } from "../http/document-headers.ts";
 import { readForm, textOf } from "../http/form.ts";
+import { pageMeta } from "../http/page-meta.ts";
 import { formFailure } from "../http/problem.ts";
 import { safeRedirectPath } from "../http/redirect-target.ts";
 import { withSearchParam } from "../http/search-param.ts";
@@ -66,7 +67,11 @@ export async function action(args: Route.ActionArgs) {
   }
 }
 
-export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.room.name ?? "Chat"} — glassbox chat` }];
+export const meta: Route.MetaFunction = ({ loaderData }) =>
+  pageMeta({
+    title: `${loaderData?.room.name ?? "Chat"} — glassbox chat`,
+    description: "The live chat room: messages are stored before anyone sees them and pushed to every open tab.",
+  });
 
 export const headers = documentHeaders("private, no-store");
 

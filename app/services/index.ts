@@ -20,6 +20,7 @@ import { createOAuthService } from "./oauth.ts";
 import { createPasswordHasher } from "./password-hashing.ts";
 import { createPostsService } from "./posts.ts";
 import { createRealtimeHub, type ChangeFeed } from "./realtime.ts";
+import { createSiteMapService } from "./site-map.ts";
 import { createStreamQuota, type StreamCaps } from "./stream-quota.ts";
 import { traced, type Tracer } from "./trace.ts";
 import { createTwoFactorService } from "./two-factor.ts";
@@ -56,6 +57,8 @@ export interface MailSettings {
 
 /** Every use case the routes may call, built once per process by the composition root. */
 export function createServices({ db, readDb, pool, adminEmails, github, changes, actionLogChanges, tracer, logger, mail, streamCaps, signupLimit }: ServiceDeps) {
+  const content = createContentService();
+  const posts = traced(tracer, "posts", createPostsService({ db, readDb }));
   const realtime = createRealtimeHub({ chat: createChatRepository(db), feed: changes, tracer, log: logger });
   const accounts = traced(
     tracer,
@@ -76,9 +79,10 @@ export function createServices({ db, readDb, pool, adminEmails, github, changes,
     actionLogStream: createActionLogHub({ db, feed: actionLogChanges, log: logger }),
     admin: traced(tracer, "admin", createAdminService(db)),
     chat: traced(tracer, "chat", createChatService({ db, pool, tracer })),
-    content: createContentService(),
+    content,
     health: traced(tracer, "health", createHealthService(db)),
-    posts: traced(tracer, "posts", createPostsService({ db, readDb })),
+    posts,
+    siteMap: traced(tracer, "siteMap", createSiteMapService({ content, posts })),
     twoFactor: traced(tracer, "twoFactor", createTwoFactorService({ db, pool })),
     jobs: traced(tracer, "jobs", createJobsService(db)),
     mail: traced(tracer, "mail", createMailService({ db, ...mail })),
