@@ -94,9 +94,22 @@ export const handleDataRequest: HandleDataRequestFunction = (response, { context
   return response;
 };
 
-/** Every loader and action is a trace event of its request (React Router's instrumentation API, read-only). */
+/**
+ * Every loader and action is a trace event of its request, and React Router's own handler and the
+ * route middleware are diagnostic ones (React Router's instrumentation API, read-only).
+ */
 export const instrumentations: ServerInstrumentation[] = [
   {
+    handler(handler) {
+      handler.instrument({
+        async request(call, { context }) {
+          const started = performance.now();
+          const result = await call();
+          const ms = Math.round((performance.now() - started) * 10) / 10;
+          context?.get(requestContext).services.trace.record("framework.handler", `React Router handled the request in ${ms}ms`, { ms, failed: result.status === "error" }, "debug");
+        },
+      });
+    },
     route(route) {
       const timed =
         (kind: "loader" | "action") =>
@@ -108,7 +121,16 @@ export const instrumentations: ServerInstrumentation[] = [
           const failed = result.status === "error" && !(result.error instanceof Response);
           context.get(requestContext).services.trace.record(kind, `${kind} ${route.id}`, { route: route.id, ms, ...(failed ? { failed } : {}) }, failed ? "warn" : "info");
         };
-      route.instrument({ loader: timed("loader"), action: timed("action") });
+      route.instrument({
+        loader: timed("loader"),
+        action: timed("action"),
+        async middleware(call, { context }) {
+          const started = performance.now();
+          await call();
+          const ms = Math.round((performance.now() - started) * 10) / 10;
+          context.get(requestContext).services.trace.record("framework.middleware", `middleware ${route.id}`, { route: route.id, ms }, "debug");
+        },
+      });
     },
   },
 ];

@@ -29,6 +29,7 @@ export const LAB_SECTIONS = [
   "chat",
   "timeline",
   "backend-log",
+  "diagnostics",
   "network-log",
   "command",
 ] as const;

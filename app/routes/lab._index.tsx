@@ -40,6 +40,7 @@ export async function loader({ context, url }: Route.LoaderArgs) {
       userAgent: client.userAgent ?? null,
     },
     snapshot: services.trace.snapshot(services.trace.current()?.visitorId ?? null),
+    diagnostics: services.trace.diagnostics(services.trace.current()?.visitorId ?? null),
     traceAfter: services.trace.lastSeq(),
     filter: url.searchParams.get("filter") ?? "",
     count: services.lab.count(visitorId),

@@ -518,3 +518,27 @@ test.describe("lab", () => {
     await expectAccessible(page);
   });
 });
+
+test("the diagnostic log shows this visitor's own request starts and React Router's internals, labelled as not live", async ({ page, browser }) => {
+  // The first visit sets the visitor cookie; from the second on, requests are this visitor's. A
+  // request's handler event is recorded when its answer is done: the third page shows the second's.
+  for (let visit = 0; visit < 3; visit++) await page.goto("/lab");
+  const panel = page.locator("#diagnostics");
+  await expect(panel.getByRole("heading", { name: "Diagnostic log" })).toBeVisible();
+  await expect(panel).toContainText("Diagnostic, not live");
+  await expect(panel.locator('[data-kind="request.start"]').first()).toContainText("GET /lab");
+  await expect(panel.locator('[data-kind="framework.handler"]').first()).toBeVisible();
+  // Nothing diagnostic is streamed: the live backend log never shows these kinds.
+  await expect(page.locator('#backend-log [data-kind="request.start"]')).toHaveCount(0);
+
+  // Another visitor's requests never appear in it.
+  const other = await newDevice(browser);
+  await other.page.goto("/open-source");
+  await other.page.goto("/open-source");
+  await panel.getByRole("button", { name: "Refresh" }).click();
+  await expect(page).toHaveURL(/\/lab\??#diagnostics$/);
+  await expect(page.locator('#diagnostics [data-kind="request.start"]').first()).toContainText("GET /lab");
+  await expect(page.locator("#diagnostics")).not.toContainText("/open-source");
+  await other.context.close();
+  await expectAccessible(page);
+});

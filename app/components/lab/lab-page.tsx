@@ -11,7 +11,7 @@ import { BurstPanel } from "./burst-panel.tsx";
 import { CommandPanel } from "./command-panel.tsx";
 import { AuthStatusWidget, SessionDetailsWidget } from "./identity-widgets.tsx";
 import { useLabRuntime } from "./lab-stream.ts";
-import { BackendLog, NetworkLog } from "./logs-panel.tsx";
+import { BackendLog, DiagnosticLog, NetworkLog } from "./logs-panel.tsx";
 import { TimelinePanel } from "./timeline-panel.tsx";
 
 /** The lab: every panel of DESIGN.md, fed by one event stream per tab (`lab=1`). */
@@ -19,6 +19,8 @@ export interface LabPageProps {
   readonly viewer: { readonly username: string; readonly role: string } | null;
   readonly meta: { readonly requestId: string; readonly session: string | null; readonly userId: string | null; readonly ip: string; readonly userAgent: string | null };
   readonly snapshot: { readonly own: readonly TraceEvent[]; readonly others: readonly RequestLine[] };
+  /** The visitor's own diagnostic events, as they were when the page was rendered. */
+  readonly diagnostics: readonly TraceEvent[];
   /** The trace snapshot's newest event number: the stream replays what came after it. */
   readonly traceAfter: number;
   readonly filter: string;
@@ -141,6 +143,7 @@ export function LabPage(props: LabPageProps) {
         <h2 id="visibility-title">Visibility</h2>
         <TimelinePanel runtime={runtime} initialFilter={props.filter} />
         <BackendLog runtime={runtime} />
+        <DiagnosticLog events={props.diagnostics} />
         <NetworkLog runtime={runtime} />
       </section>
 

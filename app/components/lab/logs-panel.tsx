@@ -1,3 +1,4 @@
+import { Form } from "react-router";
 import type { TraceEvent } from "../../models/trace.ts";
 import { DataTable } from "../data-table.tsx";
 import { DateTime } from "../date-time.tsx";
@@ -29,6 +30,34 @@ export function BackendLog({ runtime }: { runtime: LabRuntime }) {
           </ol>
         </div>
       ))}
+    </section>
+  );
+}
+
+/**
+ * The diagnostic view: this visitor's own diagnostic events (request starts, React Router's
+ * handler and middleware), which are kept but never streamed. A snapshot of when the page was
+ * rendered, newest first; refreshing reloads it (with or without JavaScript).
+ */
+export function DiagnosticLog({ events }: { events: readonly TraceEvent[] }) {
+  return (
+    <section id="diagnostics" className="card lab-panel" aria-labelledby="diagnostics-title">
+      <h3 id="diagnostics-title">Diagnostic log</h3>
+      <p className="muted">
+        <strong>Diagnostic, not live:</strong> events of your own requests that are kept on the server but not streamed, as they were when this
+        page was rendered. The backend log above is the live one.
+      </p>
+      <Form method="get" action="/lab#diagnostics" className="inline-form">
+        <button type="submit" className="button button--quiet">
+          Refresh
+        </button>
+      </Form>
+      {events.length === 0 ? <p className="muted">No diagnostic events of yours yet.</p> : null}
+      <ol className="trace__events" aria-label="Diagnostic events, newest first">
+        {[...events].reverse().map((event) => (
+          <TraceLine key={event.seq} event={event} />
+        ))}
+      </ol>
     </section>
   );
 }
