@@ -56,6 +56,8 @@ describe("trace kinds", () => {
       "sse.push": "live",
       "chat.incoming": "live",
       "chat.broadcast": "live",
+      "framework.handler": "diagnostic",
+      "framework.middleware": "diagnostic",
     });
     for (const [kind, rule] of Object.entries(traceKinds)) expect(isLive(kind as TraceKind), kind).toBe(rule === "live");
   });
