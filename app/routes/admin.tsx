@@ -1,12 +1,15 @@
 import { data, Form, Link, redirect } from "react-router";
 import { z } from "zod";
+import { ActionLogPanel } from "../components/action-log-panel.tsx";
 import { DateTime } from "../components/date-time.tsx";
 import { Notice } from "../components/notice.tsx";
 import { requestContext, servicesOf } from "../context.ts";
 import { promoteForm } from "../http/account-forms.ts";
+import { parseActionLogFilter } from "../http/action-log-filter.ts";
 import { parseForm, readForm, type FormState } from "../http/form.ts";
 import { documentHeaders } from "../http/document-headers.ts";
 import { formFailure } from "../http/problem.ts";
+import { ACTION_LOG_PAGE } from "../models/action-log.ts";
 import { AppError } from "../models/errors.ts";
 import { requireRole } from "../sessions/guards.ts";
 import type { Route } from "./+types/admin";
@@ -22,13 +25,23 @@ const querySchema = z
 
 export async function loader(args: Route.LoaderArgs) {
   const { user } = await requireRole(args, "admin");
-  const { admin } = servicesOf(args.context);
+  const { admin, actionLogs } = servicesOf(args.context);
   const query = querySchema.parse(args.url.searchParams.get("q") ?? undefined) || undefined;
-  const [users, activity] = await Promise.all([admin.listUsers(user, query), admin.recentActivity(user)]);
+  const log = parseActionLogFilter(args.url.searchParams);
+  const [users, page] = await Promise.all([admin.listUsers(user, query), actionLogs.list(user, log.filter, { before: log.before, limit: ACTION_LOG_PAGE.default })]);
+  const older = new URLSearchParams(Object.entries(log.values).filter(([, value]) => value !== ""));
+  if (page.nextCursor) older.set("before", page.nextCursor);
   return {
     query: query ?? "",
     users,
-    activity,
+    actionLog: {
+      entries: page.entries,
+      filter: log.filter,
+      values: log.values,
+      filterError: log.error,
+      newest: log.before === undefined,
+      olderHref: page.nextCursor ? `/admin?${older}#action-log` : undefined,
+    },
     notice: args.url.searchParams.get("done") === "promoted" ? "The member is now a moderator." : undefined,
   };
 }
@@ -52,7 +65,7 @@ export const meta: Route.MetaFunction = () => [{ title: "Admin — glassbox" }];
 export const headers = documentHeaders("private, no-store");
 
 export default function Admin({ loaderData, actionData }: Route.ComponentProps) {
-  const { query, users, activity, notice } = loaderData;
+  const { query, users, actionLog, notice } = loaderData;
   const state: AdminState | undefined = actionData;
   return (
     <>
@@ -80,6 +93,11 @@ export default function Admin({ loaderData, actionData }: Route.ComponentProps) 
                 <strong>{account.username}</strong> <span className="muted">{account.email}</span>
               </p>
               <p>
+                <Link to={`/admin?actor=${account.id}#action-log`}>
+                  Activity<span className="visually-hidden"> of {account.username}</span>
+                </Link>
+              </p>
+              <p>
                 {account.role}, joined <DateTime value={account.createdAt} />
               </p>
               {account.role === "member" ? (
@@ -95,18 +113,7 @@ export default function Admin({ loaderData, actionData }: Route.ComponentProps) 
         </ul>
       </section>
 
-      <section aria-labelledby="activity-title">
-        <h2 id="activity-title">Recent account activity</h2>
-        <ol className="activity-list">
-          {activity.map((entry, index) => (
-            <li key={index}>
-              <DateTime value={entry.occurredAt} /> <code>{entry.action}</code> by {entry.actorName ?? "anonymous"}
-              {entry.client ? ` from ${entry.client.ip}` : null}
-              {entry.metadata && Object.keys(entry.metadata).length > 0 ? <code className="activity-list__meta">{JSON.stringify(entry.metadata)}</code> : null}
-            </li>
-          ))}
-        </ol>
-      </section>
+      <ActionLogPanel key={`${actionLog.entries[0]?.id ?? "-"} ${JSON.stringify(actionLog.values)} ${actionLog.newest}`} {...actionLog} />
     </>
   );
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { createAuditRepository, type AuditRecord } from "../models/audit-repository.ts";
+import { createAuditRepository } from "../models/audit-repository.ts";
 import type { ClientInfo } from "../models/client-info.ts";
 import type { Database } from "../models/database.ts";
 import { AppError } from "../models/errors.ts";
@@ -18,11 +18,6 @@ export function createAdminService(db: Kysely<Database>) {
     async listUsers(actor: User, query: string | undefined): Promise<User[]> {
       assertAdmin(actor);
       return users.list({ query, limit: 50 });
-    },
-
-    async recentActivity(actor: User): Promise<AuditRecord[]> {
-      assertAdmin(actor);
-      return createAuditRepository(db).recent(20);
     },
 
     /** Throws `account:not_found`, `auth:forbidden`, or `account:role_conflict` (also when another admin decided first). */

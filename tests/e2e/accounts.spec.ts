@@ -478,7 +478,7 @@ test.describe("accounts", () => {
       await expect(
         page.getByRole("heading", {
           level: 2,
-          name: "Recent account activity",
+          name: "Action log",
         }),
       ).toBeVisible();
 
@@ -506,7 +506,7 @@ test.describe("accounts", () => {
         "The member is now a moderator.",
       );
       const activity = page
-        .getByRole("region", { name: "Recent account activity" })
+        .getByRole("region", { name: "Action log" })
         .getByRole("listitem");
       await expect(
         activity
