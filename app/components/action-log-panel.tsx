@@ -52,24 +52,8 @@ export function ActionLogPanel({ entries, filter, values, olderHref, newest, fil
       <p className="muted">Newest first. With JavaScript, new entries that match the filter appear as they happen; without, reload the page.</p>
       <Form method="get" action="/admin#action-log" className="filter-form" aria-label="Filter the action log">
         {values.actor ? <input type="hidden" name="actor" value={values.actor} /> : null}
-        <span className="filter-form__field">
-          <label htmlFor="log-action">Action</label>
-          <select id="log-action" name="action" defaultValue={values.action}>
-            <option value="">Any</option>
-            {auditActions.map((action) => (
-              <option key={action}>{action}</option>
-            ))}
-          </select>
-        </span>
-        <span className="filter-form__field">
-          <label htmlFor="log-resource-type">Resource</label>
-          <select id="log-resource-type" name="resourceType" defaultValue={values.resourceType}>
-            <option value="">Any</option>
-            {resourceTypes.map((type) => (
-              <option key={type}>{type}</option>
-            ))}
-          </select>
-        </span>
+        <Choice id="log-action" name="action" label="Action" options={auditActions} value={values.action} />
+        <Choice id="log-resource-type" name="resourceType" label="Resource" options={resourceTypes} value={values.resourceType} />
         <span className="filter-form__field">
           <label htmlFor="log-resource-id">Resource id</label>
           <input id="log-resource-id" name="resourceId" defaultValue={values.resourceId} maxLength={200} />
@@ -105,5 +89,20 @@ export function ActionLogPanel({ entries, filter, values, olderHref, newest, fil
       </ol>
       {olderHref ? <Link to={olderHref}>Older entries</Link> : null}
     </section>
+  );
+}
+
+/** A labelled select of `options`, with "Any" (empty) first. */
+function Choice({ id, name, label, options, value }: { id: string; name: string; label: string; options: readonly string[]; value: string }) {
+  return (
+    <span className="filter-form__field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} name={name} defaultValue={value}>
+        <option value="">Any</option>
+        {options.map((option) => (
+          <option key={option}>{option}</option>
+        ))}
+      </select>
+    </span>
   );
 }
