@@ -18,6 +18,8 @@ export interface Note {
   readonly markdown: string;
 }
 
+const META = /^Date:\s*([^·]+?)\s*(?:·\s*Status:\s*(.+?))?\s*$/;
+
 export const notePath = (slug: NoteSlug): string => `/notes/${slug}`;
 
 /** Parses one decision file; undefined for a file that is not a numbered decision (an index). */
@@ -26,13 +28,18 @@ export function parseNote(fileName: string, source: string): Note | undefined {
   if (!slug.success) return undefined;
   const [first = "", ...rest] = source.replace(/\r\n/g, "\n").split("\n");
   const title = first.replace(/^#\s*/, "").replace(/^\d+\.\s*/, "").trim();
-  const meta = /^Date:\s*([^·\n]+?)\s*(?:·\s*Status:\s*(.+?))?\s*$/m.exec(rest.slice(0, 4).join("\n"));
+  // "Date: … · Status: …" near the top is shown apart from the body, not in it.
+  const metaIndex = rest.slice(0, 4).findIndex((line) => META.test(line));
+  const meta = metaIndex === -1 ? null : META.exec(rest[metaIndex] ?? "");
   return {
     slug: slug.data,
     number: Number(slug.data.slice(0, 4)),
     title: title || slug.data,
     date: meta?.[1],
     status: meta?.[2],
-    markdown: rest.join("\n").trim(),
+    markdown: rest
+      .filter((_, index) => index !== metaIndex)
+      .join("\n")
+      .trim(),
   };
 }

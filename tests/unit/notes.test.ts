@@ -11,7 +11,7 @@ describe("engineering notes", () => {
   it("parses the number, title, date and status of a decision record", () => {
     const note = parseNote("0016-abuse-limits.md", "# 16. Limits against one client\n\nDate: 2026-12-04 · Status: accepted\n\n**Context.** Text.");
     expect(note).toMatchObject({ slug: "0016-abuse-limits", number: 16, title: "Limits against one client", date: "2026-12-04", status: "accepted" });
-    expect(note?.markdown).toBe("Date: 2026-12-04 · Status: accepted\n\n**Context.** Text.");
+    expect(note?.markdown).toBe("**Context.** Text.");
     expect(parseNote("README.md", "# Decisions")).toBeUndefined();
   });
 
