@@ -13,6 +13,7 @@ export const traceKinds = {
   "sse.push": "live",
   "chat.incoming": "live",
   "chat.broadcast": "live",
+  "page.cache": "live",
 } as const satisfies Record<string, "live" | "diagnostic">;
 
 export type TraceKind = keyof typeof traceKinds;

@@ -56,6 +56,7 @@ describe("trace kinds", () => {
       "sse.push": "live",
       "chat.incoming": "live",
       "chat.broadcast": "live",
+      "page.cache": "live",
     });
     for (const [kind, rule] of Object.entries(traceKinds)) expect(isLive(kind as TraceKind), kind).toBe(rule === "live");
   });
