@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { createContext, type RouterContextProvider } from "react-router";
+import type { GuestPageCache } from "./http/guest-page-cache.server.ts";
 import type { ClientInfo, KnownDevice } from "./models/client-info.ts";
 import type { Services } from "./services/index.ts";
 import type { DeviceCookie } from "./sessions/device-cookie.ts";
@@ -28,6 +29,8 @@ export interface RequestContext {
   readonly knownDevice: () => Promise<KnownDevice | undefined>;
   /** The session and user of this request, read on first call only (so /health touches nothing). */
   readonly viewer: () => Promise<Viewer>;
+  /** Pages every guest sees alike, kept for a moment (app/http/guest-page-cache.server.ts). */
+  readonly guestPages: GuestPageCache;
 }
 
 export const requestContext = createContext<RequestContext>();

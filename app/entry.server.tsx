@@ -1,6 +1,4 @@
-import { PassThrough } from "node:stream";
 import { createReadableStreamFromReadable } from "@react-router/node";
-import { isbot } from "isbot";
 import type { RenderToPipeableStreamOptions } from "react-dom/server";
 import { renderToPipeableStream } from "react-dom/server";
 import {
@@ -15,6 +13,8 @@ import {
 } from "react-router";
 import { NonceContext } from "./components/nonce.tsx";
 import { requestContext } from "./context.ts";
+import { documentBody } from "./http/document-body.server.ts";
+import { streamsDocument } from "./http/render-mode.ts";
 import { serverTiming } from "./http/server-timing.ts";
 
 /** React Router's default Node entry, plus the CSP nonce on every inline script. */
@@ -35,10 +35,10 @@ export default function handleRequest(
 
   return new Promise<Response>((resolve, reject) => {
     let shellRendered = false;
-    const userAgent = request.headers.get("user-agent");
-    // Crawlers get the whole document at once; browsers get the shell as soon as it is ready.
-    const readyOption: keyof RenderToPipeableStreamOptions =
-      (userAgent && isbot(userAgent)) || routerContext.isSpaMode ? "onAllReady" : "onShellReady";
+    // Browsers that run scripts get the shell as soon as it is ready and deferred panels as they
+    // come; everyone else (no scripts, crawlers) the whole document at once (app/http/render-mode.ts).
+    const streams = streamsDocument(request) && !routerContext.isSpaMode;
+    const readyOption: keyof RenderToPipeableStreamOptions = streams ? "onShellReady" : "onAllReady";
     let timeoutId: ReturnType<typeof setTimeout> | undefined = setTimeout(() => abort(), streamTimeout + 1000);
 
     const { pipe, abort } = renderToPipeableStream(
@@ -47,14 +47,14 @@ export default function handleRequest(
       </NonceContext>,
       {
         nonce,
+        // A whole document has every panel in its place: React would otherwise still move panels
+        // past its 12.8 kB chunk size to the end, to be put in place by a script.
+        ...(streams ? {} : { progressiveChunkSize: Number.POSITIVE_INFINITY }),
         [readyOption]() {
           shellRendered = true;
-          const body = new PassThrough({
-            final(callback) {
-              clearTimeout(timeoutId);
-              timeoutId = undefined;
-              callback();
-            },
+          const body = documentBody(() => {
+            clearTimeout(timeoutId);
+            timeoutId = undefined;
           });
           responseHeaders.set("Content-Type", "text/html; charset=utf-8");
           const scope = services.trace.current();

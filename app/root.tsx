@@ -1,4 +1,4 @@
-import type { ReactNode } from "react";
+import { useEffect, type ReactNode } from "react";
 import { isRouteErrorResponse, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from "react-router";
 import type { Route } from "./+types/root";
 import { useNonce } from "./components/nonce.tsx";
@@ -8,6 +8,7 @@ import { SiteHeader } from "./components/site-header.tsx";
 import { TabStreamProvider } from "./components/tab-stream.tsx";
 import { requestContext } from "./context.ts";
 import { documentHeaders } from "./http/document-headers.ts";
+import { rememberScriptsRun } from "./http/render-mode.ts";
 import { catalogueResourceErrors } from "./http/resource-problems.ts";
 import { siteContent } from "./models/site-content.ts";
 import { viewerOf } from "./sessions/viewer.ts";
@@ -71,6 +72,8 @@ export function Layout({ children }: { children: ReactNode }) {
 }
 
 export default function App() {
+  // From now on this browser's documents may stream: it shows deferred panels as they arrive.
+  useEffect(rememberScriptsRun, []);
   return (
     <TabStreamProvider>
       <Outlet />

@@ -6,6 +6,9 @@ import type { Logger } from "pino";
 import { RouterContextProvider, type ServerBuild } from "react-router";
 import * as serverBuild from "virtual:react-router/server-build";
 import { requestContext } from "../app/context.ts";
+import { createGuestPageCache } from "../app/http/guest-page-cache.server.ts";
+import { SCRIPTS_COOKIE } from "../app/http/render-mode.ts";
+import { serverTiming } from "../app/http/server-timing.ts";
 import type { KnownDevice } from "../app/models/client-info.ts";
 import type { Database } from "../app/models/database.ts";
 import type { GitHubSettings } from "../app/models/oauth.ts";
@@ -15,7 +18,7 @@ import type { SignupLimit } from "../app/models/signup-throttle.ts";
 import type { ChangeFeed } from "../app/services/realtime.ts";
 import type { StreamCaps } from "../app/services/stream-quota.ts";
 import type { Tracer } from "../app/services/trace.ts";
-import { createDeviceCookie } from "../app/sessions/device-cookie.ts";
+import { createDeviceCookie, deviceCookieName } from "../app/sessions/device-cookie.ts";
 import { createPendingSignInCookie } from "../app/sessions/pending-sign-in.ts";
 import { createDurableSessionStorage } from "../app/sessions/session-storage.ts";
 import { loadViewer, type Viewer } from "../app/sessions/viewer.ts";
@@ -23,6 +26,7 @@ import { clientAddress } from "./client-address.ts";
 import { actionLogStreamEndpoint } from "./action-log-stream.ts";
 import { eventStreamEndpoint } from "./event-stream.ts";
 import type { Environment } from "./config.ts";
+import { visitorCookieName } from "./visitor.ts";
 
 /**
  * The React Router side of the composition root. Vite builds this file together with the app
@@ -72,6 +76,10 @@ export interface App {
 /** The build's route table (ids, paths, modules), for tools that walk every route, such as the fuzz test. */
 export const routes: ServerBuild["routes"] = (serverBuild as ServerBuild).routes;
 
+/** How long a guest page is answered from memory, and how much memory all of them may take (decision 0019). */
+const GUEST_PAGE_TTL_MS = 1_000;
+const GUEST_PAGE_MAX_BYTES = 8 * 1024 * 1024;
+
 export function createApp(runtime: AppRuntime): App {
   const services = createServices(runtime);
   const production = runtime.environment === "production";
@@ -82,6 +90,20 @@ export function createApp(runtime: AppRuntime): App {
   });
   const pendingSignIn = createPendingSignInCookie({ secrets: runtime.sessionSecrets, secure: production, lifetimeSecs: runtime.totpPendingSecs });
   const devices = createDeviceCookie({ secrets: runtime.sessionSecrets, secure: production });
+  const { tracer } = runtime;
+  // Made with the app, so a new build (or an edit in development, which reloads this module) starts empty.
+  const guestPages = createGuestPageCache({
+    ttlMs: GUEST_PAGE_TTL_MS,
+    maxBytes: GUEST_PAGE_MAX_BYTES,
+    // The device cookie is read by sign-in attempts only (decision 0017): it never changes a page.
+    neutralCookies: [visitorCookieName(production), SCRIPTS_COOKIE, deviceCookieName(production)],
+    buildId: (serverBuild as ServerBuild).assets.version,
+    record: (outcome) =>
+      outcome.kind === "hit"
+        ? tracer.record("page.cache", `served from cache: ${outcome.path} as rendered ${outcome.ageMs} ms ago (no loader ran)`, { ageMs: outcome.ageMs })
+        : tracer.record("page.cache", `rendered for every guest: ${outcome.path} answered from memory for ${outcome.ttlMs} ms`, { ttlMs: outcome.ttlMs }),
+    serverTiming: () => serverTiming({ dbMs: 0, totalMs: performance.now() - (tracer.current()?.startedAt ?? performance.now()), cacheHit: true }),
+  });
   const viewerOf = async (cookie: string | null) => {
     const viewer = await loadViewer(sessions, services.accounts, cookie);
     runtime.tracer.identify(viewer.user?.id ?? null);
@@ -111,6 +133,7 @@ export function createApp(runtime: AppRuntime): App {
         devices,
         knownDevice: () => (knownDevice ??= devices.read(req.get("cookie") ?? null)),
         viewer: () => (viewer ??= viewerOf(req.get("cookie") ?? null)),
+        guestPages,
       });
       return context;
     },

@@ -16,6 +16,9 @@ export type Environment = (typeof environments)[number];
 const workerModes = ["auto", "inline", "off"] as const;
 export type WorkerMode = (typeof workerModes)[number];
 
+/** `off` leaves compression to a reverse proxy in front (it then does that work off this process's event loop). */
+const switches = ["on", "off"] as const;
+
 const logFormats = ["pretty", "json"] as const;
 export type LogFormat = (typeof logFormats)[number];
 
@@ -160,6 +163,7 @@ const schema = z
     STREAMS_PER_VISITOR: integer(1, 100_000).default(defaultStreamCaps.perVisitor),
     STREAMS_PER_ADDRESS: integer(1, 1_000_000).default(defaultStreamCaps.perAddress),
     SIGNUPS_PER_ADDRESS_PER_HOUR: integer(1, 1_000_000).default(defaultSignupLimit.attempts),
+    COMPRESSION: z.enum(switches).default("on"),
   })
   .superRefine((env, ctx) => {
     for (const [name, other] of [["GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET"], ["GITHUB_CLIENT_SECRET", "GITHUB_CLIENT_ID"]] as const) {
@@ -208,6 +212,8 @@ export interface Config {
   readonly streamCaps: StreamCaps;
   /** How many accounts one address may create per hour. */
   readonly signupLimit: SignupLimit;
+  /** Whether this process compresses responses (COMPRESSION); off when a proxy in front does it. */
+  readonly compression: boolean;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -268,6 +274,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       corsAllowedOrigins: e.CORS_ALLOWED_ORIGINS,
       streamCaps: { perVisitor: e.STREAMS_PER_VISITOR, perAddress: e.STREAMS_PER_ADDRESS },
       signupLimit: { ...defaultSignupLimit, attempts: e.SIGNUPS_PER_ADDRESS_PER_HOUR },
+      compression: e.COMPRESSION === "on",
     },
   };
 }

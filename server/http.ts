@@ -35,6 +35,8 @@ export interface HttpOptions {
   readonly app: RequestHandler;
   /** True once shutdown began: responses then close their connection. */
   readonly draining: () => boolean;
+  /** Compress responses here (COMPRESSION=on), or leave it to a proxy in front. */
+  readonly compression: boolean;
 }
 
 /** The Express pipeline every request goes through, in order. */
@@ -72,7 +74,7 @@ export function createHttpApp(options: HttpOptions): express.Express {
   http.use(bodyLimit(options.limits.maxBodyBytes));
   http.use(concurrencyCap(options.limits.maxConcurrentRequests));
   http.use(timeLimit(options.limits.requestTimeoutMs));
-  http.use(compression);
+  if (options.compression) http.use(compression);
   http.use(options.assets);
   http.use(options.app);
   http.use(finalErrorHandler(options.logger, options.showErrorDetails));

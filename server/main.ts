@@ -111,6 +111,7 @@ async function serve(config: Config, logger: Logger, tracer: Tracer, { assets, s
     assets,
     app,
     draining: shutdown.draining,
+    compression: config.compression,
   });
   server.on("request", http);
   // Node's own limits cover what Express never sees: headers or a body that arrive too slowly.

@@ -5,8 +5,12 @@ import { LabLink } from "../components/lab-link.tsx";
 import { ProjectCard } from "../components/project-card.tsx";
 import { SmartLink } from "../components/smart-link.tsx";
 import { servicesOf } from "../context.ts";
+import { cacheForGuests } from "../http/guest-page-cache.server.ts";
 import { pageMeta } from "../http/page-meta.ts";
 import type { Route } from "./+types/_index";
+
+/** The same for every guest: answered from the guest page cache (decision 0019). */
+export const middleware: Route.MiddlewareFunction[] = [cacheForGuests];
 
 export function loader({ context }: Route.LoaderArgs) {
   return servicesOf(context).content.home();

@@ -10,6 +10,7 @@ import { DEFAULT_ROOM, rooms } from "../models/chat.ts";
 import { labHref } from "../models/content.ts";
 import { AppError } from "../models/errors.ts";
 import { boundaryRuleSchema, burstSizeSchema, counterDeltaSchema } from "../models/lab.ts";
+import { SHOWN_REQUESTS } from "../models/timeline.ts";
 import { emailSchema } from "../models/user.ts";
 import type { CommandTarget, LabOutcome, LabResult, LabWidget } from "../services/lab.ts";
 import { viewerOf } from "../sessions/viewer.ts";
@@ -27,8 +28,11 @@ const doneSchema = z.enum(Object.keys(commandNotices) as [keyof typeof commandNo
 export async function loader({ context, url }: Route.LoaderArgs) {
   const { services, requestId, client, visitorId } = context.get(requestContext);
   const { user, session } = await viewerOf(context);
-  const room = await services.chat.visit(user, DEFAULT_ROOM);
   const done = doneSchema.safeParse(url.searchParams.get("done"));
+  // Deferred (not awaited): the shell goes out while the database answers (decision 0019). A failure
+  // reaches the chat panel's error element; marked handled, it never counts as an unhandled rejection.
+  const chatHistory = services.chat.visit(user, DEFAULT_ROOM);
+  chatHistory.catch(() => undefined);
   return {
     viewer: user ? { username: user.username, role: user.role } : null,
     meta: {
@@ -39,13 +43,15 @@ export async function loader({ context, url }: Route.LoaderArgs) {
       ip: client.ip,
       userAgent: client.userAgent ?? null,
     },
-    snapshot: services.trace.snapshot(services.trace.current()?.visitorId ?? null),
+    // Others' lines: only as many as the page can show (the stream brings the rest as it happens).
+    snapshot: services.trace.snapshot(services.trace.current()?.visitorId ?? null, SHOWN_REQUESTS),
     diagnostics: services.trace.diagnostics(services.trace.current()?.visitorId ?? null),
     traceAfter: services.trace.lastSeq(),
     filter: url.searchParams.get("filter") ?? "",
     count: services.lab.count(visitorId),
     commandNotice: done.success ? commandNotices[done.data] : undefined,
-    chat: { room: rooms.find((candidate) => candidate.id === DEFAULT_ROOM) ?? rooms[0], ...room, signedIn: user !== null, botDone: url.searchParams.get("done") === "bot" },
+    chat: { room: rooms.find((candidate) => candidate.id === DEFAULT_ROOM) ?? rooms[0], signedIn: user !== null, botDone: url.searchParams.get("done") === "bot" },
+    chatHistory,
   };
 }
 

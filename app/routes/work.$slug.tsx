@@ -4,9 +4,13 @@ import { LabLink } from "../components/lab-link.tsx";
 import { SmartLink } from "../components/smart-link.tsx";
 import { TagList } from "../components/tag-list.tsx";
 import { servicesOf } from "../context.ts";
+import { cacheForGuests } from "../http/guest-page-cache.server.ts";
 import { pageMeta } from "../http/page-meta.ts";
 import { caseStudySlug } from "../models/work.ts";
 import type { Route } from "./+types/work.$slug";
+
+/** The same for every guest: answered from the guest page cache (decision 0019). */
+export const middleware: Route.MiddlewareFunction[] = [cacheForGuests];
 
 export function loader({ context, params }: Route.LoaderArgs) {
   const content = servicesOf(context).content;

@@ -156,13 +156,14 @@ export function createTracer({ sessionIdleMs = DEFAULT_SESSION_IDLE_MS, now = Da
       return result;
     },
 
-    /** What a visitor may see right now: their own recent events and the request lines of everyone else. */
-    snapshot(visitorId: string | null): { own: TraceEvent[]; others: RequestLine[] } {
+    /** What a visitor may see right now: their own recent events and the (newest `othersLimit`) request lines of everyone else. */
+    snapshot(visitorId: string | null, othersLimit: number = TRACE_LIMITS.global): { own: TraceEvent[]; others: RequestLine[] } {
       return {
         own: (visitorId && sessions.get(visitorId)?.events.toArray()) || [],
         others: lines
           .toArray()
           .filter((entry) => visitorId === null || entry.visitorId !== visitorId)
+          .slice(-othersLimit)
           .map((entry) => entry.line),
       };
     },

@@ -22,8 +22,10 @@ const MAX_ACCOUNTS = 5;
 const LIFETIME_SECS = 365 * 24 * 3600;
 const stored = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{22}$/), userIds: z.array(z.uuid()).max(MAX_ACCOUNTS) });
 
+export const deviceCookieName = (secure: boolean): string => (secure ? "__Host-glassbox_device" : "glassbox_device");
+
 export function createDeviceCookie({ secrets, secure }: { secrets: readonly string[]; secure: boolean }): DeviceCookie {
-  const cookie = createCookie(secure ? "__Host-glassbox_device" : "glassbox_device", {
+  const cookie = createCookie(deviceCookieName(secure), {
     httpOnly: true,
     sameSite: "lax",
     secure,

@@ -105,6 +105,7 @@ const http = createHttpApp({
   assets: (_req, _res, next) => next(),
   app: app.handler,
   draining: () => false,
+  compression: true,
 });
 const server: Server = createServer(http);
 await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -32,8 +32,18 @@ describe("configuration", () => {
         auditRetentionDays: 365,
         limits: { maxConcurrentRequests: 256, requestTimeoutMs: 30_000, maxBodyBytes: 1_048_576 },
         corsAllowedOrigins: [],
+        compression: true,
       },
     });
+  });
+
+  it("takes COMPRESSION as on or off, nothing else", () => {
+    const compression = (value: string) => {
+      const result = parseConfig({ COMPRESSION: value });
+      return result.ok ? result.config.compression : result.problems;
+    };
+    expect([compression("on"), compression("off")]).toEqual([true, false]);
+    expect(compression("yes")).toEqual([expect.stringMatching(/^COMPRESSION: .*"yes"/)]);
   });
 
   it("reads the stability limits and the CORS allow-list of exact origins", () => {

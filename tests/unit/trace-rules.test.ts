@@ -56,6 +56,7 @@ describe("trace kinds", () => {
       "sse.push": "live",
       "chat.incoming": "live",
       "chat.broadcast": "live",
+      "page.cache": "live",
       "framework.handler": "diagnostic",
       "framework.middleware": "diagnostic",
     });

@@ -10,7 +10,7 @@ import { useHydrated } from "./lab-stream.ts";
  * the result to this tab's stream (428 when the tab has none). "Guarded" waits behind a per-visitor
  * lock; "cancelable" cancels the previous one. Without JavaScript the page comes back with the count.
  */
-export function CommandPanel(props: { streamUrl: string; count: number; notice: string | undefined; outcome: LabOutcome | undefined }) {
+export function CommandPanel(props: { streamUrl: string | undefined; count: number; notice: string | undefined; outcome: LabOutcome | undefined }) {
   const [count, setCount] = useState(props.count);
   const [log, setLog] = useState<readonly string[]>([]);
   // The tab id goes into the forms only once scripts run: without them there is no stream to name.

@@ -84,7 +84,8 @@ function useBatchedReducer(initial: LabRuntime) {
   return [state, dispatch] as const;
 }
 
-export function useLabRuntime(streamUrl: string, snapshot: { own: readonly TraceEvent[]; others: readonly RequestLine[] }): LabRuntime {
+/** `streamUrl` is undefined until the tab's stream can open (the page shows the snapshot meanwhile). */
+export function useLabRuntime(streamUrl: string | undefined, snapshot: { own: readonly TraceEvent[]; others: readonly RequestLine[] }): LabRuntime {
   const [runtime, dispatch] = useBatchedReducer({ events: snapshot.own, lines: snapshot.others, pushes: [] });
   useTabEvent(
     streamUrl,

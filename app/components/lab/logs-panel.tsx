@@ -1,4 +1,5 @@
 import { Form } from "react-router";
+import { SHOWN_REQUESTS } from "../../models/timeline.ts";
 import type { TraceEvent } from "../../models/trace.ts";
 import { DataTable } from "../data-table.tsx";
 import { DateTime } from "../date-time.tsx";
@@ -69,7 +70,7 @@ export function NetworkLog({ runtime }: { runtime: LabRuntime }) {
     ...runtime.lines.map((line) => ({ ...line, source: "—", who: "another visitor" })),
   ]
     .sort((a, b) => b.seq - a.seq)
-    .slice(0, 20);
+    .slice(0, SHOWN_REQUESTS);
   const pushes = [...runtime.pushes].reverse().slice(0, 20);
   return (
     <section id="network-log" className="card lab-panel" aria-labelledby="network-log-title">
