@@ -94,17 +94,17 @@ describe("a page every guest sees alike", () => {
     }
   });
 
-  it("is rendered afresh for a query string, a data request, or a cookie other than the visitor's and the scripts'", async () => {
+  it("is rendered afresh for a query string, a data request, or a cookie other than the visitor's, the scripts' and the device's", async () => {
     await twoGuests("/");
     const fresh = [
       () => get("/?utm_source=x"),
       () => get("/_root.data"),
-      () => get("/", { cookie: "glassbox_device=anything" }),
+      () => get("/", { cookie: "glassbox_session=anything" }),
       () => get("/", { cookie: `${VISITOR_COOKIE}=${"a".repeat(22)}; somebody_else=1` }),
     ];
     for (const [index, request] of fresh.entries()) for (let attempt = 0; attempt < 3; attempt++) expect((await request()).cached, `request ${index}`).toBe(false);
     // The neutral cookies alone still get the shared page.
-    const neutral = { cookie: `${VISITOR_COOKIE}=${"b".repeat(22)}; glassbox_js=1` };
+    const neutral = { cookie: `${VISITOR_COOKIE}=${"b".repeat(22)}; glassbox_js=1; glassbox_device=anything` };
     await get("/", neutral);
     let cached = false;
     for (let attempt = 0; attempt < 20 && !cached; attempt++) cached = (await get("/", neutral)).cached;
