@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { expectAccessible } from "./accessibility.ts";
-import { javaScriptEnabled, newAccount, newDevice, registerThroughForm, signInAsAdmin, type Account } from "./support.ts";
+import { header, javaScriptEnabled, newAccount, newDevice, registerThroughForm, signInAsAdmin, type Account } from "./support.ts";
 
 /** Live updates should arrive well within this. */
 const LIVE = { timeout: 5_000 };
@@ -9,6 +9,8 @@ const actionLog = (page: Page) => page.getByRole("region", { name: "Action log" 
 const entryOf = (page: Page, account: Account, action: string) => actionLog(page).getByRole("listitem").filter({ hasText: action }).filter({ hasText: account.username });
 
 test("the admin's action log shows another user's actions without a reload (with scripts), through the same filter as the list", async ({ page, browser }) => {
+  // Three sign-ups (argon2 each) and an accessibility scan: more than the default 30 s on a busy machine.
+  test.setTimeout(60_000);
   await signInAsAdmin(page);
   await page.goto("/admin");
   // The filter form, as a visitor without scripts uses it too.
@@ -23,6 +25,8 @@ test("the admin's action log shows another user's actions without a reload (with
   await registerThroughForm(other.page, first);
   // Signing out is an action the filter leaves out; a second sign-up, after it, is one it keeps.
   await other.page.getByRole("button", { name: "Sign out" }).click();
+  // Signed out before the next sign-up starts (with scripts the sign-out is a navigation of its own).
+  await expect(header(other.page).getByRole("link", { name: "Sign in" })).toBeVisible();
   const second = newAccount("live");
   await registerThroughForm(other.page, second);
   if (!javaScriptEnabled()) await page.reload();
