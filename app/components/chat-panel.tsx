@@ -4,7 +4,7 @@ import { MAX_BODY_LENGTH } from "../models/chat.ts";
 import type { ChatMessageView, ChatStreamEvent } from "../services/realtime.ts";
 import { DateTime } from "./date-time.tsx";
 import { Notice } from "./notice.tsx";
-import { tabId, useTabEvent } from "./tab-stream.tsx";
+import { tabId, useSessionRefresh, useTabEvent } from "./tab-stream.tsx";
 
 /**
  * The chat room: history, "load older", the post form, and live updates over the tab's event
@@ -21,6 +21,8 @@ export interface ChatPanelProps {
   /** Set when showing older history: no live updates then, and a link back to the latest. */
   readonly latestHref: string | undefined;
   readonly signedIn: boolean;
+  /** Signed in, but the email address is not confirmed yet: reading only. */
+  readonly unverified?: boolean;
   readonly formError: string | undefined;
   readonly bodyError: string | undefined;
   /** The refused message's text, put back in the box (without JavaScript the page is new). */
@@ -57,6 +59,8 @@ export function ChatPanel(props: ChatPanelProps) {
     [revalidator],
   );
   useTabEvent(streamUrl, "chat", onChat);
+  // The room page's own stream also carries sign-ins and sign-outs (the lab listens on its own).
+  useSessionRefresh(props.streamUrl === undefined ? streamUrl : undefined);
 
   const shown = new Map<string, ChatMessageView>(messages.map((message) => [message.id, message]));
   for (const [id, update] of live) {
@@ -105,7 +109,9 @@ export function ChatPanel(props: ChatPanelProps) {
       ) : null}
       <Notice tone="success">{props.notice}</Notice>
       <Notice tone="error">{props.formError}</Notice>
-      {props.signedIn ? (
+      {props.signedIn && props.unverified ? (
+        <p>Confirm your email address to post: follow the link we mailed you, or send it again from the banner at the top of the page.</p>
+      ) : props.signedIn ? (
         <Form ref={postForm} method="post" action={`${props.action}?room=${room.id}`} className="stack">
           <input type="hidden" name="intent" value="post" />
           {returnTo}

@@ -8,6 +8,7 @@ import { formFailure } from "../http/problem.ts";
 import { safeRedirectPath } from "../http/redirect-target.ts";
 import { DEFAULT_ROOM, messageBodySchema, messageIdSchema, roomIdSchema, rooms } from "../models/chat.ts";
 import { AppError } from "../models/errors.ts";
+import { isEmailVerified } from "../models/user.ts";
 import { requireUser } from "../sessions/guards.ts";
 import { viewerOf } from "../sessions/viewer.ts";
 import type { Route } from "./+types/chat._index";
@@ -38,6 +39,7 @@ export async function loader({ context, url }: Route.LoaderArgs) {
     olderHref: history.hasOlder && oldest ? `/chat?room=${roomId}&before=${oldest}` : undefined,
     latestHref: before ? `/chat?room=${roomId}` : undefined,
     signedIn: user !== null,
+    unverified: user !== null && !isEmailVerified(user),
     notice: url.searchParams.get("done") === "bot" ? notices.bot : undefined,
   };
 }

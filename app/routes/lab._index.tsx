@@ -9,7 +9,7 @@ import { retryAfter } from "../http/problem.ts";
 import { DEFAULT_ROOM, rooms } from "../models/chat.ts";
 import { AppError } from "../models/errors.ts";
 import { boundaryRuleSchema, burstSizeSchema, counterDeltaSchema } from "../models/lab.ts";
-import { emailSchema } from "../models/user.ts";
+import { emailSchema, isEmailVerified } from "../models/user.ts";
 import type { CommandTarget, LabOutcome, LabResult, LabWidget } from "../services/lab.ts";
 import { viewerOf } from "../sessions/viewer.ts";
 import type { Route } from "./+types/lab._index";
@@ -43,7 +43,7 @@ export async function loader({ context, url }: Route.LoaderArgs) {
     filter: url.searchParams.get("filter") ?? "",
     count: services.lab.count(visitorId),
     commandNotice: done.success ? commandNotices[done.data] : undefined,
-    chat: { room: rooms.find((candidate) => candidate.id === DEFAULT_ROOM) ?? rooms[0], ...room, signedIn: user !== null },
+    chat: { room: rooms.find((candidate) => candidate.id === DEFAULT_ROOM) ?? rooms[0], ...room, signedIn: user !== null, unverified: user !== null && !isEmailVerified(user) },
   };
 }
 
@@ -97,7 +97,7 @@ export async function action({ request, context }: Route.ActionArgs) {
         return answer({ widget: "boundary-check", result: services.lab.boundary(rule, input) });
       }
       case "database-check":
-        return answer({ widget: "database-check", lookup: await services.lab.lookUpAccount(read(forms["database-check"]).email, client) });
+        return answer({ widget: "database-check", lookup: await services.lab.lookUpAccount(read(forms["database-check"]).email, user, client) });
       case "burst": {
         const { size } = read(forms.burst);
         // The probes go to this instance itself (never to the Host header's idea of it) as this visitor.

@@ -8,10 +8,12 @@ import { viewerOf } from "./viewer.ts";
  * and a new id is minted, so an id known before sign-in is worthless after it (no fixation).
  */
 export async function signInAndRedirect(context: Readonly<RouterContextProvider>, user: User, to: string): Promise<Response> {
-  const { sessions, client } = context.get(requestContext);
+  const { sessions, client, services, visitorId } = context.get(requestContext);
   const { session: previous } = await viewerOf(context);
   if (previous.id) await sessions.destroySession(previous);
   const cookie = await sessions.startSession({ userId: user.id }, { userId: user.id, ip: client.ip, userAgent: client.userAgent });
+  // The visitor's other tabs update their header and lab panels (the `session` live event).
+  await services.sessionEvents.announce({ visitorId }, "signed-in");
   return redirect(to, { status: 303, headers: { "Set-Cookie": cookie } });
 }
 
@@ -37,11 +39,21 @@ export async function finishSignIn(context: Readonly<RouterContextProvider>, use
   return response;
 }
 
+/** Forgets this device's session (already gone with its account, or to end) and redirects (303) with the cookie cleared. */
+export async function endSessionAndRedirect(context: Readonly<RouterContextProvider>, to: string): Promise<Response> {
+  const { session } = await viewerOf(context);
+  const cookie = await context.get(requestContext).sessions.destroySession(session);
+  return redirect(to, { status: 303, headers: { "Set-Cookie": cookie } });
+}
+
 /** Ends this device's session and redirects (303) with the cookie cleared. */
 export async function signOutAndRedirect(context: Readonly<RouterContextProvider>, to: string): Promise<Response> {
-  const { sessions, services, client } = context.get(requestContext);
+  const { sessions, services, client, visitorId } = context.get(requestContext);
   const { session, user } = await viewerOf(context);
   const cookie = await sessions.destroySession(session);
-  if (user) await services.accounts.recordLogout(user, client);
+  if (user) {
+    await services.accounts.recordLogout(user, client);
+    await services.sessionEvents.announce({ visitorId }, "signed-out");
+  }
   return redirect(to, { status: 303, headers: { "Set-Cookie": cookie } });
 }

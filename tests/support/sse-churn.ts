@@ -14,6 +14,7 @@ import type { AddressInfo } from "node:net";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { ACTION_LOG_CHANNEL } from "../../app/models/action-log.ts";
+import { SESSION_CHANNEL } from "../../app/models/session-events.ts";
 import { CHAT_CHANNEL } from "../../app/models/chat-repository.ts";
 import type { Database } from "../../app/models/database.ts";
 import { defaultSignupLimit } from "../../app/models/signup-throttle.ts";
@@ -72,7 +73,7 @@ const pool = new pg.Pool({ connectionString: url, max: 6, idleTimeoutMillis: 0 }
 pool.on("error", () => undefined);
 const tracer = createTracer();
 const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (event) => tracer.sql(event.query.sql, event.queryDurationMillis, event.level === "error") });
-const listener = startPgListener({ url, channels: [CHAT_CHANNEL, ACTION_LOG_CHANNEL], logger });
+const listener = startPgListener({ url, channels: [CHAT_CHANNEL, ACTION_LOG_CHANNEL, SESSION_CHANNEL], logger });
 const bundle = new URL("../../build/server/index.js", import.meta.url).href;
 const { createApp } = (await import(bundle)) as typeof AppModule;
 const app = createApp({
@@ -85,6 +86,9 @@ const app = createApp({
   totpPendingSecs: 300,
   changes: listener.feed(CHAT_CHANNEL),
   actionLogChanges: listener.feed(ACTION_LOG_CHANNEL),
+  sessionChanges: listener.feed(SESSION_CHANNEL),
+  oauth: {},
+  publicOrigin: () => "http://127.0.0.1",
   tracer,
   selfOrigin: () => "http://127.0.0.1",
   logger,

@@ -5,7 +5,7 @@ import type { RequestLine, TraceEvent } from "../../models/trace.ts";
 import type { ChatMessageView } from "../../services/realtime.ts";
 import type { LabOutcome } from "../../services/lab.ts";
 import { ChatPanel } from "../chat-panel.tsx";
-import { tabId } from "../tab-stream.tsx";
+import { tabId, useSessionRefresh } from "../tab-stream.tsx";
 import { BoundaryCheckWidget, DatabaseCheckWidget } from "./boundary-widgets.tsx";
 import { BurstPanel } from "./burst-panel.tsx";
 import { CommandPanel } from "./command-panel.tsx";
@@ -24,7 +24,7 @@ export interface LabPageProps {
   readonly filter: string;
   readonly count: number;
   readonly commandNotice: string | undefined;
-  readonly chat: { readonly room: { readonly id: string; readonly name: string }; readonly messages: readonly ChatMessageView[]; readonly hasOlder: boolean; readonly streamAfter: string; readonly signedIn: boolean };
+  readonly chat: { readonly room: { readonly id: string; readonly name: string }; readonly messages: readonly ChatMessageView[]; readonly hasOlder: boolean; readonly streamAfter: string; readonly signedIn: boolean; readonly unverified: boolean };
   readonly outcome: LabOutcome | undefined;
 }
 
@@ -43,6 +43,7 @@ export function LabPage(props: LabPageProps) {
   const [traceAfter] = useState(String(props.traceAfter));
   const streamUrl = `/events?${new URLSearchParams({ tab: tabId, room: props.chat.room.id, after, lab: "1", trace: traceAfter })}`;
   const runtime = useLabRuntime(streamUrl, props.snapshot);
+  useSessionRefresh(streamUrl);
   const { meta, outcome } = props;
 
   return (
