@@ -20,11 +20,11 @@ export function IdentityConfirmation({ methods, errors, username }: { methods: I
   return (
     <>
       {methods.hasPassword ? (
-        <TextField label="Current password" name="currentPassword" type="password" autoComplete="current-password" required={!methods.twoFactorOn} error={errors?.currentPassword} />
+        <TextField label="Confirm with your password" name="currentPassword" type="password" autoComplete="current-password" required={!methods.twoFactorOn} error={errors?.currentPassword} />
       ) : null}
       {methods.twoFactorOn ? (
         <TextField
-          label={methods.hasPassword ? "Or a code from your authenticator app" : "A code from your authenticator app"}
+          label={methods.hasPassword ? "Or with a code from your authenticator app" : "Confirm with a code from your authenticator app"}
           name="code"
           autoComplete="one-time-code"
           hint="6 digits, or one of your backup codes"
