@@ -3,6 +3,7 @@ import { codeFor, currentStep, stepAfter } from "../support/totp.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBrowser, newAccount, type Browser } from "../support/browser.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { registerAndConfirm } from "../support/mail.ts";
 import { startServer, type RunningServer } from "../support/server.ts";
 
 /**
@@ -37,9 +38,10 @@ const sessionCount = async (userId: string) => (await database.db.selectFrom("se
 const auditActionsOf = async (userId: string) =>
   (await database.db.selectFrom("action_logs").select("action").where("actor_id", "=", userId).orderBy("id").execute()).map((row) => row.action);
 
+/** Registers and follows the welcome mail's link: signed in. */
 async function signUp(on: Browser = browser()) {
   const account = newAccount("tfa");
-  expect((await on.post("/register", account)).status).toBe(303);
+  await registerAndConfirm(database.db, on, account);
   return { account, userId: (await userRow(account.email)).id, browser: on };
 }
 

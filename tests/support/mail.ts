@@ -56,7 +56,11 @@ export const tokenOf = (link: string): string => new URL(link, "http://x").searc
  * The browser is then signed in (303 to the registration's `next`); returns that response.
  */
 export async function confirmRegistration(db: Kysely<Database>, browser: FormClient, email: string): Promise<Response> {
-  const link = linkIn(await mailTo(db, email, /^Welcome to/), "/verify-email");
+  return followConfirmation(browser, linkIn(await mailTo(db, email, /^Welcome to/), "/verify-email"));
+}
+
+/** Opens a verification link (`/verify-email?token=…`) and presses its Confirm button; expects the 303. */
+export async function followConfirmation(browser: FormClient, link: string): Promise<Response> {
   expect((await browser.get(link)).status).toBe(200);
   const url = new URL(link, "http://x");
   const response = await browser.post("/verify-email", { intent: "confirm", token: url.searchParams.get("token") ?? "", next: url.searchParams.get("next") ?? "" });

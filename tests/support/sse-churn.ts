@@ -139,10 +139,18 @@ function send(method: string, path: string, headers: Record<string, string> = {}
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
 
+/** Registers, then follows the welcome mail's link (read from the queued job: no worker runs here), which signs in. */
 async function register(tag: string): Promise<string> {
   const name = `churn_${tag}_${randomBytes(3).toString("hex")}`;
-  const answer = await send("POST", "/register", FORM, form({ username: name, email: `${name}@example.com`, password: `pw-${randomBytes(9).toString("base64url")}` }));
-  if (answer.status !== 303) throw new Error(`register answered ${answer.status}: ${answer.body.slice(0, 300)}`);
+  const registered = await send("POST", "/register", FORM, form({ username: name, email: `${name}@example.com`, password: `pw-${randomBytes(9).toString("base64url")}` }));
+  if (registered.status !== 303) throw new Error(`register answered ${registered.status}: ${registered.body.slice(0, 300)}`);
+  const { rows } = await sql<{ text: string }>`
+    select jobs.payload->>'text' as text from graphile_worker._private_jobs jobs
+    where jobs.payload->>'to' = ${`${name}@example.com`} order by jobs.id desc limit 1`.execute(db);
+  const token = /\/verify-email\?token=([\w-]{43})/.exec(rows[0]?.text ?? "")?.[1];
+  if (!token) throw new Error("no confirmation link in the welcome mail");
+  const answer = await send("POST", "/verify-email", FORM, form({ intent: "confirm", token }));
+  if (answer.status !== 303) throw new Error(`confirming answered ${answer.status}: ${answer.body.slice(0, 300)}`);
   const cookie = (answer.headers["set-cookie"] ?? []).map((line) => line.split(";")[0] ?? "").find((pair) => pair.includes("glassbox_session="));
   if (!cookie) throw new Error("no session cookie after registering");
   return cookie;
