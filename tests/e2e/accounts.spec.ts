@@ -395,9 +395,9 @@ test.describe("accounts", () => {
     await signOut(page);
 
     await page.goto("/login?next=//evil.example");
-    // The sign-in form and "Continue with GitHub" both carry it.
+    // The sign-in form, "Continue with GitHub" and "Continue with Google" all carry it.
     const nexts = page.locator('input[name="next"]');
-    await expect(nexts).toHaveCount(2);
+    await expect(nexts).toHaveCount(3);
     for (const input of await nexts.all()) await expect(input).toHaveValue("/account");
     await submitSignIn(page, account.email, account.password);
     await expect(page).toHaveURL(/^http:\/\/127\.0\.0\.1:\d+\/account$/);

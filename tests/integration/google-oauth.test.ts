@@ -132,6 +132,20 @@ describe("signing in with Google", () => {
     expect(google.refusals).toEqual([]);
   });
 
+  it("lets a Google-only account (no password, no two-factor) delete itself by typing its username", async () => {
+    const user = googleUser();
+    const on = client();
+    expect((await signInWithGoogle(on, user)).status).toBe(303);
+    const row = await userRow(user.email);
+    const page = await (await on.get("/account")).text();
+    expect(page).toContain(`Type your username (${row?.username}) to confirm`);
+    expect((await on.post("/account", { intent: "delete-account", confirmUsername: "someone else" })).status).toBe(400);
+    const deleted = await on.post("/account", { intent: "delete-account", confirmUsername: ` ${row?.username.toUpperCase()} ` });
+    expect(deleted.headers.get("location")).toBe("/login?done=account-deleted");
+    expect(await userRow(user.email)).toBeUndefined();
+    expect(await connectionOf(user.sub)).toBeUndefined();
+  });
+
   it("answers an unknown provider with 404", async () => {
     const on = client();
     expect((await on.post("/auth/facebook")).status).toBe(404);

@@ -295,3 +295,21 @@ describe("hostile input", () => {
     expect(guest.cookie).toBeUndefined();
   });
 });
+
+describe("confirming a drastic change with a code", () => {
+  it("deletes the account with a code from the app instead of the password; a wrong code changes nothing", async () => {
+    const { userId, browser: b } = await signUp();
+    const { secret, step } = await enable(b);
+    const wrong = await b.post("/account", { intent: "delete-account", code: codeFor(secret, step + 5) });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain("That code is not valid");
+    expect(await database.db.selectFrom("users").select("id").where("id", "=", userId).executeTakeFirst()).toBeDefined();
+
+    const deleted = await b.post("/account", { intent: "delete-account", code: codeFor(secret, stepAfter(step)) });
+    expect(deleted.status).toBe(303);
+    expect(deleted.headers.get("location")).toBe("/login?done=account-deleted");
+    expect(await database.db.selectFrom("users").select("id").where("id", "=", userId).executeTakeFirst()).toBeUndefined();
+    expect(await database.db.selectFrom("totp_credentials").select("user_id").where("user_id", "=", userId).execute()).toEqual([]);
+    expect(await auditActionsOf(userId)).toEqual(expect.arrayContaining(["auth.totp_failed", "auth.account_deleted"]));
+  });
+});
