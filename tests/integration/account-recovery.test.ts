@@ -93,6 +93,10 @@ describe("password reset", () => {
     expect(entry.metadata).toEqual({ endedSessions: 2 });
     await mailTo(database.db, account.email, /^Your glassbox password was changed$/);
 
+    // The link's token is a bearer secret: the request log shows the path, never the token.
+    expect(server.logs().some((line) => String(line.msg).startsWith("GET /reset-password?token=…"))).toBe(true);
+    expect(JSON.stringify(server.logs())).not.toContain(token);
+
     // Used: the same link again is refused, page and form alike.
     expect((await browser().get(`/reset-password?token=${token}`)).status).toBe(400);
     const again = await browser().post("/reset-password", { token, password: `${newPassword} again` });
