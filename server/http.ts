@@ -37,8 +37,8 @@ export interface HttpOptions {
   readonly draining: () => boolean;
 }
 
-/** A mailed link's token (reset, verification) is a bearer secret: the request log shows it as `token=…`. */
-export const withoutTokens = (url: string | undefined): string => (url ?? "").replace(/([?&]token=)[^&#]*/g, "$1…");
+/** A mailed link's token (reset, verification) is a bearer secret: the request log shows it as `token=…`, also inside an encoded `next`. */
+export const withoutTokens = (url: string | undefined): string => (url ?? "").replace(/((?:[?&]|%3F|%26)token(?:=|%3D))[\w-]+/gi, "$1…");
 
 /** The Express pipeline every request goes through, in order. */
 export function createHttpApp(options: HttpOptions): express.Express {
