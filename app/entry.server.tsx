@@ -15,6 +15,7 @@ import { NonceContext } from "./components/nonce.tsx";
 import { requestContext } from "./context.ts";
 import { documentBody } from "./http/document-body.server.ts";
 import { streamsDocument } from "./http/render-mode.ts";
+import { noteRouteError } from "./http/database-outage.ts";
 import { serverTiming } from "./http/server-timing.ts";
 
 /** React Router's default Node entry, plus the CSP nonce on every inline script. */
@@ -82,6 +83,8 @@ export default function handleRequest(
 
 /** Server errors go to the request's structured log; 4xx answers (an unknown path) are normal traffic. */
 export const handleError: HandleErrorFunction = (error, { request, context }) => {
+  // An unreachable database becomes a 503 (app/http/database-outage.ts), which needs to know.
+  noteRouteError(context, error);
   if (request.signal.aborted) return;
   if (isRouteErrorResponse(error) && error.status < 500) return;
   context.get(requestContext).log.error({ err: error }, "unhandled error in a route");

@@ -11,7 +11,7 @@ import { SCRIPTS_COOKIE } from "../app/http/render-mode.ts";
 import { serverTiming } from "../app/http/server-timing.ts";
 import type { KnownDevice } from "../app/models/client-info.ts";
 import type { Database } from "../app/models/database.ts";
-import type { GitHubSettings } from "../app/models/oauth.ts";
+import type { OAuthSettings } from "../app/models/oauth.ts";
 import { createSessionRepository, defaultLifetimes } from "../app/models/session-repository.ts";
 import { createServices, type MailSettings } from "../app/services/index.ts";
 import type { SignupLimit } from "../app/models/signup-throttle.ts";
@@ -43,10 +43,13 @@ export interface AppRuntime {
   readonly adminEmails: readonly string[];
   /** How long the two-factor step after a right password lasts. */
   readonly totpPendingSecs: number;
-  /** GitHub sign-in settings (GITHUB_*); undefined turns it off. */
-  readonly github?: GitHubSettings;
+  /** GitHub and Google sign-in settings (GITHUB_*, GOOGLE_*); a provider left out is off. */
+  readonly oauth: OAuthSettings;
+  /** Where links in mail lead: PUBLIC_URL, else `selfOrigin`. */
+  readonly publicOrigin: () => string;
   readonly changes: ChangeFeed;
   readonly actionLogChanges: ChangeFeed;
+  readonly sessionChanges: ChangeFeed;
   /** The trace pipeline server/main.ts opened every request's scope with. */
   readonly tracer: Tracer;
   /** Where this instance listens (known once it does). */
@@ -145,6 +148,7 @@ export function createApp(runtime: AppRuntime): App {
     handler,
     streams,
     close: () => {
+      services.sessionEvents.close();
       services.realtime.close();
       services.actionLogStream.close();
     },

@@ -29,6 +29,8 @@ export function ChatCompose(props: {
   /** Where the forms come back to after posting (the lab's panel); the room page by default. */
   readonly returnTo: string | undefined;
   readonly signedIn: boolean;
+  /** Signed in, but the email address is not confirmed yet: reading only (decision 0018). */
+  readonly unverified?: boolean;
   /** The refusal the page was rendered with (without JavaScript, or a refused demo bot). */
   readonly refusal: ChatRefusal | undefined;
   readonly botDone: boolean;
@@ -51,7 +53,9 @@ export function ChatCompose(props: {
           </button>
         </p>
       ) : null}
-      {props.signedIn ? (
+      {props.signedIn && props.unverified ? (
+        <p>Confirm your email address to post: follow the link we mailed you, or send it again from the banner at the top of the page.</p>
+      ) : props.signedIn ? (
         <Form method="post" action={anchored} onSubmit={post.submit} className="stack">
           <input type="hidden" name="intent" value="post" />
           {returnTo}

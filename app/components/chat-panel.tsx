@@ -3,7 +3,7 @@ import { Link, useRevalidator } from "react-router";
 import type { ChatMessageView, ChatStreamEvent } from "../services/realtime.ts";
 import { ChatCompose, type ChatRefusal } from "./chat-compose.tsx";
 import { DateTime } from "./date-time.tsx";
-import { tabId, useTabEvent } from "./tab-stream.tsx";
+import { tabId, useSessionRefresh, useTabEvent } from "./tab-stream.tsx";
 
 /**
  * The chat room: history, "load older", the post form, and live updates over the tab's event
@@ -25,6 +25,8 @@ export interface ChatPanelProps {
   readonly refusal?: ChatRefusal;
   /** The demo bot has just posted (the `?done=bot` of the redirect). */
   readonly botDone: boolean;
+  /** Signed in, but the email address is not confirmed yet: reading only. */
+  readonly unverified?: boolean;
   /** Where the page's forms post. */
   readonly action: string;
   /** Where the forms come back to after posting (the lab's panel); the room page by default. */
@@ -54,6 +56,8 @@ export function ChatPanel(props: ChatPanelProps) {
     [revalidator],
   );
   useTabEvent(streamUrl, "chat", onChat);
+  // The room page's own stream also carries sign-ins and sign-outs (the lab listens on its own).
+  useSessionRefresh(props.streamUrl === undefined ? streamUrl : undefined);
 
   const shown = new Map<string, ChatMessageView>(messages.map((message) => [message.id, message]));
   for (const [id, update] of live) {
@@ -100,7 +104,7 @@ export function ChatPanel(props: ChatPanelProps) {
           <Link to={props.latestHref}>Back to the latest messages</Link>
         </p>
       ) : null}
-      <ChatCompose target={`${props.action}?room=${room.id}`} returnTo={props.returnTo} signedIn={props.signedIn} refusal={props.refusal} botDone={props.botDone} />
+      <ChatCompose target={`${props.action}?room=${room.id}`} returnTo={props.returnTo} signedIn={props.signedIn} unverified={props.unverified} refusal={props.refusal} botDone={props.botDone} />
     </section>
   );
 }

@@ -129,6 +129,12 @@ export function createSessionRepository(db: Kysely<Database>, lifetimes: Session
       return Number(result.numDeletedRows);
     },
 
+    /** Deletes every session of the user (a password reset); returns how many ended. */
+    async deleteAllForUser(userId: string): Promise<number> {
+      const result = await db.deleteFrom("sessions").where("user_id", "=", userId).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
     /** Removes every expired row; returns how many. Safe to run from several instances at once. */
     async purgeExpired(): Promise<number> {
       const result = await db

@@ -4,7 +4,7 @@ import { ActionLogPanel } from "../components/action-log-panel.tsx";
 import { DateTime } from "../components/date-time.tsx";
 import { Notice } from "../components/notice.tsx";
 import { requestContext, servicesOf } from "../context.ts";
-import { promoteForm } from "../http/account-forms.ts";
+import { roleChangeForm } from "../http/account-forms.ts";
 import { parseActionLogFilter } from "../http/action-log-filter.ts";
 import { parseForm, readForm, type FormState } from "../http/form.ts";
 import { documentHeaders } from "../http/document-headers.ts";
@@ -15,6 +15,8 @@ import { requireRole } from "../sessions/guards.ts";
 import type { Route } from "./+types/admin";
 
 type AdminState = FormState<"userId">;
+
+const notices: Record<string, string | undefined> = { promoted: "The member is now a moderator.", demoted: "The moderator is a member again." };
 
 /** A search prefix: control characters (which Postgres text cannot hold) are dropped, length capped. */
 const querySchema = z
@@ -42,22 +44,22 @@ export async function loader(args: Route.LoaderArgs) {
       newest: log.before === undefined,
       olderHref: page.nextCursor ? `/admin?${older}#action-log` : undefined,
     },
-    notice: args.url.searchParams.get("done") === "promoted" ? "The member is now a moderator." : undefined,
+    notice: notices[args.url.searchParams.get("done") ?? ""],
   };
 }
 
 export async function action(args: Route.ActionArgs) {
   const { user } = await requireRole(args, "admin");
   const { services, client } = args.context.get(requestContext);
-  const parsed = parseForm(promoteForm, await readForm(args.request));
-  if (!parsed.ok) return data<AdminState>({ formError: "Choose an account to promote." }, { status: 400 });
+  const parsed = parseForm(roleChangeForm, await readForm(args.request));
+  if (!parsed.ok) return data<AdminState>({ formError: "Choose an account and a role change." }, { status: 400 });
   try {
-    await services.admin.promoteToModerator(user, parsed.data.userId, client);
+    await services.admin.changeRole(user, parsed.data.userId, parsed.data.change, client);
   } catch (error) {
     if (error instanceof AppError) return formFailure<AdminState>(error, {});
     throw error;
   }
-  return redirect(`/admin?done=promoted`, 303);
+  return redirect(`/admin?done=${parsed.data.change === "promote" ? "promoted" : "demoted"}`, 303);
 }
 
 export const meta: Route.MetaFunction = () => [{ title: "Admin — glassbox" }];
@@ -100,11 +102,13 @@ export default function Admin({ loaderData, actionData }: Route.ComponentProps) 
               <p>
                 {account.role}, joined <DateTime value={account.createdAt} />
               </p>
-              {account.role === "member" ? (
+              {account.role === "member" || account.role === "moderator" ? (
                 <Form method="post">
                   <input type="hidden" name="userId" value={account.id} />
+                  <input type="hidden" name="change" value={account.role === "member" ? "promote" : "demote"} />
                   <button type="submit" className="button button--quiet">
-                    Make moderator<span className="visually-hidden"> ({account.username})</span>
+                    {account.role === "member" ? "Make moderator" : "Make member"}
+                    <span className="visually-hidden"> ({account.username})</span>
                   </button>
                 </Form>
               ) : null}

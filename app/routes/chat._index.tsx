@@ -11,6 +11,7 @@ import { safeRedirectPath } from "../http/redirect-target.ts";
 import { withSearchParam } from "../http/search-param.ts";
 import { DEFAULT_ROOM, messageBodySchema, messageIdSchema, roomIdSchema, rooms } from "../models/chat.ts";
 import { AppError } from "../models/errors.ts";
+import { isEmailVerified } from "../models/user.ts";
 import { requireUser } from "../sessions/guards.ts";
 import { viewerOf } from "../sessions/viewer.ts";
 import type { Route } from "./+types/chat._index";
@@ -34,6 +35,7 @@ export async function loader({ context, url }: Route.LoaderArgs) {
     latestHref: before ? `/chat?room=${roomId}` : undefined,
     signedIn: user !== null,
     botDone: url.searchParams.get("done") === "bot",
+    unverified: user !== null && !isEmailVerified(user),
   };
 }
 

@@ -11,7 +11,7 @@ import { labHref } from "../models/content.ts";
 import { AppError } from "../models/errors.ts";
 import { boundaryRuleSchema, burstSizeSchema, counterDeltaSchema } from "../models/lab.ts";
 import { SHOWN_REQUESTS } from "../models/timeline.ts";
-import { emailSchema } from "../models/user.ts";
+import { emailSchema, isEmailVerified } from "../models/user.ts";
 import type { CommandTarget, LabOutcome, LabResult, LabWidget } from "../services/lab.ts";
 import { viewerOf } from "../sessions/viewer.ts";
 import type { Route } from "./+types/lab._index";
@@ -50,7 +50,12 @@ export async function loader({ context, url }: Route.LoaderArgs) {
     filter: url.searchParams.get("filter") ?? "",
     count: services.lab.count(visitorId),
     commandNotice: done.success ? commandNotices[done.data] : undefined,
-    chat: { room: rooms.find((candidate) => candidate.id === DEFAULT_ROOM) ?? rooms[0], signedIn: user !== null, botDone: url.searchParams.get("done") === "bot" },
+    chat: {
+      room: rooms.find((candidate) => candidate.id === DEFAULT_ROOM) ?? rooms[0],
+      signedIn: user !== null,
+      unverified: user !== null && !isEmailVerified(user),
+      botDone: url.searchParams.get("done") === "bot",
+    },
     chatHistory,
   };
 }
@@ -105,7 +110,7 @@ export async function action({ request, context }: Route.ActionArgs) {
         return answer({ widget: "boundary-check", result: services.lab.boundary(rule, input) });
       }
       case "database-check":
-        return answer({ widget: "database-check", lookup: await services.lab.lookUpAccount(read(forms["database-check"]).email, client) });
+        return answer({ widget: "database-check", lookup: await services.lab.lookUpAccount(read(forms["database-check"]).email, user, client) });
       case "burst": {
         const { size } = read(forms.burst);
         // The probes go to this instance itself (never to the Host header's idea of it) as this visitor.

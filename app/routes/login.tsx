@@ -1,8 +1,9 @@
 import { data, Form, Link } from "react-router";
 import { useResetAfterAnswer } from "../components/form-reset.ts";
+import { z } from "zod";
 import { Notice } from "../components/notice.tsx";
+import { OAuthButtons } from "../components/oauth-button.tsx";
 import { TextField } from "../components/text-field.tsx";
-import { GitHubButton } from "../components/github-button.tsx";
 import { requestContext, servicesOf } from "../context.ts";
 import { readForm, textOf, type FormState } from "../http/form.ts";
 import { documentHeaders } from "../http/document-headers.ts";
@@ -16,9 +17,18 @@ import type { Route } from "./+types/login";
 
 type LoginState = FormState<"email" | "password">;
 
+/** What a mailed link or the account page did before sending the visitor here (`?done=`). */
+const notices = {
+  "email-verified": "Your email address is confirmed. Sign in to continue.",
+  "password-reset": "Your password was changed and every session was signed out. Sign in with the new password.",
+  "account-deleted": "Your account was deleted.",
+} as const;
+const doneSchema = z.enum(Object.keys(notices) as [keyof typeof notices]);
+
 export async function loader(args: Route.LoaderArgs) {
   const { next } = await requireGuest(args);
-  return { next, gitHubEnabled: servicesOf(args.context).oauth.github !== undefined };
+  const done = doneSchema.safeParse(args.url.searchParams.get("done"));
+  return { next, providers: servicesOf(args.context).oauth.enabled(), notice: done.success ? notices[done.data] : undefined };
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
@@ -47,6 +57,7 @@ export default function Login({ loaderData, actionData }: Route.ComponentProps) 
   return (
     <section className="form-page" aria-labelledby="login-title">
       <h1 id="login-title">Sign in</h1>
+      <Notice tone="success">{state ? undefined : loaderData.notice}</Notice>
       <Notice tone="error">{state?.formError}</Notice>
       <Form ref={form} method="post" className="stack">
         <input type="hidden" name="next" value={loaderData.next} />
@@ -58,7 +69,11 @@ export default function Login({ loaderData, actionData }: Route.ComponentProps) 
           </button>
         </p>
       </Form>
-      {loaderData.gitHubEnabled ? <GitHubButton next={loaderData.next}>Continue with GitHub</GitHubButton> : null}
+      <p>
+        <Link to="/forgot-password">Forgot password?</Link>
+      </p>
+      <OAuthButtons providers={loaderData.providers} next={loaderData.next} />
+      <p className="field__hint">Just created an account? Follow the link in the mail we sent you first: it finishes the sign-up and signs you in.</p>
       <p>
         New here? <Link to={`/register?${new URLSearchParams({ next: loaderData.next })}`}>Create an account</Link>
       </p>

@@ -11,8 +11,11 @@ import type { Tracer } from "./trace.ts";
  * instance), the hub loads the message once and hands each local subscriber what it may see.
  */
 export interface StreamFrame {
-  /** `trace`: the visitor's own trace events; `timeline`: others' anonymous request lines, batched per tick; `counter`: the lab's command demo. */
-  readonly event: "chat" | "ping" | "trace" | "timeline" | "counter";
+  /**
+   * `trace`: the visitor's own trace events; `timeline`: others' anonymous request lines, batched per tick; `counter`: the lab's command demo;
+   * `session`: who is signed in changed (services/session-events.ts).
+   */
+  readonly event: "chat" | "ping" | "trace" | "timeline" | "counter" | "session";
   readonly data: string;
   /** Only new messages carry an id, so a reconnect's Last-Event-ID is the last message received. */
   readonly id?: string;
@@ -106,6 +109,13 @@ export function createRealtimeHub({ chat, feed, tracer, log }: { chat: ChatRepos
 
   function send(subscriber: Subscriber, streamFrame: StreamFrame): void {
     if (!subscriber.deliver(streamFrame)) remove(subscriber);
+  }
+
+  /** A rare, targeted send (sign-ins, revocations): a scan of this instance's streams is cheaper than another index to keep. */
+  function sendWhere(matches: (subscriber: Subscriber) => boolean, streamFrame: StreamFrame): number {
+    const receivers = [...byKey.values()].filter(matches);
+    for (const subscriber of receivers) send(subscriber, streamFrame);
+    return receivers.length;
   }
 
   function broadcast(message: ChatMessage, change: ChatChange): void {
@@ -320,6 +330,14 @@ export function createRealtimeHub({ chat, feed, tracer, log }: { chat: ChatRepos
       send(subscriber, streamFrame);
       return true;
     },
+
+    // --- Sends to every stream of one visitor or one account on this instance (the `session` event, issue 13). ---
+
+    /** Sends to every stream of one visitor cookie (all its tabs); returns how many got it. */
+    toVisitor: (visitorId: string, streamFrame: StreamFrame): number => sendWhere((subscriber) => subscriber.visitorId === visitorId, streamFrame),
+
+    /** Sends to every stream opened signed in as this account (every device); returns how many got it. */
+    toUser: (userId: string, streamFrame: StreamFrame): number => sendWhere((subscriber) => subscriber.viewerId === userId, streamFrame),
 
     /** Ends every stream (at shutdown: clients reconnect elsewhere with Last-Event-ID). */
     close(): void {

@@ -39,7 +39,7 @@ export type TwoFactorStatus =
   | { readonly state: "on"; readonly backupCodesLeft: number };
 
 /** What a code is being checked for (it goes into the audit log). */
-type Purpose = "confirm" | "sign_in" | "regenerate" | "disable";
+type Purpose = "confirm" | "sign_in" | "regenerate" | "disable" | "delete_account" | "change_email";
 
 export function createTwoFactorService({ db, pool, now = () => new Date() }: TwoFactorDeps) {
   const credentials = createTwoFactorRepository(db);
@@ -153,6 +153,11 @@ export function createTwoFactorService({ db, pool, now = () => new Date() }: Two
     },
 
     /** Needs a right code (or backup code): a stolen session alone cannot remove the second factor. */
+    /** A code (or backup code) proving it is the owner before a drastic change; throws `auth:totp_invalid` / `auth:totp_throttled`. */
+    async confirm(user: User, factor: SecondFactor, purpose: "delete_account" | "change_email", client: ClientInfo): Promise<void> {
+      await withCode(user.id, await activeCredential(user.id), factor, purpose, client, async () => undefined);
+    },
+
     async disable(user: User, factor: SecondFactor, client: ClientInfo): Promise<void> {
       await withCode(user.id, await activeCredential(user.id), factor, "disable", client, async (trx) => {
         await createTwoFactorRepository(trx).remove(user.id);

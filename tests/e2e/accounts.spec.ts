@@ -5,7 +5,7 @@ import {
   type Response,
 } from "@playwright/test";
 import { expectAccessible } from "./accessibility.ts";
-import { ADMIN, fillRegistration, header, newAccount, newDevice, registerThroughForm, type Account } from "./support.ts";
+import { ADMIN, confirmRegistration, fillRegistration, header, newAccount, newDevice, registerThroughForm, signInAsAdmin, type Account } from "./support.ts";
 
 /**
  * Accounts end to end, in both projects (JavaScript on and off): registration, sign-in and
@@ -117,6 +117,10 @@ test.describe("accounts", () => {
       .click();
     await expect(page).toHaveURL(/\/register$/);
     await fillRegistration(page, account);
+    // The sign-up is finished by the welcome mail's link, which signs in.
+    await expect(page).toHaveURL(/\/register\/check-email/);
+    await expectGuest(page);
+    await confirmRegistration(page, account);
     await expect(page).toHaveURL(/\/account$/);
     await expectSignedInAs(page, account.username);
     // The first page after sign-up says welcome, once.
@@ -305,6 +309,8 @@ test.describe("accounts", () => {
     );
 
     await fillRegistration(page, account);
+    await expect(page).toHaveURL(/\/register\/check-email/);
+    await confirmRegistration(page, account);
     await expect(page).toHaveURL(/\/account$/);
     await expectSignedInAs(page, account.username);
     await signOut(page);
@@ -411,9 +417,9 @@ test.describe("accounts", () => {
     await signOut(page);
 
     await page.goto("/login?next=//evil.example");
-    // The sign-in form and "Continue with GitHub" both carry it.
+    // The sign-in form, "Continue with GitHub" and "Continue with Google" all carry it.
     const nexts = page.locator('input[name="next"]');
-    await expect(nexts).toHaveCount(2);
+    await expect(nexts).toHaveCount(3);
     for (const input of await nexts.all()) await expect(input).toHaveValue("/account");
     await submitSignIn(page, account.email, account.password);
     await expect(page).toHaveURL(/^http:\/\/127\.0\.0\.1:\d+\/account$/);
@@ -452,19 +458,7 @@ test.describe("accounts", () => {
 
       // The one admin address is shared by both projects on one database: whichever runs first
       // registers it, the other signs in to it.
-      await page.goto("/register");
-      await fillRegistration(page, ADMIN);
-      await expect(
-        page
-          .getByRole("alert")
-          .or(page.getByRole("heading", { level: 1, name: "Your account" })),
-      ).toBeVisible();
-      if (!/\/account$/.test(page.url())) {
-        await expect(page.getByRole("alert")).toHaveText(
-          "Please correct the fields marked below.",
-        );
-        await signIn(page, ADMIN);
-      }
+      await signInAsAdmin(page);
       await expectSignedInAs(page, ADMIN.username);
       await expect(profileFact(page, "Role")).toHaveText("admin");
       await header(page)

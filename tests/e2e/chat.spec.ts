@@ -10,7 +10,7 @@ import {
   type Response,
 } from "@playwright/test";
 import { expectAccessible } from "./accessibility.ts";
-import { header, javaScriptEnabled, newAccount, newDevice, signInAsAdmin, unique, type Account } from "./support.ts";
+import { confirmRegistrationVia, header, javaScriptEnabled, newAccount, newDevice, signInAsAdmin, unique, type Account } from "./support.ts";
 
 /**
  * The live chat end to end: live fan-out between members, posting with and without scripts,
@@ -54,8 +54,8 @@ function newTag(label: string): string {
 }
 
 /**
- * Registers a new member through the registration form's POST, with the cookies of `request`
- * (a browser context's `request` signs that browser in).
+ * Registers a new member through the registration form's POST and the welcome mail's link, with
+ * the cookies of `request` (a browser context's `request` signs that browser in).
  */
 async function registerVia(request: APIRequestContext, prefix: string): Promise<Account> {
   const account = newAccount(prefix);
@@ -65,6 +65,7 @@ async function registerVia(request: APIRequestContext, prefix: string): Promise<
     maxRedirects: 0,
   });
   expect(response.status(), `registering ${account.username}`).toBe(303);
+  await confirmRegistrationVia(request, account.email, new URL(baseURL()).origin);
   return account;
 }
 

@@ -3,6 +3,7 @@ import { codeFor, currentStep, stepAfter } from "../support/totp.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBrowser, deviceCookieFrom, newAccount, type Browser } from "../support/browser.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { registerAndConfirm } from "../support/mail.ts";
 import { startServer, type RunningServer } from "../support/server.ts";
 
 /**
@@ -37,9 +38,10 @@ const sessionCount = async (userId: string) => (await database.db.selectFrom("se
 const auditActionsOf = async (userId: string) =>
   (await database.db.selectFrom("action_logs").select("action").where("actor_id", "=", userId).orderBy("id").execute()).map((row) => row.action);
 
+/** Registers and follows the welcome mail's link: signed in. */
 async function signUp(on: Browser = browser()) {
   const account = newAccount("tfa");
-  expect((await on.post("/register", account)).status).toBe(303);
+  await registerAndConfirm(database.db, on, account);
   return { account, userId: (await userRow(account.email)).id, browser: on };
 }
 
@@ -313,5 +315,23 @@ describe("hostile input", () => {
     }
     expect(statuses.filter(([, status]) => status >= 500 || status < 300)).toEqual([]);
     expect(guest.cookie).toBeUndefined();
+  });
+});
+
+describe("confirming a drastic change with a code", () => {
+  it("deletes the account with a code from the app instead of the password; a wrong code changes nothing", async () => {
+    const { userId, browser: b } = await signUp();
+    const { secret, step } = await enable(b);
+    const wrong = await b.post("/account", { intent: "delete-account", code: codeFor(secret, step + 5) });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain("That code is not valid");
+    expect(await database.db.selectFrom("users").select("id").where("id", "=", userId).executeTakeFirst()).toBeDefined();
+
+    const deleted = await b.post("/account", { intent: "delete-account", code: codeFor(secret, stepAfter(step)) });
+    expect(deleted.status).toBe(303);
+    expect(deleted.headers.get("location")).toBe("/login?done=account-deleted");
+    expect(await database.db.selectFrom("users").select("id").where("id", "=", userId).executeTakeFirst()).toBeUndefined();
+    expect(await database.db.selectFrom("totp_credentials").select("user_id").where("user_id", "=", userId).execute()).toEqual([]);
+    expect(await auditActionsOf(userId)).toEqual(expect.arrayContaining(["auth.totp_failed", "auth.account_deleted"]));
   });
 });

@@ -5,7 +5,7 @@ import type { RequestLine, TraceEvent } from "../../models/trace.ts";
 import type { ChatMessageView } from "../../services/realtime.ts";
 import type { LabOutcome } from "../../services/lab.ts";
 import { ChatPanel } from "../chat-panel.tsx";
-import { tabId } from "../tab-stream.tsx";
+import { tabId, useSessionRefresh } from "../tab-stream.tsx";
 import { BoundaryCheckWidget, DatabaseCheckWidget } from "./boundary-widgets.tsx";
 import { BurstPanel } from "./burst-panel.tsx";
 import { CommandPanel } from "./command-panel.tsx";
@@ -29,6 +29,8 @@ export interface LabPageProps {
   readonly chat: {
     readonly room: { readonly id: string; readonly name: string };
     readonly signedIn: boolean;
+    /** Signed in, but the email address is not confirmed yet: reading only. */
+    readonly unverified: boolean;
     readonly botDone: boolean;
   };
   /** Read from the database after the shell went out (deferred data): the panel streams in when it is ready. */
@@ -71,6 +73,7 @@ export function LabPage(props: LabPageProps) {
     };
   }, [props.chatHistory]);
   const runtime = useLabRuntime(streamUrl, props.snapshot);
+  useSessionRefresh(streamUrl);
   const { meta, outcome } = props;
 
   return (
