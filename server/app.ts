@@ -141,6 +141,13 @@ export function createApp(runtime: AppRuntime): App {
       return context;
     },
   });
+  // ADMIN_EMAILS grant the role only to proven addresses: say at start which are unclaimed or unproven.
+  services.accounts.reviewAdminList().then(
+    (report) => {
+      if (report.unclaimed.length || report.unverified.length) runtime.logger.warn(report, "ADMIN_EMAILS: some addresses are unclaimed or not proven yet (no admin role until proven)");
+    },
+    (error: unknown) => runtime.logger.error({ err: error }, "ADMIN_EMAILS could not be reviewed"),
+  );
   const streams = express.Router();
   streams.get("/events", eventStreamEndpoint({ realtime: services.realtime, quota: services.streamQuota, viewerOf }));
   streams.get("/api/v0/action-logs/stream", actionLogStreamEndpoint({ hub: services.actionLogStream, quota: services.streamQuota, viewerOf }));

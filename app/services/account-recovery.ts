@@ -148,8 +148,9 @@ export function createRecoveryService({ db, hasher, throttle, outbox, origin, ac
         await trxAudit.record({ actorId: owner.id, action: "auth.email_verified", client, metadata: { email: spent.email, registration: verified.wasPending } });
         return { outcome: "verified", user: verified.user, signIn: verified.wasPending && viewer === null };
       });
-      if (confirmation.outcome === "verified" && confirmation.signIn) return { ...confirmation, user: await accounts.applyAdminList(confirmation.user, client) };
-      return confirmation;
+      // A proven address is when ADMIN_EMAILS may apply (decision 0022), whether it was a sign-up's, a
+      // member's resent link or a new address.
+      return { ...confirmation, user: await accounts.applyAdminList(confirmation.user, client) };
     },
 
     /** "Send the link again" (the banner): a new link to the account's current address; `auth:verification_throttled` past 3 an hour. */

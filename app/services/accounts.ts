@@ -12,7 +12,7 @@ import type { SignupThrottle } from "../models/signup-throttle.ts";
 import { createSessionRepository, sessionHandle, type SessionSummary } from "../models/session-repository.ts";
 import type { SecondFactor } from "../models/two-factor.ts";
 import { createUserRepository } from "../models/user-repository.ts";
-import type { DisplayName, Email, Password, PasswordAttempt, User, UserId, Username } from "../models/user.ts";
+import { isEmailVerified, type DisplayName, type Email, type Password, type PasswordAttempt, type User, type UserId, type Username } from "../models/user.ts";
 import { linkTo, mails, type MailOutbox } from "./mail.ts";
 import type { PasswordHasher } from "./password-hashing.ts";
 
@@ -74,9 +74,13 @@ export function createAccountsService({ db, hasher, throttle, signups, adminEmai
   const sessions = createSessionRepository(db);
   const audit = createAuditRepository(db);
 
-  /** ADMIN_EMAILS is applied when such an account signs in, so the list can grow after sign-up. */
+  /**
+   * ADMIN_EMAILS is applied when such an account signs in or proves its address, so the list can
+   * grow after sign-up; only to a proven address (a followed link, or a provider that vouches for
+   * it): whoever registers a listed address first gains nothing by it (decision 0022).
+   */
   async function applyAdminList(user: User, client: ClientInfo): Promise<User> {
-    if (user.role === "admin" || !adminEmails.has(user.email)) return user;
+    if (user.role === "admin" || !adminEmails.has(user.email) || !isEmailVerified(user)) return user;
     return db.transaction().execute(async (trx) => {
       const promoted = await createUserRepository(trx).changeRole(user.id, user.role, "admin");
       if (!promoted) return user;
@@ -87,6 +91,20 @@ export function createAccountsService({ db, hasher, throttle, signups, adminEmai
         metadata: { userId: user.id, username: user.username, from: user.role, to: "admin", reason: "ADMIN_EMAILS" },
       });
       return promoted;
+    });
+  }
+
+  async function demoteUnproven(user: User): Promise<boolean> {
+    return db.transaction().execute(async (trx) => {
+      const demoted = await createUserRepository(trx).changeRole(user.id, "admin", "member");
+      if (!demoted) return false;
+      await createAuditRepository(trx).record({
+        actorId: null,
+        action: "auth.role_changed",
+        client: null,
+        metadata: { userId: user.id, username: user.username, from: "admin", to: "member", reason: "ADMIN_EMAILS address not proven" },
+      });
+      return true;
     });
   }
 
@@ -147,7 +165,8 @@ export function createAccountsService({ db, hasher, throttle, signups, adminEmai
       const verdict = await signups.attempt(client.ip);
       if (!verdict.allowed) throw new AppError("auth:signup_throttled", verdict.retryAfterSecs);
       const passwordHash = await hasher.hash(registration.password);
-      const role = adminEmails.has(registration.email) ? "admin" : "member";
+      // Never admin at sign-up: the address is not proven yet (applyAdminList, at its confirmation).
+      const role = "member" as const;
       try {
         await db.transaction().execute(async (trx) => {
           const trxUsers = createUserRepository(trx);
@@ -189,6 +208,24 @@ export function createAccountsService({ db, hasher, throttle, signups, adminEmai
 
     /** For other ways of signing in (GitHub, Google, a confirmation link): ADMIN_EMAILS applies to them too. */
     applyAdminList,
+
+    /**
+     * At start: which ADMIN_EMAILS addresses no account holds yet, and which are held by an account
+     * whose address is not proven. Such an account that is an admin (from before addresses were
+     * proven) becomes a member again, audited: it holds the role only once it proves the address.
+     */
+    async reviewAdminList(): Promise<{ unclaimed: string[]; unverified: string[]; demoted: string[] }> {
+      const report = { unclaimed: [] as string[], unverified: [] as string[], demoted: [] as string[] };
+      for (const email of adminEmails) {
+        const user = await users.findByEmail(email as Email);
+        if (!user) report.unclaimed.push(email);
+        else if (!isEmailVerified(user)) {
+          report.unverified.push(email);
+          if (user.role === "admin" && (await demoteUnproven(user))) report.demoted.push(email);
+        }
+      }
+      return report;
+    },
 
     async recordLogout(user: User, client: ClientInfo): Promise<void> {
       await audit.record({ actorId: user.id, action: "auth.logout", client });
