@@ -296,10 +296,10 @@ describe("lock-out by strangers (decision 0017)", () => {
   it("lets the owner in from a device that signed in before, while strangers' failures lock the account elsewhere", async () => {
     const owner = browser();
     const account = newAccount("owner");
-    const registered = await owner.post("/register", account);
-    expect(registered.status).toBe(303);
-    const device = deviceCookieFrom(registered);
-    expect(registered.headers.getSetCookie().find((value) => value.startsWith("glassbox_device="))).toMatch(/;\s*HttpOnly/i);
+    // The sign-up's first sign-in (its confirmation) makes this browser a known device.
+    const signedIn = await registerAndConfirm(database.db, owner, account);
+    const device = deviceCookieFrom(signedIn);
+    expect(signedIn.headers.getSetCookie().find((value) => value.startsWith("glassbox_device="))).toMatch(/;\s*HttpOnly/i);
 
     // A stranger: five wrong passwords, then even the right one is refused from that network.
     const stranger = browser();
@@ -330,7 +330,7 @@ describe("lock-out by strangers (decision 0017)", () => {
 
   it("still bounds a guesser spread over many networks: 20 attempts per account in 15 minutes", async () => {
     const account = newAccount("spread");
-    const device = deviceCookieFrom(await browser().post("/register", account));
+    const device = deviceCookieFrom(await registerAndConfirm(database.db, browser(), account));
     const statuses = (await inBatches(Array.from({ length: 20 }, (_, i) => () => login(browser(), account.email, `spread ${i}`)), 4)).map((response) => response.status);
     expect(statuses).toEqual(Array(20).fill(401));
     // The 21st network is refused, even with the right password; the owner's known device is not.

@@ -248,8 +248,7 @@ describe("signing in with two-factor on", () => {
   it("lets the owner's known device enter its code while a stranger with the password has used up the wrong codes (decision 0017)", async () => {
     const owner = browser();
     const account = newAccount("tfa");
-    const registered = await owner.post("/register", account);
-    const device = deviceCookieFrom(registered);
+    const device = deviceCookieFrom(await registerAndConfirm(database.db, owner, account));
     const { secret, step } = await enable(owner);
     expect((await owner.post("/logout", {})).status).toBe(303);
 
