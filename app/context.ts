@@ -27,6 +27,11 @@ export interface RequestContext {
   readonly devices: DeviceCookie;
   /** This request's device cookie, read on first call only (only sign-in attempts need it). */
   readonly knownDevice: () => Promise<KnownDevice | undefined>;
+  /**
+   * Runs `work` once this request's answer has been handed to the socket: a live event about it
+   * (a sign-in) must not reach the visitor's other tabs before the cookie this answer sets.
+   */
+  readonly afterResponse: (work: () => void) => void;
   /** The session and user of this request, read on first call only (so /health touches nothing). */
   readonly viewer: () => Promise<Viewer>;
   /** Pages every guest sees alike, kept for a moment (app/http/guest-page-cache.server.ts). */

@@ -135,6 +135,7 @@ export function createApp(runtime: AppRuntime): App {
         pendingSignIn,
         devices,
         knownDevice: () => (knownDevice ??= devices.read(req.get("cookie") ?? null)),
+        afterResponse: (work) => void res.once("finish", work),
         viewer: () => (viewer ??= viewerOf(req.get("cookie") ?? null)),
         guestPages,
       });

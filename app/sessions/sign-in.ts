@@ -11,7 +11,7 @@ import { welcomeData } from "./welcome.ts";
  * `welcome` (right after sign-up) makes the next page say welcome, once (./welcome.ts).
  */
 export async function signInAndRedirect(context: Readonly<RouterContextProvider>, user: User, to: string, { welcome = false } = {}): Promise<Response> {
-  const { sessions, client, devices, knownDevice, services, visitorId } = context.get(requestContext);
+  const { sessions, client, devices, knownDevice } = context.get(requestContext);
   const { session: previous } = await viewerOf(context);
   if (previous.id) await sessions.destroySession(previous);
   const data = { userId: user.id, ...(welcome ? welcomeData : {}) };
@@ -19,9 +19,17 @@ export async function signInAndRedirect(context: Readonly<RouterContextProvider>
   headers.append("Set-Cookie", await sessions.startSession(data, { userId: user.id, ip: client.ip, userAgent: client.userAgent }));
   // This browser is now a device this account has signed in on (its guesses count against itself).
   headers.append("Set-Cookie", await devices.remember(await knownDevice(), user.id));
-  // The visitor's other tabs update their header and lab panels (the `session` live event).
-  await services.sessionEvents.announce({ visitorId }, "signed-in");
+  announceOnceAnswered(context, "signed-in");
   return redirect(to, { status: 303, headers });
+}
+
+/**
+ * The visitor's other tabs update their header and lab panels (the `session` live event), once this
+ * answer, with the cookie it sets, has gone out: else a tab could reload its data with the old cookie.
+ */
+function announceOnceAnswered(context: Readonly<RouterContextProvider>, change: "signed-in" | "signed-out"): void {
+  const { afterResponse, services, visitorId, log } = context.get(requestContext);
+  afterResponse(() => void services.sessionEvents.announce({ visitorId }, change).catch((error: unknown) => log.warn({ err: error }, "session event not announced")));
 }
 
 /** The client as sign-in throttling sees it: with its device cookie, when genuine. */
@@ -61,12 +69,12 @@ export async function endSessionAndRedirect(context: Readonly<RouterContextProvi
 
 /** Ends this device's session and redirects (303) with the cookie cleared. */
 export async function signOutAndRedirect(context: Readonly<RouterContextProvider>, to: string): Promise<Response> {
-  const { sessions, services, client, visitorId } = context.get(requestContext);
+  const { sessions, services, client } = context.get(requestContext);
   const { session, user } = await viewerOf(context);
   const cookie = await sessions.destroySession(session);
   if (user) {
     await services.accounts.recordLogout(user, client);
-    await services.sessionEvents.announce({ visitorId }, "signed-out");
+    announceOnceAnswered(context, "signed-out");
   }
   return redirect(to, { status: 303, headers: { "Set-Cookie": cookie } });
 }
