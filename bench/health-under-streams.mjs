@@ -90,20 +90,19 @@ async function measure(scenario, roundIndex) {
   const frames = streams.reduce((sum, one) => sum + one.timelineFrames, 0) - framesBefore;
   const bytes = streams.reduce((sum, one) => sum + one.bytes, 0);
   for (const one of streams) one.close();
-  log(`round ${roundIndex} ${scenario.key}: ${round_(result.requestsPerSecond)} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ${frames} timeline frames on ${streams.length} streams`);
+  log(`round ${roundIndex} ${scenario.key}: ${round(result.requestsPerSecond, 1)} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ${frames} timeline frames on ${streams.length} streams`);
   return {
     round: roundIndex,
     streams: streams.length,
     nextOneAnswered,
     requests: result.requests,
-    requestsPerSecond: round_(result.requestsPerSecond),
+    requestsPerSecond: round(result.requestsPerSecond, 1),
     latencyMs: result.latencyMs,
     non2xx: result.non2xx + result.errors + result.timeouts,
     timelineFramesPerStreamPerSecond: streams.length ? round(frames / streams.length / result.seconds, 1) : null,
     streamBytes: bytes,
   };
 }
-const round_ = (value) => round(value, 1);
 const median = (values) => {
   const sorted = values.filter((value) => typeof value === "number").sort((a, b) => a - b);
   return sorted.length ? sorted[Math.floor(sorted.length / 2)] : null;

@@ -36,7 +36,7 @@ const schema = z
 export function parseActionLogFilter(params: URLSearchParams): ActionLogFilterForm {
   const given = (name: string) => params.get(name)?.trim() || undefined;
   const values = Object.fromEntries(fields.map((name) => [name, (given(name) ?? "").slice(0, 200)])) as ActionLogFilterForm["values"];
-  const parsed = schema.safeParse({ ...values, ...Object.fromEntries(fields.map((name) => [name, given(name)])), before: given("before") });
+  const parsed = schema.safeParse({ ...Object.fromEntries(fields.map((name) => [name, given(name)])), before: given("before") });
   if (!parsed.success) {
     const names = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? "filter")))];
     return { filter: {}, values, error: `The filter was not applied: check ${names.join(", ")}.` };
