@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { createContext, type RouterContextProvider } from "react-router";
+import type { ResponseConnection } from "./http/live-stream.ts";
 import type { ClientInfo } from "./models/client-info.ts";
 import type { Services } from "./services/index.ts";
 import type { PendingSignInCookie } from "./sessions/pending-sign-in.ts";
@@ -23,6 +24,8 @@ export interface RequestContext {
   readonly pendingSignIn: PendingSignInCookie;
   /** The session and user of this request, read on first call only (so /health touches nothing). */
   readonly viewer: () => Promise<Viewer>;
+  /** The connection under this response, for answers that stay open (event streams); set up on first call. */
+  readonly connection: () => ResponseConnection;
 }
 
 export const requestContext = createContext<RequestContext>();

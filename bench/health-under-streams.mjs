@@ -62,7 +62,10 @@ async function holdStreams(count, cookie) {
   const deadline = Date.now() + 10_000;
   while (streams.length < count) {
     const batch = await Promise.all(Array.from({ length: Math.min(32, count - streams.length) }, () => openLabStream(glassbox.origin, cookie)));
-    for (const one of batch) (one.status === 200 ? streams.push(one) : one.close());
+    for (const one of batch) {
+      if (one.status === 200) streams.push(one);
+      else one.close();
+    }
     if (streams.length < count && batch.some((one) => one.status !== 200)) {
       if (Date.now() > deadline) throw new Error(`only ${streams.length} of ${count} streams were taken: are STREAMS_PER_* lower than --per-visitor/--per-address?`);
       await sleep(100);

@@ -1,26 +1,26 @@
-import { createRequestHandler } from "@react-router/express";
-import express, { type RequestHandler } from "express";
+import type { RequestHandler } from "express";
 import type { Kysely } from "kysely";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { RouterContextProvider, type ServerBuild } from "react-router";
 import * as serverBuild from "virtual:react-router/server-build";
 import { requestContext } from "../app/context.ts";
+import { isLiveStreamRoute, type ResponseConnection } from "../app/http/live-stream.ts";
 import type { Database } from "../app/models/database.ts";
+import type { ChangeFeed } from "../app/models/live-feed.ts";
 import type { GitHubSettings } from "../app/models/oauth.ts";
 import { createSessionRepository, defaultLifetimes } from "../app/models/session-repository.ts";
 import { createServices, type MailSettings } from "../app/services/index.ts";
 import type { SignupLimit } from "../app/models/signup-throttle.ts";
-import type { ChangeFeed } from "../app/services/realtime.ts";
 import type { StreamCaps } from "../app/services/stream-quota.ts";
 import type { Tracer } from "../app/services/trace.ts";
 import { createPendingSignInCookie } from "../app/sessions/pending-sign-in.ts";
 import { createDurableSessionStorage } from "../app/sessions/session-storage.ts";
 import { loadViewer, type Viewer } from "../app/sessions/viewer.ts";
 import { clientAddress } from "./client-address.ts";
-import { actionLogStreamEndpoint } from "./action-log-stream.ts";
-import { eventStreamEndpoint } from "./event-stream.ts";
 import type { Environment } from "./config.ts";
+import { createRequestHandler } from "./react-router-handler.ts";
+import { createResponseConnections } from "./response-connection.ts";
 
 /**
  * The React Router side of the composition root. Vite builds this file together with the app
@@ -55,20 +55,29 @@ export interface AppRuntime {
 }
 
 export interface App {
-  /** The pages, actions and resource routes (React Router). */
+  /** The pages, actions and resource routes (React Router), the event streams among them. */
   readonly handler: RequestHandler;
-  /** `GET /events` and `GET /api/v0/action-logs/stream`, served in front of React Router (docs/decisions/0007). */
-  readonly streams: RequestHandler;
+  /** Whether a path is a route whose answer stays open (an event stream): the stability limits leave it out. */
+  longLived(path: string): boolean;
   /** Ends every open event stream (at shutdown). */
   close(): void;
   /** How many event streams are open in this process. */
   openStreams(): number;
-  /** What the realtime hub holds, index by index (all zero when no stream is open). */
+  /** What the stream hubs, the stream caps and the streams' close listeners hold, index by index (all zero when no stream is open). */
   streamIndexes(): Record<string, number>;
 }
 
 /** The build's route table (ids, paths, modules), for tools that walk every route, such as the fuzz test. */
 export const routes: ServerBuild["routes"] = (serverBuild as ServerBuild).routes;
+
+/** The full paths of the routes whose `handle` says their answer stays open (app/http/live-stream.ts). */
+function liveStreamPaths(table: ServerBuild["routes"]): Set<string> {
+  const fullPath = (id: string | undefined): string => {
+    const route = id === undefined ? undefined : table[id];
+    return route ? `${fullPath(route.parentId)}/${route.path ?? ""}`.replace(/\/+/g, "/") : "";
+  };
+  return new Set(Object.values(table).flatMap((route) => (route && isLiveStreamRoute(route.module) ? [fullPath(route.id).replace(/\/$/, "")] : [])));
+}
 
 export function createApp(runtime: AppRuntime): App {
   const services = createServices(runtime);
@@ -84,6 +93,7 @@ export function createApp(runtime: AppRuntime): App {
     runtime.tracer.identify(viewer.user?.id ?? null);
     return viewer;
   };
+  const connections = createResponseConnections();
   // React Router's production mode replaces 5xx details with "Unexpected Server Error".
   const showErrorDetails = runtime.environment === "development";
   const handler = createRequestHandler({
@@ -94,6 +104,7 @@ export function createApp(runtime: AppRuntime): App {
     getLoadContext(req, res) {
       const context = new RouterContextProvider();
       let viewer: Promise<Viewer> | undefined;
+      let connection: ResponseConnection | undefined;
       context.set(requestContext, {
         requestId: res.locals.requestId,
         log: req.log,
@@ -105,21 +116,29 @@ export function createApp(runtime: AppRuntime): App {
         sessions,
         pendingSignIn,
         viewer: () => (viewer ??= viewerOf(req.get("cookie") ?? null)),
+        connection: () => (connection ??= connections.connectionOf(res)),
       });
       return context;
     },
   });
-  const streams = express.Router();
-  streams.get("/events", eventStreamEndpoint({ realtime: services.realtime, quota: services.streamQuota, viewerOf }));
-  streams.get("/api/v0/action-logs/stream", actionLogStreamEndpoint({ hub: services.actionLogStream, quota: services.streamQuota, viewerOf }));
+  const longLived = liveStreamPaths(routes);
   return {
     handler,
-    streams,
+    longLived: (path) => longLived.has(path),
     close: () => {
       services.realtime.close();
       services.actionLogStream.close();
     },
     openStreams: () => services.realtime.subscriberCount() + services.actionLogStream.subscriberCount(),
-    streamIndexes: () => ({ ...services.realtime.indexSizes(), ...services.streamQuota.sizes() }),
+    streamIndexes: () => {
+      const actionLog = services.actionLogStream.indexSizes();
+      return {
+        ...services.realtime.indexSizes(),
+        actionLogStreams: actionLog.streams,
+        actionLogMembers: actionLog.topicMembers,
+        ...services.streamQuota.sizes(),
+        closeListeners: connections.listeners(),
+      };
+    },
   };
 }

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { Form, Link, useNavigation, useRevalidator } from "react-router";
 import { MAX_BODY_LENGTH } from "../models/chat.ts";
-import type { ChatMessageView, ChatStreamEvent } from "../services/realtime.ts";
+import type { ChatMessageView, ChatStreamEvent } from "../services/chat-feed.ts";
 import { DateTime } from "./date-time.tsx";
 import { Notice } from "./notice.tsx";
 import { tabId, useTabEvent } from "./tab-stream.tsx";

@@ -2,7 +2,7 @@ import { useState } from "react";
 import { Link } from "react-router";
 import { rooms } from "../../models/chat.ts";
 import type { RequestLine, TraceEvent } from "../../models/trace.ts";
-import type { ChatMessageView } from "../../services/realtime.ts";
+import type { ChatMessageView } from "../../services/chat-feed.ts";
 import type { LabOutcome } from "../../services/lab.ts";
 import { ChatPanel } from "../chat-panel.tsx";
 import { tabId } from "../tab-stream.tsx";
