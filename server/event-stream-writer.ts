@@ -3,7 +3,7 @@ import type { ServerResponse } from "node:http";
 /**
  * Writes a `text/event-stream` body (remix-utils' `eventStream`) onto the Node response, in place of
  * @react-router/node 7.18.4's `writeReadableStreamToWritable`, which does two things a stream that
- * stays open for hours cannot afford (docs/decisions/0017):
+ * stays open for hours cannot afford (docs/decisions/0023):
  * - it races every chunk it reads against one promise that settles only when the response fails, and
  *   each race leaves a reaction on that promise holding the chunk: a live stream keeps every frame it
  *   ever sent (remix-run/react-router#15247, fixed upstream after 7.18.4);
@@ -18,13 +18,16 @@ export function writeEventStream(body: ReadableStream<Uint8Array>, res: ServerRe
   const reader = body.getReader();
   let pending: Uint8Array[] = [];
   let gone = false;
+  /** The response asked to wait for `drain`; `waiting`: no read is pending meanwhile. */
+  let full = false;
   let waiting = false;
 
   const flush = () => {
     if (pending.length === 0 || gone) return;
     const chunk = pending.length === 1 ? (pending[0] as Uint8Array) : Buffer.concat(pending);
     pending = [];
-    res.write(chunk);
+    // Past the response's high-water mark: read nothing more until it drains.
+    if (!res.write(chunk)) full = true;
   };
   const finish = () => {
     res.off("close", onClose);
@@ -40,7 +43,7 @@ export function writeEventStream(body: ReadableStream<Uint8Array>, res: ServerRe
       return finish();
     }
     if (pending.push(value) === 1) process.nextTick(flush);
-    if (res.writableNeedDrain) waiting = true;
+    if (full) waiting = true;
     else read();
   };
   const onError = () => {
@@ -49,6 +52,7 @@ export function writeEventStream(body: ReadableStream<Uint8Array>, res: ServerRe
     finish();
   };
   const onDrain = () => {
+    full = false;
     if (!waiting) return;
     waiting = false;
     read();

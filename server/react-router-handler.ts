@@ -8,7 +8,7 @@ import { writeEventStream } from "./event-stream-writer.ts";
  * `text/event-stream` body is written by `writeEventStream` (server/event-stream-writer.ts: no chunk
  * kept per frame sent, one write per tick) and that nothing of the request is kept while it streams:
  * once the stream is handed over, the request, its load context and Express's `next` are let go (a
- * stream holds its connection for hours; decision 0017 has the memory it saves). Pages, data and
+ * stream holds its connection for hours; decision 0023 has the memory it saves). Pages, data and
  * other resources are written as before, by @react-router/node.
  */
 export function createRequestHandler({

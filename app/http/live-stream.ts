@@ -2,7 +2,7 @@ import { LIVE_FEED, type Frame, type StreamSink } from "../models/live-feed.ts";
 
 /**
  * A live stream as an HTTP answer: the `init` a resource route hands remix-utils' `eventStream`,
- * turning eventStream's `send` and `close` into the hub's `StreamSink` (docs/decisions/0017).
+ * turning eventStream's `send` and `close` into the hub's `StreamSink` (docs/decisions/0023).
  * - The stream ends when its connection closes, through `ResponseConnection.onClose`: a listener the
  *   connection itself holds, so no garbage collection can lose it (STACK.md), and one that runs
  *   before anything else hears of the close.

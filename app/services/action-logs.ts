@@ -62,7 +62,7 @@ export interface ActionLogViewer {
 const everyone = "all";
 
 /**
- * The live action log over the live-feed hub (docs/decisions/0011, 0017): each instance LISTENs for
+ * The live action log over the live-feed hub (docs/decisions/0011, 0023): each instance LISTENs for
  * new entry ids (any instance writes them), then reads everything after the newest id it has passed
  * on and hands each local stream what its viewer may see (`event: action`, `id:` = entry id).
  * Entries commit in id order (audit-repository.ts), so "after id N" misses nothing, whether N comes

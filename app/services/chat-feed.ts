@@ -6,7 +6,7 @@ import type { FeedAdapter, LiveFeed } from "./live-feed.ts";
 import type { Tracer } from "./trace.ts";
 
 /**
- * The chat over the live-feed hub (docs/decisions/0005, 0017): a change reaches this process as a
+ * The chat over the live-feed hub (docs/decisions/0005, 0023): a change reaches this process as a
  * message id (LISTEN/NOTIFY, from any instance), the message is loaded once, and each stream of its
  * room gets what its viewer may see, one frame per audience (the author, everyone else). Only new
  * messages carry an id, so a reconnect's Last-Event-ID is the last message received.

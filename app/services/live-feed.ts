@@ -3,7 +3,7 @@ import { closedFrame, frame, LIVE_FEED, type Frame, type StreamSink } from "../m
 
 /**
  * A live-feed hub: the open streams of one kind in this process, and what each of them needs
- * whatever it carries (docs/decisions/0017):
+ * whatever it carries (docs/decisions/0023):
  * - a registry by topic (a chat room) and by key (one stream per tab: a newer one replaces the older);
  * - a heartbeat every 15 s, and one ordered queue for the work that feeds the streams;
  * - replay after Last-Event-ID: live frames are held while the missed entries are read, then go out,
