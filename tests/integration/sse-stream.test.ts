@@ -141,11 +141,16 @@ const readResponse = (socket: Socket) =>
 const BIG = "x".repeat(64 * 1024);
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
+/** A server and one raw client on it, with the stream the server opened for it. */
+async function openStream(): Promise<{ socket: Socket; stream: Opened }> {
+  const { port, next } = await streamServer();
+  const socket = rawClient(port);
+  return { socket, stream: await next() };
+}
+
 describe("a live event stream", () => {
   it("drops a client that stops reading once its backlog passes 1 MiB, and tells it why", async () => {
-    const { port, next } = await streamServer();
-    const socket = rawClient(port);
-    const stream = await next();
+    const { socket, stream } = await openStream();
     socket.pause();
     let sent = 0;
     // Far more than the socket's kernel buffers hold: the backlog has to build up in the process.
@@ -168,9 +173,7 @@ describe("a live event stream", () => {
   });
 
   it("never drops a client that keeps reading, however much is sent", async () => {
-    const { port, next } = await streamServer();
-    const socket = rawClient(port);
-    const stream = await next();
+    const { socket, stream } = await openStream();
     const text = readResponse(socket);
     let closed = false;
     void stream.closed.then(() => (closed = true));
@@ -187,9 +190,7 @@ describe("a live event stream", () => {
   });
 
   it("forgets a client that disconnects: the cleanup runs once and a later send says false without throwing", async () => {
-    const { port, next } = await streamServer();
-    const socket = rawClient(port);
-    const stream = await next();
+    const { socket, stream } = await openStream();
     expect(stream.sink.write(frame("ping", ""))).toBe(true);
     socket.destroy();
     expect(await stream.closed).toBe("client disconnected");
@@ -202,9 +203,7 @@ describe("a live event stream", () => {
   });
 
   it("tells what a stream has not sent yet: it grows while the client does not read and falls back once it does", async () => {
-    const { port, next } = await streamServer();
-    const socket = rawClient(port);
-    const stream = await next();
+    const { socket, stream } = await openStream();
     socket.pause();
     // Until the kernel's buffers are full and a quarter of the cap waits in the process (below the cap).
     let sent = 0;
