@@ -5,6 +5,10 @@ const PORT = Number(process.env.E2E_PORT ?? 3123);
 /** The fake GitHub (tests/support/fake-github.ts) the app signs in with, on a port derived from the app's. */
 const FAKE_GITHUB_PORT = PORT + 1000;
 const GITHUB = { id: "glassbox-e2e", secret: "e2e-client-secret" };
+/** The fake Google (tests/support/fake-google.ts), on a port of its own derived from the app's. */
+const FAKE_GOOGLE_PORT = PORT + 2000;
+const GOOGLE = { id: "glassbox-e2e.apps.googleusercontent.test", secret: "e2e-google-secret" };
+const FAKE_GOOGLE = `http://127.0.0.1:${FAKE_GOOGLE_PORT}`;
 const launchOptions = { executablePath: chromiumExecutable(), args: chromiumArgs };
 
 /** End-to-end against the production build (npm run build first), on its own embedded database. */
@@ -31,6 +35,14 @@ export default defineConfig({
       gracefulShutdown: { signal: "SIGTERM", timeout: 5_000 },
     },
     {
+      command: "exec ./node_modules/.bin/tsx tests/support/fake-google.ts",
+      env: { FAKE_GOOGLE_PORT: String(FAKE_GOOGLE_PORT), FAKE_GOOGLE_CLIENT_ID: GOOGLE.id, FAKE_GOOGLE_CLIENT_SECRET: GOOGLE.secret },
+      url: `${FAKE_GOOGLE}/`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      gracefulShutdown: { signal: "SIGTERM", timeout: 5_000 },
+    },
+    {
       // A fresh data directory per run: the zero-setup path, exactly as `npm start` takes it.
       command: "rm -rf .data/e2e && exec node build/main.js",
       env: {
@@ -46,6 +58,11 @@ export default defineConfig({
         GITHUB_CLIENT_SECRET: GITHUB.secret,
         GITHUB_BASE_URL: `http://127.0.0.1:${FAKE_GITHUB_PORT}`,
         GITHUB_API_URL: `http://127.0.0.1:${FAKE_GITHUB_PORT}`,
+        GOOGLE_CLIENT_ID: GOOGLE.id,
+        GOOGLE_CLIENT_SECRET: GOOGLE.secret,
+        GOOGLE_AUTHORIZE_URL: `${FAKE_GOOGLE}/o/oauth2/v2/auth`,
+        GOOGLE_TOKEN_URL: `${FAKE_GOOGLE}/token`,
+        GOOGLE_USERINFO_URL: `${FAKE_GOOGLE}/v1/userinfo`,
       },
       url: `http://127.0.0.1:${PORT}/ready`,
       reuseExistingServer: false,

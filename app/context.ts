@@ -1,8 +1,10 @@
 import type { Logger } from "pino";
 import { createContext, type RouterContextProvider } from "react-router";
+import type { GuestPageCache } from "./http/guest-page-cache.server.ts";
 import type { ResponseConnection } from "./http/live-stream.ts";
-import type { ClientInfo } from "./models/client-info.ts";
+import type { ClientInfo, KnownDevice } from "./models/client-info.ts";
 import type { Services } from "./services/index.ts";
+import type { DeviceCookie } from "./sessions/device-cookie.ts";
 import type { PendingSignInCookie } from "./sessions/pending-sign-in.ts";
 import type { DurableSessionStorage } from "./sessions/session-storage.ts";
 import type { Viewer } from "./sessions/viewer.ts";
@@ -22,10 +24,16 @@ export interface RequestContext {
   readonly sessions: DurableSessionStorage;
   /** The two-factor step between password and session (app/sessions/pending-sign-in.ts). */
   readonly pendingSignIn: PendingSignInCookie;
+  /** The device cookie: which accounts signed in on this browser before (app/sessions/device-cookie.ts). */
+  readonly devices: DeviceCookie;
+  /** This request's device cookie, read on first call only (only sign-in attempts need it). */
+  readonly knownDevice: () => Promise<KnownDevice | undefined>;
   /** The session and user of this request, read on first call only (so /health touches nothing). */
   readonly viewer: () => Promise<Viewer>;
   /** The connection under this response, for answers that stay open (event streams); set up on first call. */
   readonly connection: () => ResponseConnection;
+  /** Pages every guest sees alike, kept for a moment (app/http/guest-page-cache.server.ts). */
+  readonly guestPages: GuestPageCache;
 }
 
 export const requestContext = createContext<RequestContext>();

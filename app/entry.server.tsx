@@ -1,6 +1,4 @@
-import { PassThrough } from "node:stream";
 import { createReadableStreamFromReadable } from "@react-router/node";
-import { isbot } from "isbot";
 import type { RenderToPipeableStreamOptions } from "react-dom/server";
 import { renderToPipeableStream } from "react-dom/server";
 import {
@@ -15,6 +13,9 @@ import {
 } from "react-router";
 import { NonceContext } from "./components/nonce.tsx";
 import { requestContext } from "./context.ts";
+import { documentBody } from "./http/document-body.server.ts";
+import { streamsDocument } from "./http/render-mode.ts";
+import { noteRouteError } from "./http/database-outage.ts";
 import { serverTiming } from "./http/server-timing.ts";
 
 /** React Router's default Node entry, plus the CSP nonce on every inline script. */
@@ -35,10 +36,10 @@ export default function handleRequest(
 
   return new Promise<Response>((resolve, reject) => {
     let shellRendered = false;
-    const userAgent = request.headers.get("user-agent");
-    // Crawlers get the whole document at once; browsers get the shell as soon as it is ready.
-    const readyOption: keyof RenderToPipeableStreamOptions =
-      (userAgent && isbot(userAgent)) || routerContext.isSpaMode ? "onAllReady" : "onShellReady";
+    // Browsers that run scripts get the shell as soon as it is ready and deferred panels as they
+    // come; everyone else (no scripts, crawlers) the whole document at once (app/http/render-mode.ts).
+    const streams = streamsDocument(request) && !routerContext.isSpaMode;
+    const readyOption: keyof RenderToPipeableStreamOptions = streams ? "onShellReady" : "onAllReady";
     let timeoutId: ReturnType<typeof setTimeout> | undefined = setTimeout(() => abort(), streamTimeout + 1000);
 
     const { pipe, abort } = renderToPipeableStream(
@@ -47,14 +48,14 @@ export default function handleRequest(
       </NonceContext>,
       {
         nonce,
+        // A whole document has every panel in its place: React would otherwise still move panels
+        // past its 12.8 kB chunk size to the end, to be put in place by a script.
+        ...(streams ? {} : { progressiveChunkSize: Number.POSITIVE_INFINITY }),
         [readyOption]() {
           shellRendered = true;
-          const body = new PassThrough({
-            final(callback) {
-              clearTimeout(timeoutId);
-              timeoutId = undefined;
-              callback();
-            },
+          const body = documentBody(() => {
+            clearTimeout(timeoutId);
+            timeoutId = undefined;
           });
           responseHeaders.set("Content-Type", "text/html; charset=utf-8");
           const scope = services.trace.current();
@@ -82,6 +83,8 @@ export default function handleRequest(
 
 /** Server errors go to the request's structured log; 4xx answers (an unknown path) are normal traffic. */
 export const handleError: HandleErrorFunction = (error, { request, context }) => {
+  // An unreachable database becomes a 503 (app/http/database-outage.ts), which needs to know.
+  noteRouteError(context, error);
   if (request.signal.aborted) return;
   if (isRouteErrorResponse(error) && error.status < 500) return;
   context.get(requestContext).log.error({ err: error }, "unhandled error in a route");
@@ -94,9 +97,22 @@ export const handleDataRequest: HandleDataRequestFunction = (response, { context
   return response;
 };
 
-/** Every loader and action is a trace event of its request (React Router's instrumentation API, read-only). */
+/**
+ * Every loader and action is a trace event of its request, and React Router's own handler and the
+ * route middleware are diagnostic ones (React Router's instrumentation API, read-only).
+ */
 export const instrumentations: ServerInstrumentation[] = [
   {
+    handler(handler) {
+      handler.instrument({
+        async request(call, { context }) {
+          const started = performance.now();
+          const result = await call();
+          const ms = Math.round((performance.now() - started) * 10) / 10;
+          context?.get(requestContext).services.trace.record("framework.handler", `React Router handled the request in ${ms}ms`, { ms, failed: result.status === "error" }, "debug");
+        },
+      });
+    },
     route(route) {
       const timed =
         (kind: "loader" | "action") =>
@@ -108,7 +124,16 @@ export const instrumentations: ServerInstrumentation[] = [
           const failed = result.status === "error" && !(result.error instanceof Response);
           context.get(requestContext).services.trace.record(kind, `${kind} ${route.id}`, { route: route.id, ms, ...(failed ? { failed } : {}) }, failed ? "warn" : "info");
         };
-      route.instrument({ loader: timed("loader"), action: timed("action") });
+      route.instrument({
+        loader: timed("loader"),
+        action: timed("action"),
+        async middleware(call, { context }) {
+          const started = performance.now();
+          await call();
+          const ms = Math.round((performance.now() - started) * 10) / 10;
+          context.get(requestContext).services.trace.record("framework.middleware", `middleware ${route.id}`, { route: route.id, ms }, "debug");
+        },
+      });
     },
   },
 ];

@@ -2,7 +2,7 @@
 // /health latency while one client holds as many lab streams as it may (issue 17): with none, with
 // one visitor's maximum (STREAMS_PER_VISITOR lab tabs, one cookie) and with one address's maximum
 // (STREAMS_PER_ADDRESS lab tabs, no cookies), interleaved round by round in one run against the
-// production build. The load comes from a separate process (autocannon, cookie-less like a load
+// production build (so the visitor cookie is `__Host-glassbox_visitor`). The load comes from a separate process (autocannon, cookie-less like a load
 // balancer's probe), so every /health request is "another visitor's" line on each lab stream.
 //
 //   npm run build && npm run bench:health [-- --seconds=5 --rounds=3 --connections=8]
@@ -78,11 +78,11 @@ async function holdStreams(count, cookie) {
 
 const scenarios = [
   { key: "none", label: "no streams", open: async () => ({ streams: [], nextOneAnswered: null }) },
-  { key: "visitor", label: `${options.perVisitor} lab streams of one visitor (its cap)`, open: () => holdStreams(options.perVisitor, `glassbox_visitor=${randomBytes(16).toString("base64url")}`) },
+  { key: "visitor", label: `${options.perVisitor} lab streams of one visitor (its cap)`, open: () => holdStreams(options.perVisitor, `__Host-glassbox_visitor=${randomBytes(16).toString("base64url")}`) },
   { key: "address", label: `${options.perAddress} lab streams of one address, no cookies (its cap)`, open: () => holdStreams(options.perAddress) },
 ];
 
-async function measure(scenario, round) {
+async function measure(scenario, roundIndex) {
   const { streams, nextOneAnswered } = await scenario.open();
   await sleep(500);
   const framesBefore = streams.reduce((sum, one) => sum + one.timelineFrames, 0);
@@ -90,9 +90,9 @@ async function measure(scenario, round) {
   const frames = streams.reduce((sum, one) => sum + one.timelineFrames, 0) - framesBefore;
   const bytes = streams.reduce((sum, one) => sum + one.bytes, 0);
   for (const one of streams) one.close();
-  log(`round ${round} ${scenario.key}: ${round_(result.requestsPerSecond)} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ${frames} timeline frames on ${streams.length} streams`);
+  log(`round ${roundIndex} ${scenario.key}: ${round_(result.requestsPerSecond)} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ${frames} timeline frames on ${streams.length} streams`);
   return {
-    round,
+    round: roundIndex,
     streams: streams.length,
     nextOneAnswered,
     requests: result.requests,
@@ -130,19 +130,20 @@ try {
       streams: own[0]?.streams ?? 0,
       nextOneAnswered: own[0]?.nextOneAnswered ?? null,
       requestsPerSecond: median(own.map((window) => window.requestsPerSecond)),
+      mean: median(own.map((window) => round(window.latencyMs.mean, 2))),
       p50: median(own.map((window) => window.latencyMs.p50)),
       p99: median(own.map((window) => window.latencyMs.p99)),
       failures: own.reduce((sum, window) => sum + window.non2xx, 0),
       timelineFramesPerStreamPerSecond: median(own.map((window) => window.timelineFramesPerStreamPerSecond)),
       // Each round's figure against the no-stream window of the same round.
-      p50RatioPerRound: own.map((window, index) => ratio(window.latencyMs.p50, windows.none[index]?.latencyMs.p50, 2)),
+      meanRatioPerRound: own.map((window, index) => ratio(window.latencyMs.mean, windows.none[index]?.latencyMs.mean, 2)),
       throughputRatioPerRound: own.map((window, index) => ratio(window.requestsPerSecond, windows.none[index]?.requestsPerSecond, 2)),
     };
   });
   const report = { ...runRecord("health-under-streams", started, { machine, loadBefore }), options, notes, windows, summary };
   const rows = summary.map(
     (row) =>
-      `| ${row.label} | ${fmt(row.requestsPerSecond)} | ${row.p50} / ${row.p99} ms | ${median(row.p50RatioPerRound)}x (${row.p50RatioPerRound.join(", ")}) | ${median(row.throughputRatioPerRound)}x | ${fmt(row.timelineFramesPerStreamPerSecond)} | ${row.nextOneAnswered ?? "–"} | ${row.failures} |`,
+      `| ${row.label} | ${fmt(row.requestsPerSecond)} | ${row.mean} ms | ${row.p50} / ${row.p99} ms | ${median(row.meanRatioPerRound)}x (${row.meanRatioPerRound.join(", ")}) | ${median(row.throughputRatioPerRound)}x | ${fmt(row.timelineFramesPerStreamPerSecond)} | ${row.nextOneAnswered ?? "–"} | ${row.failures} |`,
   );
   const markdown = `# /health while one client holds its maximum of lab streams
 
@@ -153,8 +154,8 @@ connections, no cookies, ${options.seconds} s per window), ${options.rounds} rou
 Every /health request is another visitor's request line for each lab stream; lines are coalesced into at most one
 \`timeline\` frame per stream per 100 ms tick (docs/decisions/0016). Ratios are against the no-stream window of the same round.
 
-| streams held | req/s | p50 / p99 | p50 ratio (rounds) | req/s ratio | timeline frames per stream per s | the next stream | failures |
-|---|---:|---:|---:|---:|---:|---:|---:|
+| streams held | req/s | mean latency | p50 / p99 | mean latency ratio (rounds) | req/s ratio | timeline frames per stream per s | the next stream | failures |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|
 ${rows.join("\n")}
 
 ${notes.map((note) => `- ${note}`).join("\n")}

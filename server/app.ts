@@ -5,15 +5,20 @@ import type { Logger } from "pino";
 import { RouterContextProvider, type ServerBuild } from "react-router";
 import * as serverBuild from "virtual:react-router/server-build";
 import { requestContext } from "../app/context.ts";
+import { createGuestPageCache } from "../app/http/guest-page-cache.server.ts";
 import { isLiveStreamRoute, type ResponseConnection } from "../app/http/live-stream.ts";
+import { SCRIPTS_COOKIE } from "../app/http/render-mode.ts";
+import { serverTiming } from "../app/http/server-timing.ts";
+import type { KnownDevice } from "../app/models/client-info.ts";
 import type { Database } from "../app/models/database.ts";
 import type { ChangeFeed } from "../app/models/live-feed.ts";
-import type { GitHubSettings } from "../app/models/oauth.ts";
+import type { OAuthSettings } from "../app/models/oauth.ts";
 import { createSessionRepository, defaultLifetimes } from "../app/models/session-repository.ts";
 import { createServices, type MailSettings } from "../app/services/index.ts";
 import type { SignupLimit } from "../app/models/signup-throttle.ts";
 import type { StreamCaps } from "../app/services/stream-quota.ts";
 import type { Tracer } from "../app/services/trace.ts";
+import { createDeviceCookie, deviceCookieName } from "../app/sessions/device-cookie.ts";
 import { createPendingSignInCookie } from "../app/sessions/pending-sign-in.ts";
 import { createDurableSessionStorage } from "../app/sessions/session-storage.ts";
 import { loadViewer, type Viewer } from "../app/sessions/viewer.ts";
@@ -21,6 +26,7 @@ import { clientAddress } from "./client-address.ts";
 import type { Environment } from "./config.ts";
 import { createRequestHandler } from "./react-router-handler.ts";
 import { createResponseConnections } from "./response-connection.ts";
+import { visitorCookieName } from "./visitor.ts";
 
 /**
  * The React Router side of the composition root. Vite builds this file together with the app
@@ -37,10 +43,13 @@ export interface AppRuntime {
   readonly adminEmails: readonly string[];
   /** How long the two-factor step after a right password lasts. */
   readonly totpPendingSecs: number;
-  /** GitHub sign-in settings (GITHUB_*); undefined turns it off. */
-  readonly github?: GitHubSettings;
+  /** GitHub and Google sign-in settings (GITHUB_*, GOOGLE_*); a provider left out is off. */
+  readonly oauth: OAuthSettings;
+  /** Where links in mail lead: PUBLIC_URL, else `selfOrigin`. */
+  readonly publicOrigin: () => string;
   readonly changes: ChangeFeed;
   readonly actionLogChanges: ChangeFeed;
+  readonly sessionChanges: ChangeFeed;
   /** The trace pipeline server/main.ts opened every request's scope with. */
   readonly tracer: Tracer;
   /** Where this instance listens (known once it does). */
@@ -79,6 +88,10 @@ function liveStreamPaths(table: ServerBuild["routes"]): Set<string> {
   return new Set(Object.values(table).flatMap((route) => (route && isLiveStreamRoute(route.module) ? [fullPath(route.id).replace(/\/$/, "")] : [])));
 }
 
+/** How long a guest page is answered from memory, and how much memory all of them may take (decision 0019). */
+const GUEST_PAGE_TTL_MS = 1_000;
+const GUEST_PAGE_MAX_BYTES = 8 * 1024 * 1024;
+
 export function createApp(runtime: AppRuntime): App {
   const services = createServices(runtime);
   const production = runtime.environment === "production";
@@ -88,6 +101,21 @@ export function createApp(runtime: AppRuntime): App {
     absoluteLifetimeSecs: defaultLifetimes.absoluteMs / 1000,
   });
   const pendingSignIn = createPendingSignInCookie({ secrets: runtime.sessionSecrets, secure: production, lifetimeSecs: runtime.totpPendingSecs });
+  const devices = createDeviceCookie({ secrets: runtime.sessionSecrets, secure: production });
+  const { tracer } = runtime;
+  // Made with the app, so a new build (or an edit in development, which reloads this module) starts empty.
+  const guestPages = createGuestPageCache({
+    ttlMs: GUEST_PAGE_TTL_MS,
+    maxBytes: GUEST_PAGE_MAX_BYTES,
+    // The device cookie is read by sign-in attempts only (decision 0017): it never changes a page.
+    neutralCookies: [visitorCookieName(production), SCRIPTS_COOKIE, deviceCookieName(production)],
+    buildId: (serverBuild as ServerBuild).assets.version,
+    record: (outcome) =>
+      outcome.kind === "hit"
+        ? tracer.record("page.cache", `served from cache: ${outcome.path} as rendered ${outcome.ageMs} ms ago (no loader ran)`, { ageMs: outcome.ageMs })
+        : tracer.record("page.cache", `rendered for every guest: ${outcome.path} answered from memory for ${outcome.ttlMs} ms`, { ttlMs: outcome.ttlMs }),
+    serverTiming: () => serverTiming({ dbMs: 0, totalMs: performance.now() - (tracer.current()?.startedAt ?? performance.now()), cacheHit: true }),
+  });
   const viewerOf = async (cookie: string | null) => {
     const viewer = await loadViewer(sessions, services.accounts, cookie);
     runtime.tracer.identify(viewer.user?.id ?? null);
@@ -105,6 +133,7 @@ export function createApp(runtime: AppRuntime): App {
       const context = new RouterContextProvider();
       let viewer: Promise<Viewer> | undefined;
       let connection: ResponseConnection | undefined;
+      let knownDevice: Promise<KnownDevice | undefined> | undefined;
       context.set(requestContext, {
         requestId: res.locals.requestId,
         log: req.log,
@@ -115,17 +144,28 @@ export function createApp(runtime: AppRuntime): App {
         services,
         sessions,
         pendingSignIn,
+        devices,
+        knownDevice: () => (knownDevice ??= devices.read(req.get("cookie") ?? null)),
         viewer: () => (viewer ??= viewerOf(req.get("cookie") ?? null)),
         connection: () => (connection ??= connections.connectionOf(res)),
+        guestPages,
       });
       return context;
     },
   });
+  // ADMIN_EMAILS grant the role only to proven addresses: say at start which are unclaimed or unproven.
+  services.accounts.reviewAdminList().then(
+    (report) => {
+      if (report.unclaimed.length || report.unverified.length) runtime.logger.warn(report, "ADMIN_EMAILS: some addresses are unclaimed or not proven yet (no admin role until proven)");
+    },
+    (error: unknown) => runtime.logger.error({ err: error }, "ADMIN_EMAILS could not be reviewed"),
+  );
   const longLived = liveStreamPaths(routes);
   return {
     handler,
     longLived: (path) => longLived.has(path),
     close: () => {
+      services.sessionEvents.close();
       services.realtime.close();
       services.actionLogStream.close();
     },

@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "zod";
-import type { GitHubSettings } from "../app/models/oauth.ts";
+import type { GitHubSettings, GoogleSettings } from "../app/models/oauth.ts";
 import { defaultSignupLimit, type SignupLimit } from "../app/models/signup-throttle.ts";
 import { defaultStreamCaps, type StreamCaps } from "../app/services/stream-quota.ts";
 
@@ -15,6 +15,9 @@ export type Environment = (typeof environments)[number];
 /** Where background jobs run: `auto` is in this process on the embedded database, elsewhere (`npm run worker`) with DATABASE_URL. */
 const workerModes = ["auto", "inline", "off"] as const;
 export type WorkerMode = (typeof workerModes)[number];
+
+/** `off` leaves compression to a reverse proxy in front (it then does that work off this process's event loop). */
+const switches = ["on", "off"] as const;
 
 const logFormats = ["pretty", "json"] as const;
 export type LogFormat = (typeof logFormats)[number];
@@ -100,6 +103,16 @@ const emailList = z
   .pipe(z.array(z.email("each entry must be an email address")));
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).trim();
+
+/** Where the site is reached from outside (the links in mail): an http(s) origin, no path. */
+const publicUrl = httpUrl.refine((value) => new URL(value).pathname === "/" && !new URL(value).search, "must be an origin such as https://glassbox.example (no path or query)").transform((value) => new URL(value).origin);
+
+/** Google's OAuth endpoints (OpenID Connect discovery of https://accounts.google.com). */
+export const googleDefaults = {
+  authorizeUrl: "https://accounts.google.com/o/oauth2/v2/auth",
+  tokenUrl: "https://oauth2.googleapis.com/token",
+  userinfoUrl: "https://openidconnect.googleapis.com/v1/userinfo",
+} as const;
 export interface Limits {
   /** In-flight requests beyond this are refused with 503 and `Retry-After`. */
   readonly maxConcurrentRequests: number;
@@ -146,6 +159,14 @@ const schema = z
     GITHUB_BASE_URL: httpUrl.default("https://github.com"),
     GITHUB_API_URL: httpUrl.default("https://api.github.com"),
     GITHUB_CALLBACK_URL: httpUrl.optional(),
+    GOOGLE_CLIENT_ID: z.string().trim().min(1).optional(),
+    GOOGLE_CLIENT_SECRET: z.string().trim().min(1).optional(),
+    GOOGLE_AUTHORIZE_URL: httpUrl.default(googleDefaults.authorizeUrl),
+    GOOGLE_TOKEN_URL: httpUrl.default(googleDefaults.tokenUrl),
+    GOOGLE_USERINFO_URL: httpUrl.default(googleDefaults.userinfoUrl),
+    GOOGLE_CALLBACK_URL: httpUrl.optional(),
+    PUBLIC_URL: publicUrl.optional(),
+    SESSION_CLEANUP_INTERVAL_SECS: integer(1, 31_536_000).default(3600),
     WORKER: z.enum(workerModes).default("auto"),
     WORKER_CONCURRENCY: integer(1, 100).default(4),
     SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).trim().optional(),
@@ -160,10 +181,21 @@ const schema = z
     STREAMS_PER_VISITOR: integer(1, 100_000).default(defaultStreamCaps.perVisitor),
     STREAMS_PER_ADDRESS: integer(1, 1_000_000).default(defaultStreamCaps.perAddress),
     SIGNUPS_PER_ADDRESS_PER_HOUR: integer(1, 1_000_000).default(defaultSignupLimit.attempts),
+    COMPRESSION: z.enum(switches).default("on"),
   })
   .superRefine((env, ctx) => {
-    for (const [name, other] of [["GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET"], ["GITHUB_CLIENT_SECRET", "GITHUB_CLIENT_ID"]] as const) {
-      if (env[name] && !env[other]) ctx.addIssue({ code: "custom", path: [other], message: `is required when ${name} is set (set both to turn GitHub sign-in on, or neither)` });
+    const pairs = [
+      ["GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "GitHub"],
+      ["GITHUB_CLIENT_SECRET", "GITHUB_CLIENT_ID", "GitHub"],
+      ["GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "Google"],
+      ["GOOGLE_CLIENT_SECRET", "GOOGLE_CLIENT_ID", "Google"],
+    ] as const;
+    for (const [name, other, provider] of pairs) {
+      if (env[name] && !env[other]) ctx.addIssue({ code: "custom", path: [other], message: `is required when ${name} is set (set both to turn ${provider} sign-in on, or neither)` });
+    }
+    // Mail with links to the wrong host is worse than no mail: in production the links' origin is stated.
+    if (env.NODE_ENV === "production" && env.SMTP_URL && !env.PUBLIC_URL) {
+      ctx.addIssue({ code: "custom", path: ["PUBLIC_URL"], message: "is required in production when SMTP_URL is set: the links in mail (password reset, email confirmation) lead there" });
     }
     if (env.NODE_ENV === "production" && !env.SESSION_SECRET) {
       ctx.addIssue({
@@ -193,6 +225,12 @@ export interface Config {
   readonly totpPendingSecs: number;
   /** GitHub sign-in; undefined when GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET are unset. */
   readonly github: GitHubSettings | undefined;
+  /** Google sign-in; undefined when GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET are unset. */
+  readonly google: GoogleSettings | undefined;
+  /** The origin links in mail lead to; unset: the address this server listens on. */
+  readonly publicUrl: string | undefined;
+  /** How often expired sessions are purged. */
+  readonly sessionCleanupIntervalSecs: number;
   /** Whether this web process also runs the background jobs (`auto` resolved: see `runsJobsInline`). */
   readonly worker: WorkerMode;
   readonly workerConcurrency: number;
@@ -208,6 +246,8 @@ export interface Config {
   readonly streamCaps: StreamCaps;
   /** How many accounts one address may create per hour. */
   readonly signupLimit: SignupLimit;
+  /** Whether this process compresses responses (COMPRESSION); off when a proxy in front does it. */
+  readonly compression: boolean;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -258,6 +298,19 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
               callbackUrl: e.GITHUB_CALLBACK_URL,
             }
           : undefined,
+      google:
+        e.GOOGLE_CLIENT_ID && e.GOOGLE_CLIENT_SECRET
+          ? {
+              clientId: e.GOOGLE_CLIENT_ID,
+              clientSecret: e.GOOGLE_CLIENT_SECRET,
+              authorizeUrl: e.GOOGLE_AUTHORIZE_URL,
+              tokenUrl: e.GOOGLE_TOKEN_URL,
+              userinfoUrl: e.GOOGLE_USERINFO_URL,
+              callbackUrl: e.GOOGLE_CALLBACK_URL,
+            }
+          : undefined,
+      publicUrl: e.PUBLIC_URL,
+      sessionCleanupIntervalSecs: e.SESSION_CLEANUP_INTERVAL_SECS,
       worker: e.WORKER,
       workerConcurrency: e.WORKER_CONCURRENCY,
       smtpUrl: e.SMTP_URL,
@@ -268,6 +321,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       corsAllowedOrigins: e.CORS_ALLOWED_ORIGINS,
       streamCaps: { perVisitor: e.STREAMS_PER_VISITOR, perAddress: e.STREAMS_PER_ADDRESS },
       signupLimit: { ...defaultSignupLimit, attempts: e.SIGNUPS_PER_ADDRESS_PER_HOUR },
+      compression: e.COMPRESSION === "on",
     },
   };
 }

@@ -8,8 +8,9 @@ import type { JobName } from "../app/models/job.ts";
  * no worker ran is simply done at the next tick.
  */
 const schedule: { task: JobName; match: string }[] = [
-  { task: "purge.sessions", match: "7 * * * *" }, // hourly
+  // purge.sessions is not here: it runs every SESSION_CLEANUP_INTERVAL_SECS (app/services/maintenance.ts).
   { task: "purge.rate_limits", match: "17 * * * *" }, // hourly
+  { task: "purge.account_tokens", match: "37 * * * *" }, // hourly
   { task: "purge.audit", match: "27 3 * * *" }, // daily at 03:27
 ];
 

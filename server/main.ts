@@ -4,6 +4,7 @@ import type { RequestHandler } from "express";
 import type { Kysely } from "kysely";
 import { ACTION_LOG_CHANNEL } from "../app/models/action-log.ts";
 import { CHAT_CHANNEL } from "../app/models/chat-repository.ts";
+import { SESSION_CHANNEL } from "../app/models/session-events.ts";
 import { createTracer, type Tracer } from "../app/services/trace.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import type * as AppModule from "./app.ts";
@@ -50,13 +51,14 @@ async function main(): Promise<void> {
     if (applied.length) logger.info({ applied }, "database migrated");
     await migrateJobQueue(database.url, logger);
     const mail = mailSettings(config, logger);
-    const listener = startPgListener({ url: database.url, channels: [CHAT_CHANNEL, ACTION_LOG_CHANNEL], logger });
+    const listener = startPgListener({ url: database.url, channels: [CHAT_CHANNEL, ACTION_LOG_CHANNEL, SESSION_CHANNEL], logger });
     const runtime: AppRuntime = {
       db: database.db,
       readDb: database.readDb,
       pool: database.pool,
       changes: listener.feed(CHAT_CHANNEL),
       actionLogChanges: listener.feed(ACTION_LOG_CHANNEL),
+      sessionChanges: listener.feed(SESSION_CHANNEL),
       tracer,
       selfOrigin: () => origin,
       logger,
@@ -64,7 +66,8 @@ async function main(): Promise<void> {
       sessionSecrets: await resolveSessionSecrets(config, logger),
       adminEmails: config.adminEmails,
       totpPendingSecs: config.totpPendingSecs,
-      github: config.github,
+      oauth: { github: config.github, google: config.google },
+      publicOrigin: () => config.publicUrl ?? origin,
       mail,
       streamCaps: config.streamCaps,
       signupLimit: config.signupLimit,
@@ -105,12 +108,13 @@ async function serve(config: Config, logger: Logger, tracer: Tracer, { assets, l
     corsAllowedOrigins: config.corsAllowedOrigins,
     viteDevServer,
     trustProxy: config.trustProxy,
-    // Chromium applies form-action to the redirect after a form post: "Sign in with GitHub" posts here, then goes there.
-    formActionOrigins: config.github ? [new URL(config.github.authorizeUrl).origin] : [],
+    // Chromium applies form-action to the redirect after a form post: "Continue with GitHub/Google" posts here, then goes there.
+    formActionOrigins: [config.github, config.google].flatMap((provider) => (provider ? [new URL(provider.authorizeUrl).origin] : [])),
     longLived,
     assets,
     app,
     draining: shutdown.draining,
+    compression: config.compression,
   });
   server.on("request", http);
   // Node's own limits cover what Express never sees: headers or a body that arrive too slowly.

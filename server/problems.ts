@@ -1,7 +1,8 @@
 import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from "express";
-import { AppError, httpErrorCode, problemOf } from "../app/models/errors.ts";
+import { isDatabaseUnavailable } from "../app/models/database-errors.ts";
+import { AppError, DATABASE_RETRY_AFTER_SECS, httpErrorCode, problemOf } from "../app/models/errors.ts";
 import type { Logger } from "./logger.ts";
 
 /**
@@ -68,8 +69,14 @@ export const refuseMalformedPaths: RequestHandler = (req, res, next) => {
  */
 export function finalErrorHandler(logger: Logger, showDetails: boolean): ErrorRequestHandler {
   return (error: { status?: number; statusCode?: number; code?: string; stack?: string }, req, res, next) => {
-    // connect-timeout reports its timeout as a 503 with code ETIMEDOUT: to the client it is a 408.
-    const timedOut = error.code === "ETIMEDOUT";
+    // connect-timeout reports its timeout as a 503 with code ETIMEDOUT: to the client it is a 408 (a pg ETIMEDOUT has no status).
+    const timedOut = error.code === "ETIMEDOUT" && error.status === 503;
+    // The event streams read the session before they start: an unreachable database is a 503 there too.
+    if (!timedOut && isDatabaseUnavailable(error)) {
+      logger.warn({ err: error }, "database unavailable");
+      if (res.headersSent) return next(error);
+      return sendProblem(req, res, new AppError("http:database_unavailable", DATABASE_RETRY_AFTER_SECS));
+    }
     const status = timedOut ? 408 : (error.status ?? error.statusCode ?? 500);
     if (status >= 500) logger.error({ err: error }, "request failed outside the app");
     if (res.headersSent) return next(error);

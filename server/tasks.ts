@@ -1,7 +1,9 @@
 import type { Task, TaskList } from "graphile-worker";
 import type { JobName } from "../app/models/job.ts";
+import { passwordResetRequestSchema } from "../app/models/job.ts";
+import { createPasswordResetMailer } from "../app/services/account-recovery.ts";
 import type { MailSettings } from "../app/services/index.ts";
-import { createMailService, type MailService } from "../app/services/mail.ts";
+import { createMailOutbox, createMailService, type MailService } from "../app/services/mail.ts";
 import { createMaintenanceService, type MaintenanceService } from "../app/services/maintenance.ts";
 import type { Config } from "./config.ts";
 import type { DatabaseRuntime } from "./database.ts";
@@ -12,7 +14,14 @@ import type { Logger } from "./logger.ts";
  * The worker's task list: adapters from graphile-worker's jobs to the use cases. A task that
  * throws is retried by graphile-worker with exponential backoff until the job's max_attempts.
  */
-export function createTaskList({ mail, maintenance, logger }: { mail: MailService; maintenance: MaintenanceService; logger: Logger }): TaskList {
+export interface TaskDeps {
+  readonly mail: MailService;
+  readonly maintenance: MaintenanceService;
+  readonly passwordResets: ReturnType<typeof createPasswordResetMailer>;
+  readonly logger: Logger;
+}
+
+export function createTaskList({ mail, maintenance, passwordResets, logger }: TaskDeps): TaskList {
   const purge = (name: string, run: () => Promise<number>): Task => async () => {
     logger.info({ purge: name, deleted: await run() }, "expired rows purged");
   };
@@ -21,7 +30,14 @@ export function createTaskList({ mail, maintenance, logger }: { mail: MailServic
       await mail.deliver(payload);
       logger.info({ job: helpers.job.id, attempt: helpers.job.attempts }, "mail delivered");
     },
-    "purge.sessions": purge("sessions", maintenance.purgeSessions),
+    "account.password_reset": async (payload) => {
+      // The log says whether a link went out; never the address (it may have no account).
+      const sent = await passwordResets.send(passwordResetRequestSchema.parse(payload));
+      logger.info({ sent }, "password reset request handled");
+    },
+    // Every SESSION_CLEANUP_INTERVAL_SECS: the run schedules the next one first, so a failure skips one run, never the rest.
+    "purge.sessions": purge("sessions", async () => (await maintenance.scheduleSessionPurge(), maintenance.purgeSessions())),
+    "purge.account_tokens": purge("account links", maintenance.purgeAccountTokens),
     "purge.rate_limits": purge("rate limits", maintenance.purgeRateLimits),
     "purge.audit": purge("audit", () => maintenance.purgeAudit()),
   };
@@ -29,11 +45,15 @@ export function createTaskList({ mail, maintenance, logger }: { mail: MailServic
 }
 
 /** The worker as both entries run it: `npm run worker`, and the web process on the embedded database. */
-export function runJobs({ config, database, mail, logger }: { config: Config; database: DatabaseRuntime; mail: MailSettings; logger: Logger }): Promise<JobRunner> {
+export async function runJobs({ config, database, mail, logger }: { config: Config; database: DatabaseRuntime; mail: MailSettings; logger: Logger }): Promise<JobRunner> {
+  const maintenance = createMaintenanceService(database.db, config);
   const taskList = createTaskList({
     mail: createMailService({ db: database.db, ...mail }),
-    maintenance: createMaintenanceService(database.db, config),
+    maintenance,
+    passwordResets: createPasswordResetMailer({ db: database.db, outbox: createMailOutbox(mail) }),
     logger,
   });
-  return startJobRunner({ url: database.url, taskList, concurrency: config.workerConcurrency, logger });
+  const runner = await startJobRunner({ url: database.url, taskList, concurrency: config.workerConcurrency, logger });
+  await maintenance.scheduleSessionPurge();
+  return runner;
 }

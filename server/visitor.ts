@@ -12,8 +12,11 @@ import type { RequestHandler } from "express";
 const VISITOR_ID = /^[A-Za-z0-9_-]{22}$/;
 const ONE_YEAR_MS = 365 * 24 * 3600 * 1000;
 
+/** The visitor cookie's name (`__Host-` where it is Secure: production). */
+export const visitorCookieName = (secure: boolean): string => (secure ? "__Host-glassbox_visitor" : "glassbox_visitor");
+
 export function visitorCookie({ secure }: { secure: boolean }): RequestHandler {
-  const name = secure ? "__Host-glassbox_visitor" : "glassbox_visitor";
+  const name = visitorCookieName(secure);
   return (req, res, next) => {
     const existing = req.headers.cookie ? parse(req.headers.cookie)[name] : undefined;
     if (existing && VISITOR_ID.test(existing)) {

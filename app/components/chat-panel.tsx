@@ -1,14 +1,14 @@
-import { useCallback, useEffect, useRef, useState } from "react";
-import { Form, Link, useNavigation, useRevalidator } from "react-router";
-import { MAX_BODY_LENGTH } from "../models/chat.ts";
+import { useCallback, useState } from "react";
+import { Link, useRevalidator } from "react-router";
 import type { ChatMessageView, ChatStreamEvent } from "../services/chat-feed.ts";
+import { ChatCompose, type ChatRefusal } from "./chat-compose.tsx";
 import { DateTime } from "./date-time.tsx";
-import { Notice } from "./notice.tsx";
-import { tabId, useTabEvent } from "./tab-stream.tsx";
+import { tabId, useSessionRefresh, useTabEvent } from "./tab-stream.tsx";
 
 /**
  * The chat room: history, "load older", the post form, and live updates over the tab's event
- * stream. Without JavaScript the forms post and the page comes back with the new message.
+ * stream; the forms are `ChatCompose`. Without JavaScript the forms post and the page comes back
+ * with the new message.
  * Used by /chat, and by the lab's chat panel.
  */
 export interface ChatPanelProps {
@@ -21,11 +21,12 @@ export interface ChatPanelProps {
   /** Set when showing older history: no live updates then, and a link back to the latest. */
   readonly latestHref: string | undefined;
   readonly signedIn: boolean;
-  readonly formError: string | undefined;
-  readonly bodyError: string | undefined;
-  /** The refused message's text, put back in the box (without JavaScript the page is new). */
-  readonly typedBody?: string;
-  readonly notice: string | undefined;
+  /** Why the last post or demo bot request was refused (the page re-renders with it without JavaScript). */
+  readonly refusal?: ChatRefusal;
+  /** The demo bot has just posted (the `?done=bot` of the redirect). */
+  readonly botDone: boolean;
+  /** Signed in, but the email address is not confirmed yet: reading only. */
+  readonly unverified?: boolean;
   /** Where the page's forms post. */
   readonly action: string;
   /** Where the forms come back to after posting (the lab's panel); the room page by default. */
@@ -45,8 +46,6 @@ export function ChatPanel(props: ChatPanelProps) {
   // Fixed per room (the panel is keyed by room) so a new message never makes the stream reconnect.
   const [after] = useState(props.streamAfter);
   const streamUrl = props.latestHref ? undefined : (props.streamUrl ?? `/events?${new URLSearchParams({ tab: tabId, room: room.id, after })}`);
-  const returnTo = props.returnTo ? <input type="hidden" name="next" value={props.returnTo} /> : null;
-  const postForm = useClearAfterPost(props.formError ?? props.bodyError);
 
   const onChat = useCallback(
     (data: string) => {
@@ -57,6 +56,8 @@ export function ChatPanel(props: ChatPanelProps) {
     [revalidator],
   );
   useTabEvent(streamUrl, "chat", onChat);
+  // The room page's own stream also carries sign-ins and sign-outs (the lab listens on its own).
+  useSessionRefresh(props.streamUrl === undefined ? streamUrl : undefined);
 
   const shown = new Map<string, ChatMessageView>(messages.map((message) => [message.id, message]));
   for (const [id, update] of live) {
@@ -103,52 +104,7 @@ export function ChatPanel(props: ChatPanelProps) {
           <Link to={props.latestHref}>Back to the latest messages</Link>
         </p>
       ) : null}
-      <Notice tone="success">{props.notice}</Notice>
-      <Notice tone="error">{props.formError}</Notice>
-      {props.signedIn ? (
-        <Form ref={postForm} method="post" action={`${props.action}?room=${room.id}`} className="stack">
-          <input type="hidden" name="intent" value="post" />
-          {returnTo}
-          <div className="field">
-            <label htmlFor="chat-body">Message</label>
-            <textarea id="chat-body" name="body" rows={3} maxLength={MAX_BODY_LENGTH} defaultValue={props.typedBody} required aria-invalid={props.bodyError ? true : undefined} aria-describedby={props.bodyError ? "chat-body-error" : undefined} />
-            {props.bodyError ? (
-              <p id="chat-body-error" className="field__error">
-                {props.bodyError}
-              </p>
-            ) : null}
-          </div>
-          <p>
-            <button type="submit" className="button">
-              Send
-            </button>
-          </p>
-        </Form>
-      ) : (
-        <p>
-          <Link to={`/login?${new URLSearchParams({ next: `${props.action}?room=${room.id}` })}`}>Sign in</Link> to post. Guests can read, and can ask the demo bot.
-        </p>
-      )}
-      <Form method="post" action={`${props.action}?room=${room.id}`}>
-        <input type="hidden" name="intent" value="bot" />
-        {returnTo}
-        <button type="submit" className="button button--quiet">
-          Ask the demo bot to post
-        </button>
-      </Form>
+      <ChatCompose target={`${props.action}?room=${room.id}`} returnTo={props.returnTo} signedIn={props.signedIn} unverified={props.unverified} refusal={props.refusal} botDone={props.botDone} />
     </section>
   );
-}
-
-/** Empties the post form once its submission has gone through (not on an error, not while typing). */
-function useClearAfterPost(error: string | undefined) {
-  const form = useRef<HTMLFormElement>(null);
-  const navigation = useNavigation();
-  const posting = navigation.state !== "idle" && navigation.formData?.get("intent") === "post";
-  const wasPosting = useRef(false);
-  useEffect(() => {
-    if (wasPosting.current && !posting && !error) form.current?.reset();
-    wasPosting.current = posting;
-  }, [posting, error]);
-  return form;
 }

@@ -1,46 +1,54 @@
 import { Form } from "react-router";
-import type { OAuthConnection } from "../models/oauth.ts";
+import { providerNames, type OAuthConnection, type OAuthProvider } from "../models/oauth.ts";
 import { DateTime } from "./date-time.tsx";
-import { GitHubButton } from "./github-button.tsx";
+import { OAuthButton } from "./oauth-button.tsx";
 
-/** The account page's "Connected accounts": the linked GitHub account and its disconnect form, or a way to connect one. */
+/** The account page's "Connected accounts": each provider's linked login and its disconnect form, or a way to connect one. */
 export function ConnectedAccounts({
   connections,
-  gitHubEnabled,
+  enabled,
   hasPassword,
 }: {
   connections: readonly OAuthConnection[];
-  gitHubEnabled: boolean;
+  /** The providers this server offers. */
+  enabled: readonly OAuthProvider[];
   hasPassword: boolean;
 }) {
-  const github = connections.find((connection) => connection.provider === "github");
-  if (!github && !gitHubEnabled) return null;
+  const shown = [...new Set<OAuthProvider>([...enabled, ...connections.map((connection) => connection.provider)])];
+  if (shown.length === 0) return null;
   return (
     <section aria-labelledby="connections-title">
       <h2 id="connections-title">Connected accounts</h2>
-      {github ? (
-        <div className="card">
-          <dl className="facts">
-            <dt>GitHub</dt>
-            <dd>{github.login}</dd>
-            <dt>Connected</dt>
-            <dd>
-              <DateTime value={github.createdAt} />
-            </dd>
-          </dl>
-          {hasPassword ? null : <p>GitHub is your only way to sign in: set a password below before you disconnect it.</p>}
-          <Form method="post" action="/auth/github/disconnect">
-            <button type="submit" className="button button--quiet">
-              Disconnect GitHub
-            </button>
-          </Form>
-        </div>
-      ) : (
-        <>
-          <p>Connect your GitHub account to sign in with it.</p>
-          <GitHubButton>Connect GitHub</GitHubButton>
-        </>
-      )}
+      {shown.map((provider) => {
+        const name = providerNames[provider];
+        const linked = connections.find((connection) => connection.provider === provider);
+        if (!linked) {
+          return (
+            <div key={provider} className="card">
+              <p>Connect your {name} account to sign in with it.</p>
+              <OAuthButton provider={provider}>{`Connect ${name}`}</OAuthButton>
+            </div>
+          );
+        }
+        return (
+          <div key={provider} className="card">
+            <dl className="facts">
+              <dt>{name}</dt>
+              <dd>{linked.login}</dd>
+              <dt>Connected</dt>
+              <dd>
+                <DateTime value={linked.createdAt} />
+              </dd>
+            </dl>
+            {hasPassword || connections.length > 1 ? null : <p>{name} is your only way to sign in: set a password below before you disconnect it.</p>}
+            <Form method="post" action={`/auth/${provider}/disconnect`}>
+              <button type="submit" className="button button--quiet">
+                Disconnect {name}
+              </button>
+            </Form>
+          </div>
+        );
+      })}
     </section>
   );
 }

@@ -4,6 +4,8 @@ import { hasRole, type Role } from "../models/user.ts";
 
 export interface HeaderViewer {
   readonly username: string;
+  /** The display name, else the username. */
+  readonly name: string;
   readonly role: Role;
 }
 
@@ -46,7 +48,7 @@ export function SiteHeader({ site, viewer }: { site: SiteContent; viewer: Header
           {viewer ? (
             <>
               <span>
-                Signed in as <Link to="/account">{viewer.username}</Link>
+                Signed in as <Link to="/account">{viewer.name}</Link>
               </span>
               <Form method="post" action="/logout">
                 <button type="submit" className="link-button">

@@ -1,4 +1,5 @@
-import { useEffect, useRef, type ReactNode } from "react";
+import { useCallback, useEffect, useRef, type ReactNode } from "react";
+import { useRevalidator } from "react-router";
 import { EventSourceProvider, useEventSource, type EventSourceMap } from "remix-utils/sse/react";
 
 /**
@@ -31,4 +32,14 @@ export function useTabEvent(url: string | undefined, event: string, onEvent: (da
     source.addEventListener(event, listener);
     return () => source.removeEventListener(event, listener);
   }, [url, event]);
+}
+
+/**
+ * The `session` event: who is signed in changed (a sign-in or sign-out in another tab, a session
+ * revoked elsewhere). The page loads its data again, so the header and the lab's panels show it.
+ */
+export function useSessionRefresh(url: string | undefined): void {
+  const revalidator = useRevalidator();
+  const refresh = useCallback(() => void revalidator.revalidate(), [revalidator]);
+  useTabEvent(url, "session", refresh);
 }

@@ -1,6 +1,9 @@
 import { useId } from "react";
 
-/** A labelled input (or, with `rows`, a textarea) with its error message next to it (linked for screen readers). */
+/**
+ * A labelled input (or, with `rows`, a textarea) with its hint, or its error once it has one (the
+ * error names the rule that failed, so the two are never shown together), linked for screen readers.
+ */
 export function TextField(props: {
   label: string;
   name: string;
@@ -16,7 +19,8 @@ export function TextField(props: {
   rows?: number;
 }) {
   const id = useId();
-  const described = [props.hint && `${id}-hint`, props.error && `${id}-error`].filter(Boolean).join(" ");
+  const hint = props.error ? undefined : props.hint;
+  const described = props.error ? `${id}-error` : hint ? `${id}-hint` : undefined;
   const common = {
     id,
     name: props.name,
@@ -25,14 +29,14 @@ export function TextField(props: {
     required: props.required ?? true,
     maxLength: props.maxLength,
     "aria-invalid": props.error ? true : undefined,
-    "aria-describedby": described || undefined,
+    "aria-describedby": described,
   };
   return (
     <div className="field">
       <label htmlFor={id}>{props.label}</label>
-      {props.hint ? (
+      {hint ? (
         <p id={`${id}-hint`} className="field__hint">
-          {props.hint}
+          {hint}
         </p>
       ) : null}
       {props.rows ? <textarea {...common} rows={props.rows} /> : <input {...common} type={props.type ?? "text"} />}

@@ -118,12 +118,12 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           tags: ["chat"],
           summary: "Post a message",
           description:
-            "The chat page's rules: at most 5 messages per 10 s per member and room (429 with `Retry-After`); messages over 300 characters or with a link are held for a moderator (`status: pending`). Posting joins the room.",
+            "The chat page's rules: at most 5 messages per 10 s per member and room (429 with `Retry-After`); messages over 300 characters or with a link are held for a moderator (`status: pending`). Posting joins the room, and needs a confirmed email address (403 `auth:email_not_verified` until then).",
           security: session,
           requestParams: { path: roomPathSchema },
           requestBody: { required: true, content: { "application/json": { schema: newMessageSchema } } },
           success: { "201": json(chatMessageSchema, "The message as stored (`pending` when held).") },
-          errors: ["api:malformed_json", "auth:unauthenticated", "chat:room_not_found", "api:unsupported_media_type", "api:invalid_body", "chat:rate_limited"],
+          errors: ["api:malformed_json", "auth:unauthenticated", "chat:room_not_found", "api:unsupported_media_type", "api:invalid_body", "auth:email_not_verified", "chat:rate_limited"],
         }),
       },
       "/api/v0/action-logs": {

@@ -10,6 +10,15 @@ export const auditActions = [
   "auth.session_revoked",
   "auth.password_changed",
   "auth.role_changed",
+  "auth.register_refused",
+  "auth.email_verification_sent",
+  "auth.email_verified",
+  "auth.email_change_requested",
+  "auth.email_changed",
+  "auth.password_reset_requested",
+  "auth.password_reset",
+  "auth.display_name_changed",
+  "auth.account_deleted",
   "post.created",
   "post.updated",
   "post.deleted",
@@ -74,6 +83,21 @@ export interface ActionLogFilter {
   readonly resourceId?: string;
   readonly from?: Date;
   readonly to?: Date;
+}
+
+/** Whether an entry passes a filter: the same rules as the listing's query (`audit-repository.ts`), for entries that arrive live. */
+export function matchesFilter(
+  entry: { readonly action: AuditAction; readonly actorId: string | null; readonly resource: ResourceRef | null; readonly occurredAt: Date },
+  filter: ActionLogFilter,
+): boolean {
+  return (
+    (filter.action === undefined || entry.action === filter.action) &&
+    (filter.actorId === undefined || entry.actorId === filter.actorId) &&
+    (filter.resourceType === undefined || entry.resource?.type === filter.resourceType) &&
+    (filter.resourceId === undefined || entry.resource?.id === filter.resourceId) &&
+    (filter.from === undefined || entry.occurredAt >= filter.from) &&
+    (filter.to === undefined || entry.occurredAt < filter.to)
+  );
 }
 
 /** Whose entries a reader sees: all of them (admins), or only the actions they did themselves. */

@@ -18,11 +18,6 @@ export interface AuditEntry {
   readonly metadata?: Record<string, unknown>;
 }
 
-export interface AuditRecord extends AuditEntry {
-  readonly actorName: string | null;
-  readonly occurredAt: Date;
-}
-
 function toEntry(row: Selectable<ActionLogsTable> & { username: string | null }): ActionLogEntry {
   return {
     id: row.id as ActionLogId,
@@ -72,20 +67,6 @@ export function createAuditRepository(db: Kysely<Database>) {
     async record(entry: AuditEntry): Promise<void> {
       if (db.isTransaction) await append(db, entry);
       else await db.transaction().execute((trx) => append(trx, entry));
-    },
-
-    /** The newest entries, newest first. */
-    async recent(limit: number): Promise<AuditRecord[]> {
-      const rows = await entries({ everyone: true }).orderBy("action_logs.id", "desc").limit(limit).execute();
-      return rows.map(toEntry).map((entry) => ({
-        actorId: entry.actorId,
-        actorName: entry.actorName,
-        action: entry.action,
-        client: entry.ip === null ? null : { ip: entry.ip, userAgent: entry.userAgent ?? undefined },
-        resource: entry.resource ?? undefined,
-        metadata: entry.metadata,
-        occurredAt: entry.occurredAt,
-      }));
     },
 
     /** Up to `limit` entries before the cursor (all when unset), newest first, that match the filter. */

@@ -8,6 +8,9 @@ import type { ChatMessage, HoldReason, MessageBody, MessageId, MessageStatus, Mo
 /** Chat rows: memberships, messages and their moderation, their action log entries, and change notices. */
 export const CHAT_CHANNEL = "chat_events";
 
+/** How messages of a deleted account are signed. */
+export const DELETED_AUTHOR = "deleted user";
+
 export type ChatAuditAction = Extract<AuditAction, `chat.${string}`>;
 
 /** What a notice says happened to the message it names (payload `<id>:<change>`). */
@@ -68,6 +71,12 @@ export function createChatRepository(db: Kysely<Database>) {
         .returning(messageColumns)
         .executeTakeFirstOrThrow();
       return toMessage(row);
+    },
+
+    /** A deleted account's messages stay, signed DELETED_AUTHOR (the foreign key then clears the author); how many. */
+    async anonymiseAuthor(userId: UserId): Promise<number> {
+      const result = await db.updateTable("chat_messages").set({ author_name: DELETED_AUTHOR }).where("author_id", "=", userId).executeTakeFirst();
+      return Number(result.numUpdatedRows);
     },
 
     async enqueue(messageId: MessageId, reason: HoldReason): Promise<void> {

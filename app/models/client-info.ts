@@ -3,7 +3,19 @@ export interface ClientInfo {
   /** The client's address (after the proxies Express was told to trust). */
   readonly ip: string;
   readonly userAgent: string | undefined;
+  /** Read only where sign-in attempts are counted: the device cookie, when it is genuine. */
+  readonly device?: KnownDevice;
 }
+
+/** A browser that has signed in before: its device id and the accounts that signed in on it (app/sessions/device-cookie.ts). */
+export interface KnownDevice {
+  readonly id: string;
+  readonly userIds: readonly string[];
+}
+
+/** The device's id when it has signed in to `userId` before: its attempts then count against the device alone. */
+export const trustedDeviceOf = (client: ClientInfo, userId: string | undefined): string | undefined =>
+  userId !== undefined && client.device?.userIds.includes(userId) ? client.device.id : undefined;
 
 /**
  * The network a client address stands for when counting per address: an IPv4 address itself, an

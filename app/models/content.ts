@@ -29,14 +29,20 @@ export const LAB_SECTIONS = [
   "chat",
   "timeline",
   "backend-log",
+  "diagnostics",
   "network-log",
   "command",
 ] as const;
 export type LabSection = (typeof LAB_SECTIONS)[number];
 export const labLink = z.object({ label: text, section: z.enum(LAB_SECTIONS) });
 
-export function labHref(section: LabSection): string {
-  return `/lab#${section}`;
+/**
+ * The lab at one section: links to it, and where its forms go and come back to without JavaScript
+ * (`search` such as `?index` for a form's action, `?done=…` for a redirect), so the browser lands
+ * on the section instead of the top of the page.
+ */
+export function labHref(section: LabSection, search = ""): string {
+  return `/lab${search}#${section}`;
 }
 
 /** What every page's file starts with: its document title and meta description. */
@@ -57,6 +63,21 @@ export const homeSchema = z.object({
     heading: text,
     items: z.array(z.object({ claim: text, evidence: text, demo: labLink })).min(1),
   }),
+  /** "How I think about systems": the judgement the site is built on, each with what shows it. */
+  principles: z.object({
+    heading: text,
+    lead: text,
+    items: z.array(z.object({ title: text, summary: text, points: z.array(text).min(1) })).min(1),
+  }),
+  /** The architecture audit: each area, what is verified and how, with the lab sections and notes that show it. */
+  audit: z.object({
+    heading: text,
+    lead: text,
+    items: z
+      .array(z.object({ area: text, summary: text, verified: z.array(text).min(1), how: text, demos: z.array(labLink), notes: z.array(link) }))
+      .min(1),
+  }),
+  stack: z.object({ heading: text, items: z.array(z.object({ name: text, role: text })).min(1) }),
   /** The cards come from content/work.json and content/open-source.json; `more` links to their pages. */
   caseStudies: z.object({ heading: text, more: link }),
   openSource: z.object({ heading: text, more: link }),

@@ -17,6 +17,7 @@ export interface Database {
   totp_backup_codes: TotpBackupCodesTable;
   user_oauth_connections: UserOAuthConnectionsTable;
   dev_mailbox: DevMailboxTable;
+  account_tokens: AccountTokensTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
@@ -41,6 +42,22 @@ export interface UsersTable {
   /** Null for accounts created through GitHub that have not set a password. */
   password_hash: string | null;
   role: Generated<"member" | "moderator" | "admin">;
+  created_at: CreatedAt;
+  /** When the owner last proved the address; null: never (migration 0011). */
+  email_verified_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** A registration whose confirmation link has not been followed yet: it cannot sign in. */
+  registration_pending: Generated<boolean>;
+  display_name: string | null;
+}
+
+export interface AccountTokensTable {
+  /** SHA-256 of the token, hex. */
+  token_hash: string;
+  user_id: string;
+  purpose: "password_reset" | "email_verification";
+  email: string;
+  expires_at: Date;
+  used_at: Date | null;
   created_at: CreatedAt;
 }
 
@@ -129,7 +146,7 @@ export interface TotpBackupCodesTable {
 
 export interface UserOAuthConnectionsTable {
   user_id: string;
-  provider: "github";
+  provider: "github" | "google";
   provider_user_id: string;
   login: string;
   created_at: CreatedAt;

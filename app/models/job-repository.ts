@@ -25,6 +25,16 @@ export function createJobRepository(db: Kysely<Database>) {
       await sql`select graphile_worker.add_job(${name}, payload := ${JSON.stringify(payload)}::json, max_attempts := ${options.maxAttempts})`.execute(db);
     },
 
+    /**
+     * The next run of a job that schedules itself every `inSecs` (the session purge): one queued job
+     * per name (graphile-worker's job key). Added while that job runs, it makes the next one; added
+     * while the next one waits, it keeps the earlier time, so every instance may call it at start.
+     * The run that schedules its successor is not retried: a failed purge waits for the next run.
+     */
+    async scheduleRecurring(name: JobName, inSecs: number): Promise<void> {
+      await sql`select graphile_worker.add_job(${name}, payload := '{}'::json, run_at := now() + ${`${inSecs} seconds`}::interval, max_attempts := 1, job_key := ${name}, job_key_mode := 'preserve_run_at')`.execute(db);
+    },
+
     /** Jobs that failed at least once: retrying ones and those given up on, most recently touched first. */
     async troubled(limit: number): Promise<TroubledJob[]> {
       const rows = await jobs

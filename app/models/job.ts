@@ -1,4 +1,6 @@
+import { z } from "zod";
 import type { OutgoingMail } from "./mail.ts";
+import { emailSchema } from "./user.ts";
 
 /**
  * The background jobs (graphile-worker tasks) and what each one carries. The task list in
@@ -6,10 +8,16 @@ import type { OutgoingMail } from "./mail.ts";
  */
 export interface JobPayloads {
   "mail.send": OutgoingMail;
+  /** A password reset was asked for this address: the worker mails a link if it has an account (origin: where links lead). */
+  "account.password_reset": PasswordResetRequest;
   "purge.sessions": Record<string, never>;
   "purge.rate_limits": Record<string, never>;
   "purge.audit": Record<string, never>;
+  "purge.account_tokens": Record<string, never>;
 }
+
+export const passwordResetRequestSchema = z.object({ email: emailSchema, origin: z.url() });
+export type PasswordResetRequest = z.infer<typeof passwordResetRequestSchema>;
 export type JobName = keyof JobPayloads;
 
 /** A job that needs attention: retrying after a failure, or given up on. */

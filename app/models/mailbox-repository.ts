@@ -9,8 +9,11 @@ export function createMailboxRepository(db: Kysely<Database>) {
       await db.insertInto("dev_mailbox").values({ sender: from, recipient: mail.to, subject: mail.subject, body: mail.text }).execute();
     },
 
-    async newest(limit: number): Promise<MailboxEntry[]> {
-      const rows = await db.selectFrom("dev_mailbox").selectAll().orderBy("id", "desc").limit(limit).execute();
+    /** Newest first; only the mail to `to` when given. */
+    async newest(limit: number, to?: string): Promise<MailboxEntry[]> {
+      let query = db.selectFrom("dev_mailbox").selectAll().orderBy("id", "desc").limit(limit);
+      if (to) query = query.where("recipient", "=", to);
+      const rows = await query.execute();
       return rows.map((row) => ({ id: row.id, from: row.sender, to: row.recipient, subject: row.subject, text: row.body, sentAt: row.sent_at }));
     },
   };

@@ -24,6 +24,12 @@ export function createPostRepository(db: Kysely<Database>) {
       .select(["posts.id", "posts.author_id", "users.username", "posts.slug", "posts.title", "posts.summary", "posts.created_at", "posts.updated_at", "posts.published_at"]);
 
   return {
+    /** Every post's slug and last change, newest first, at most `limit` (the sitemap). */
+    async index(limit: number): Promise<{ slug: PostSlug; updatedAt: Date }[]> {
+      const rows = await db.selectFrom("posts").select(["slug", "updated_at"]).orderBy("published_at", "desc").limit(limit).execute();
+      return rows.map((row) => ({ slug: row.slug as PostSlug, updatedAt: row.updated_at }));
+    },
+
     /** Inserts the post, or reports the slug as taken (also when a concurrent insert won). */
     async create(authorId: UserId, draft: PostDraft): Promise<SaveResult> {
       const row = await db

@@ -14,6 +14,9 @@ export interface Limit {
 
 export type LimitVerdict = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSecs: number };
 
+/** A verdict and how many attempts the window holds now, this one included. */
+export type Counted = LimitVerdict & { readonly used: number };
+
 export const limiterTables = ["login_throttle", "chat_rate_windows", "rate_limits"] as const;
 export type LimiterTable = (typeof limiterTables)[number];
 
@@ -29,14 +32,14 @@ export function createLimiter(pool: pg.Pool, table: LimiterTable, keyPrefix: str
   });
   return {
     /** Counts one attempt; refused (with the wait) once the window's attempts are used up. */
-    async consume(key: string): Promise<LimitVerdict> {
+    async consume(key: string): Promise<Counted> {
       try {
-        await limiter.consume(key);
-        return { allowed: true };
+        const counted = await limiter.consume(key);
+        return { allowed: true, used: counted.consumedPoints };
       } catch (rejection) {
         // The library rejects with a RateLimiterRes when over the limit, with an Error when the store fails.
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        return { allowed: false, retryAfterSecs: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) };
+        return { allowed: false, retryAfterSecs: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)), used: rejection.consumedPoints };
       }
     },
     async giveBack(key: string): Promise<void> {

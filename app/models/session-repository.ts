@@ -76,6 +76,21 @@ export function createSessionRepository(db: Kysely<Database>, lifetimes: Session
       await db.updateTable("sessions").set({ data: JSON.stringify(data) }).where("id", "=", id).execute();
     },
 
+    /**
+     * Removes a one-time entry (a flash) from the session's data in one statement: true for the one
+     * request that removed it, false for every other (concurrent requests never both see it).
+     */
+    async takeFlash(id: string, key: string): Promise<boolean> {
+      const row = await db
+        .updateTable("sessions")
+        .set({ data: sql`data - ${key}::text` })
+        .where("id", "=", id)
+        .where(sql<boolean>`jsonb_exists(data, ${key}::text)`)
+        .returning("id")
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
     async delete(id: string): Promise<void> {
       await db.deleteFrom("sessions").where("id", "=", id).execute();
     },
@@ -111,6 +126,12 @@ export function createSessionRepository(db: Kysely<Database>, lifetimes: Session
     /** Deletes every session of the user except `keepId`; returns how many ended. */
     async deleteOthers(userId: string, keepId: string): Promise<number> {
       const result = await db.deleteFrom("sessions").where("user_id", "=", userId).where("id", "!=", keepId).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
+    /** Deletes every session of the user (a password reset); returns how many ended. */
+    async deleteAllForUser(userId: string): Promise<number> {
+      const result = await db.deleteFrom("sessions").where("user_id", "=", userId).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
 

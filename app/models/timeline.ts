@@ -10,8 +10,11 @@ export interface Flow {
   readonly latest: number;
 }
 
+/** How many requests the lab shows at once: flows in the timeline, rows in the network log. */
+export const SHOWN_REQUESTS = 20;
+
 /** Flows newest first, at most `limit`, without those whose title contains one of the filter's terms. */
-export function flowsOf(runtime: { readonly events: readonly TraceEvent[]; readonly lines: readonly RequestLine[] }, filter: string, limit = 20): Flow[] {
+export function flowsOf(runtime: { readonly events: readonly TraceEvent[]; readonly lines: readonly RequestLine[] }, filter: string, limit = SHOWN_REQUESTS): Flow[] {
   const terms = filter
     .split(",")
     .map((term) => term.trim().toLowerCase())

@@ -13,6 +13,10 @@ export const traceKinds = {
   "sse.push": "live",
   "chat.incoming": "live",
   "chat.broadcast": "live",
+  "page.cache": "live",
+  /** Framework internals (React Router's request handler, route middleware): the diagnostic view only. */
+  "framework.handler": "diagnostic",
+  "framework.middleware": "diagnostic",
 } as const satisfies Record<string, "live" | "diagnostic">;
 
 export type TraceKind = keyof typeof traceKinds;

@@ -51,15 +51,39 @@ export const passwordAttemptSchema = z
   .brand<"PasswordAttempt">();
 export type PasswordAttempt = z.infer<typeof passwordAttemptSchema>;
 
+/** What a member calls themselves on their account page and in the header: 1–50 characters, no control characters. */
+export const displayNameSchema = z
+  .string({ error: "Enter a display name" })
+  .trim()
+  .min(1, "Enter a display name")
+  .max(50, "Use at most 50 characters")
+  .refine((value) => !/[\p{Cc}\p{Cf}\u2028\u2029]/u.test(value), "Use letters, digits, spaces and punctuation only")
+  .brand<"DisplayName">();
+export type DisplayName = z.infer<typeof displayNameSchema>;
+
 export interface User {
   readonly id: UserId;
   readonly username: Username;
   readonly email: Email;
   readonly role: Role;
   readonly createdAt: Date;
+  /** When the owner last proved the address (a mailed link, or GitHub/Google vouching for it); null: not yet. */
+  readonly emailVerifiedAt: Date | null;
+  /** Null: the username is shown. */
+  readonly displayName: DisplayName | null;
 }
 
-/** Only admins promote, and only members become moderators. */
-export function canPromoteToModerator(actor: Pick<User, "role">, target: Pick<User, "role">): boolean {
-  return actor.role === "admin" && target.role === "member";
+/** Whether the account's email address is proven: what posting in chat needs (and, later, ADMIN_EMAILS). */
+export const isEmailVerified = (user: Pick<User, "emailVerifiedAt">): boolean => user.emailVerifiedAt !== null;
+
+/** The name a member is greeted by: the display name, else the username. */
+export const nameOf = (user: Pick<User, "displayName" | "username">): string => user.displayName ?? user.username;
+
+/** The role changes admins make: a member becomes a moderator, a moderator a member again. */
+export const roleChanges = { promote: { from: "member", to: "moderator" }, demote: { from: "moderator", to: "member" } } as const satisfies Record<string, { from: Role; to: Role }>;
+export type RoleChange = keyof typeof roleChanges;
+
+/** Only admins change roles, and only between member and moderator (admins come from ADMIN_EMAILS). */
+export function canChangeRole(actor: Pick<User, "role">, target: Pick<User, "role">, change: RoleChange): boolean {
+  return actor.role === "admin" && target.role === roleChanges[change].from;
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { labLink, pageFields, text } from "./content.ts";
+import { labLink, link, pageFields, text } from "./content.ts";
 
 /** A case study's address under /work: lowercase words joined by hyphens. */
 export const caseStudySlug = z
@@ -21,6 +21,8 @@ const caseStudy = z.object({
   stack: z.array(text).min(1),
   /** The lab section that shows it running. */
   lab: labLink,
+  /** The engineering notes (/notes/…) that explain its choices. */
+  notes: z.array(link),
 });
 
 export const workSchema = z.object({
@@ -28,7 +30,7 @@ export const workSchema = z.object({
   heading: text,
   lead: text,
   /** The case study pages' own headings, so they read in the owner's words too. */
-  labels: z.object({ challenge: text, implementation: text, outcomes: text, stack: text, allStudies: text }),
+  labels: z.object({ challenge: text, implementation: text, outcomes: text, stack: text, notes: text, allStudies: text }),
   studies: z
     .array(caseStudy)
     .min(1)

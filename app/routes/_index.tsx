@@ -1,11 +1,16 @@
 import { ActionLinks } from "../components/action-links.tsx";
 import { CaseStudyCard } from "../components/case-study-card.tsx";
+import { AuditSection, PrinciplesSection, StackSection } from "../components/home-sections.tsx";
 import { LabLink } from "../components/lab-link.tsx";
 import { ProjectCard } from "../components/project-card.tsx";
 import { SmartLink } from "../components/smart-link.tsx";
 import { servicesOf } from "../context.ts";
+import { cacheForGuests } from "../http/guest-page-cache.server.ts";
 import { pageMeta } from "../http/page-meta.ts";
 import type { Route } from "./+types/_index";
+
+/** The same for every guest: answered from the guest page cache (decision 0019). */
+export const middleware: Route.MiddlewareFunction[] = [cacheForGuests];
 
 export function loader({ context }: Route.LoaderArgs) {
   return servicesOf(context).content.home();
@@ -36,6 +41,9 @@ export default function Home({ loaderData: { page, studies, projects } }: Route.
         </ul>
       </section>
 
+      <PrinciplesSection principles={page.principles} />
+      <AuditSection audit={page.audit} />
+
       <section aria-labelledby="case-studies-title">
         <h2 id="case-studies-title">{page.caseStudies.heading}</h2>
         <ul className="card-grid">
@@ -59,6 +67,8 @@ export default function Home({ loaderData: { page, studies, projects } }: Route.
           <SmartLink href={page.openSource.more.href}>{page.openSource.more.label}</SmartLink>
         </p>
       </section>
+
+      <StackSection stack={page.stack} />
 
       <section className="closing" aria-labelledby="closing-title">
         <h2 id="closing-title">{page.closing.heading}</h2>

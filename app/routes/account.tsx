@@ -1,22 +1,27 @@
 import { data, Form, Link, redirect } from "react-router";
 import { z } from "zod";
+import { DeleteAccount, DisplayNameSettings, EmailSettings } from "../components/account-settings.tsx";
 import { ConnectedAccounts } from "../components/connected-accounts.tsx";
 import { DateTime } from "../components/date-time.tsx";
+import { useResetAfterAnswer } from "../components/form-reset.ts";
 import { Notice } from "../components/notice.tsx";
 import { TextField } from "../components/text-field.tsx";
 import { requestContext, servicesOf } from "../context.ts";
-import { changePasswordForm, revokeSessionForm, setPasswordForm } from "../http/account-forms.ts";
+import { changeEmailForm, changePasswordForm, deleteAccountForm, displayNameForm, revokeSessionForm, setPasswordForm } from "../http/account-forms.ts";
 import { parseForm, readForm, textOf, type FormState } from "../http/form.ts";
 import { documentHeaders } from "../http/document-headers.ts";
 import { formFailure } from "../http/problem.ts";
 import { AppError } from "../models/errors.ts";
+import { deviceName } from "../models/user-agent.ts";
 import { requireUser } from "../sessions/guards.ts";
-import { signInAndRedirect } from "../sessions/sign-in.ts";
+import { isEmailVerified } from "../models/user.ts";
+import type { IdentityProof } from "../services/accounts.ts";
+import { attemptingClient, endSessionAndRedirect, signInAndRedirect } from "../sessions/sign-in.ts";
 import type { Route } from "./+types/account";
 
-const intents = z.enum(["revoke-session", "sign-out-others", "change-password"]);
+const intents = z.enum(["revoke-session", "sign-out-others", "change-password", "display-name", "change-email", "delete-account"]);
 type Intent = z.infer<typeof intents>;
-type AccountState = FormState<"currentPassword" | "newPassword"> & { readonly intent?: Intent };
+type AccountState = FormState<"currentPassword" | "newPassword" | "displayName" | "email" | "code" | "confirmUsername"> & { readonly intent?: Intent };
 
 /** Success messages after the redirect (303 to ?done=…), so a reload never repeats the action. */
 const notices = {
@@ -25,6 +30,13 @@ const notices = {
   "password-changed": "Your password was changed, and your other sessions were signed out.",
   "github-linked": "GitHub is connected: you can now sign in with it.",
   "github-unlinked": "GitHub was disconnected from your account.",
+  "google-linked": "Google is connected: you can now sign in with it.",
+  "google-unlinked": "Google was disconnected from your account.",
+  "display-name-changed": "Your display name was saved.",
+  "email-change-sent": "We sent a link to the new address. Your account moves to it when you follow the link; until then it keeps its current address.",
+  "email-changed": "Your email address was changed.",
+  "email-verified": "Your email address is confirmed.",
+  "verification-sent": "We sent a new confirmation link to your email address.",
 } as const;
 const doneSchema = z.enum(Object.keys(notices) as [keyof typeof notices]);
 
@@ -34,12 +46,13 @@ export async function loader(args: Route.LoaderArgs) {
   const sessions = await accounts.listSessions(user, session.id);
   const done = doneSchema.safeParse(args.url.searchParams.get("done"));
   return {
-    user: { username: user.username, email: user.email, role: user.role, createdAt: user.createdAt },
-    sessions,
+    user: { username: user.username, email: user.email, role: user.role, createdAt: user.createdAt, displayName: user.displayName, emailVerified: isEmailVerified(user) },
+    // Named on the server: the user-agent parser stays out of the browser bundle.
+    sessions: sessions.map((one) => ({ ...one, device: deviceName(one.userAgent) })),
     twoFactorOn: (await twoFactor.status(user)).state === "on",
     hasPassword: await accounts.hasPassword(user),
     connections: await oauth.connectionsOf(user),
-    gitHubEnabled: oauth.github !== undefined,
+    providers: oauth.enabled(),
     notice: done.success ? notices[done.data] : undefined,
   };
 }
@@ -65,9 +78,39 @@ export async function action(args: Route.ActionArgs) {
         const hasPassword = await services.accounts.hasPassword(user);
         const parsed = hasPassword ? parseForm(changePasswordForm, form) : parseForm(setPasswordForm, form);
         if (!parsed.ok) return data<AccountState>({ intent: intent.data, errors: parsed.errors }, { status: 400 });
-        await services.accounts.changePassword(user, parsed.data.currentPassword, parsed.data.newPassword, session.id, client);
+        await services.accounts.changePassword(user, parsed.data.currentPassword, parsed.data.newPassword, session.id, await attemptingClient(args.context));
         // A new id for this device too: the password change is a privilege boundary.
         return await signInAndRedirect(args.context, user, "/account?done=password-changed");
+      }
+      case "display-name": {
+        const parsed = parseForm(displayNameForm, form);
+        if (!parsed.ok) return data<AccountState>({ intent: intent.data, errors: parsed.errors }, { status: 400 });
+        await services.accounts.setDisplayName(user, parsed.data.displayName, client);
+        return redirectTo("display-name-changed");
+      }
+      case "change-email": {
+        const parsed = parseForm(changeEmailForm, form);
+        const values = { email: textOf(form, "email")?.slice(0, 320) };
+        if (!parsed.ok) return data<AccountState>({ intent: intent.data, errors: parsed.errors, values }, { status: 400 });
+        try {
+          // The same answer whether the new address is free or another account's (docs/decisions/0018).
+          await services.recovery.requestEmailChange(user, parsed.data.email, proofOf(parsed.data), client);
+        } catch (error) {
+          if (error instanceof AppError) return identityFailure(error, intent.data, values);
+          throw error;
+        }
+        return redirectTo("email-change-sent");
+      }
+      case "delete-account": {
+        const parsed = parseForm(deleteAccountForm, form);
+        if (!parsed.ok) return data<AccountState>({ intent: intent.data, errors: parsed.errors }, { status: 400 });
+        try {
+          await services.accounts.deleteAccount(user, proofOf(parsed.data), client);
+        } catch (error) {
+          if (error instanceof AppError) return identityFailure(error, intent.data);
+          throw error;
+        }
+        return endSessionAndRedirect(args.context, "/login?done=account-deleted");
       }
     }
   } catch (error) {
@@ -83,6 +126,23 @@ function redirectTo(done: keyof typeof notices) {
   return redirect(`/account?done=${done}`, 303);
 }
 
+const proofOf = (fields: { currentPassword?: IdentityProof["password"]; code?: IdentityProof["secondFactor"]; confirmUsername?: string }): IdentityProof => ({
+  password: fields.currentPassword,
+  secondFactor: fields.code,
+  username: fields.confirmUsername,
+});
+
+/** A refused confirmation ("is it you?") next to the field it concerns; other refusals above the form. */
+function identityFailure(error: AppError, intent: Intent, values?: AccountState["values"]) {
+  const field = { "auth:wrong_password": "currentPassword", "auth:totp_invalid": "code", "account:confirmation_mismatch": "confirmUsername", "account:email_unchanged": "email" } as const;
+  const name = field[error.code as keyof typeof field];
+  if (name) return data<AccountState>({ intent, errors: { [name]: error.message }, values }, { status: error.status });
+  return formFailure<AccountState>(error, { intent, values });
+}
+
+/** The forms that show their own errors (the rest show them at the top of the page). */
+const ownForm = new Set<Intent>(["change-password", "change-email", "delete-account"]);
+
 export const meta: Route.MetaFunction = () => [{ title: "Your account — glassbox" }];
 
 export const headers = documentHeaders("private, no-store");
@@ -91,11 +151,12 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
   const { user, sessions, twoFactorOn, notice, hasPassword } = loaderData;
   const state: AccountState | undefined = actionData;
   const others = sessions.filter((session) => !session.current);
+  const passwordForm = useResetAfterAnswer(state?.intent === "change-password" ? state : undefined);
   return (
     <>
       <h1>Your account</h1>
       <Notice tone="success">{state ? undefined : notice}</Notice>
-      <Notice tone="error">{state?.intent === "change-password" ? undefined : state?.formError}</Notice>
+      <Notice tone="error">{state?.intent && ownForm.has(state.intent) ? undefined : state?.formError}</Notice>
 
       <section aria-labelledby="profile-title">
         <h2 id="profile-title">Profile</h2>
@@ -118,7 +179,13 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
         <ul className="session-list">
           {sessions.map((session) => (
             <li key={session.handle} className="card">
-              <p className="session-list__device">{session.userAgent ?? "Unknown browser"}</p>
+              <p className="session-list__device">{session.device}</p>
+              {session.userAgent ? (
+                <details className="session-list__agent">
+                  <summary>Full user agent</summary>
+                  <code>{session.userAgent}</code>
+                </details>
+              ) : null}
               <dl className="facts">
                 <dt>IP address</dt>
                 <dd>{session.ip ?? "unknown"}</dd>
@@ -163,13 +230,25 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
         </p>
       </section>
 
-      <ConnectedAccounts connections={loaderData.connections} gitHubEnabled={loaderData.gitHubEnabled} hasPassword={hasPassword} />
+      <DisplayNameSettings displayName={user.displayName} error={state?.intent === "display-name" ? state.errors?.displayName : undefined} />
+
+      <EmailSettings
+        email={user.email}
+        verified={user.emailVerified}
+        methods={{ hasPassword, twoFactorOn }}
+        username={user.username}
+        typedEmail={state?.intent === "change-email" ? state.values?.email : undefined}
+        errors={state?.intent === "change-email" ? state.errors : undefined}
+        formError={state?.intent === "change-email" ? state.formError : undefined}
+      />
+
+      <ConnectedAccounts connections={loaderData.connections} enabled={loaderData.providers} hasPassword={hasPassword} />
 
       <section aria-labelledby="password-title">
         <h2 id="password-title">{hasPassword ? "Change password" : "Set a password"}</h2>
-        <p>{hasPassword ? "Changing it signs you out everywhere else." : "Your account was made with GitHub. A password lets you sign in without it; setting one signs you out everywhere else."}</p>
+        <p>{hasPassword ? "Changing it signs you out everywhere else." : "Your account was made with GitHub or Google. A password lets you sign in without it; setting one signs you out everywhere else."}</p>
         <Notice tone="error">{state?.intent === "change-password" ? state.formError : undefined}</Notice>
-        <Form method="post" className="stack">
+        <Form ref={passwordForm} method="post" className="stack">
           <input type="hidden" name="intent" value="change-password" />
           {hasPassword ? (
             <TextField label="Current password" name="currentPassword" type="password" autoComplete="current-password" error={state?.errors?.currentPassword} />
@@ -182,6 +261,13 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
           </p>
         </Form>
       </section>
+
+      <DeleteAccount
+        methods={{ hasPassword, twoFactorOn }}
+        username={user.username}
+        errors={state?.intent === "delete-account" ? state.errors : undefined}
+        formError={state?.intent === "delete-account" ? state.formError : undefined}
+      />
     </>
   );
 }

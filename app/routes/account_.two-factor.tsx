@@ -10,6 +10,7 @@ import { qrCodeDataUri } from "../http/qr-code.server.ts";
 import { confirmTwoFactorForm, secondFactorForm } from "../http/two-factor-forms.ts";
 import { AppError } from "../models/errors.ts";
 import { requireUser } from "../sessions/guards.ts";
+import { attemptingClient } from "../sessions/sign-in.ts";
 import type { Route } from "./+types/account_.two-factor";
 
 /**
@@ -43,7 +44,7 @@ export async function loader(args: Route.LoaderArgs) {
 
 export async function action(args: Route.ActionArgs) {
   const { user } = await requireUser(args);
-  const { services, client } = args.context.get(requestContext);
+  const { services } = args.context.get(requestContext);
   const form = await readForm(args.request);
   const intent = intents.safeParse(textOf(form, "intent"));
   if (!intent.success) return data<TwoFactorState>({ formError: "Choose one of the actions on this page." }, { status: 400 });
@@ -60,17 +61,17 @@ export async function action(args: Route.ActionArgs) {
         const parsed = parseForm(confirmTwoFactorForm, form);
         if (!parsed.ok) return invalid(parsed.errors);
         // The backup codes are shown in this response and never again (only their hashes are kept), so no redirect here.
-        return { intent: intent.data, backupCodes: await services.twoFactor.confirmSetup(user, parsed.data.code, client) };
+        return { intent: intent.data, backupCodes: await services.twoFactor.confirmSetup(user, parsed.data.code, await attemptingClient(args.context)) };
       }
       case "regenerate": {
         const parsed = parseForm(secondFactorForm, form);
         if (!parsed.ok) return invalid(parsed.errors);
-        return { intent: intent.data, backupCodes: await services.twoFactor.regenerateBackupCodes(user, parsed.data.code, client) };
+        return { intent: intent.data, backupCodes: await services.twoFactor.regenerateBackupCodes(user, parsed.data.code, await attemptingClient(args.context)) };
       }
       case "disable": {
         const parsed = parseForm(secondFactorForm, form);
         if (!parsed.ok) return invalid(parsed.errors);
-        await services.twoFactor.disable(user, parsed.data.code, client);
+        await services.twoFactor.disable(user, parsed.data.code, await attemptingClient(args.context));
         return redirect(`${PAGE}?done=disabled`, 303);
       }
     }

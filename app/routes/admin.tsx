@@ -1,17 +1,22 @@
 import { data, Form, Link, redirect } from "react-router";
 import { z } from "zod";
+import { ActionLogPanel } from "../components/action-log-panel.tsx";
 import { DateTime } from "../components/date-time.tsx";
 import { Notice } from "../components/notice.tsx";
 import { requestContext, servicesOf } from "../context.ts";
-import { promoteForm } from "../http/account-forms.ts";
+import { roleChangeForm } from "../http/account-forms.ts";
+import { parseActionLogFilter } from "../http/action-log-filter.ts";
 import { parseForm, readForm, type FormState } from "../http/form.ts";
 import { documentHeaders } from "../http/document-headers.ts";
 import { formFailure } from "../http/problem.ts";
+import { ACTION_LOG_PAGE } from "../models/action-log.ts";
 import { AppError } from "../models/errors.ts";
 import { requireRole } from "../sessions/guards.ts";
 import type { Route } from "./+types/admin";
 
 type AdminState = FormState<"userId">;
+
+const notices: Record<string, string | undefined> = { promoted: "The member is now a moderator.", demoted: "The moderator is a member again." };
 
 /** A search prefix: control characters (which Postgres text cannot hold) are dropped, length capped. */
 const querySchema = z
@@ -22,29 +27,39 @@ const querySchema = z
 
 export async function loader(args: Route.LoaderArgs) {
   const { user } = await requireRole(args, "admin");
-  const { admin } = servicesOf(args.context);
+  const { admin, actionLogs } = servicesOf(args.context);
   const query = querySchema.parse(args.url.searchParams.get("q") ?? undefined) || undefined;
-  const [users, activity] = await Promise.all([admin.listUsers(user, query), admin.recentActivity(user)]);
+  const log = parseActionLogFilter(args.url.searchParams);
+  const [users, page] = await Promise.all([admin.listUsers(user, query), actionLogs.list(user, log.filter, { before: log.before, limit: ACTION_LOG_PAGE.default })]);
+  const older = new URLSearchParams(Object.entries(log.values).filter(([, value]) => value !== ""));
+  if (page.nextCursor) older.set("before", page.nextCursor);
   return {
     query: query ?? "",
     users,
-    activity,
-    notice: args.url.searchParams.get("done") === "promoted" ? "The member is now a moderator." : undefined,
+    actionLog: {
+      entries: page.entries,
+      filter: log.filter,
+      values: log.values,
+      filterError: log.error,
+      newest: log.before === undefined,
+      olderHref: page.nextCursor ? `/admin?${older}#action-log` : undefined,
+    },
+    notice: notices[args.url.searchParams.get("done") ?? ""],
   };
 }
 
 export async function action(args: Route.ActionArgs) {
   const { user } = await requireRole(args, "admin");
   const { services, client } = args.context.get(requestContext);
-  const parsed = parseForm(promoteForm, await readForm(args.request));
-  if (!parsed.ok) return data<AdminState>({ formError: "Choose an account to promote." }, { status: 400 });
+  const parsed = parseForm(roleChangeForm, await readForm(args.request));
+  if (!parsed.ok) return data<AdminState>({ formError: "Choose an account and a role change." }, { status: 400 });
   try {
-    await services.admin.promoteToModerator(user, parsed.data.userId, client);
+    await services.admin.changeRole(user, parsed.data.userId, parsed.data.change, client);
   } catch (error) {
     if (error instanceof AppError) return formFailure<AdminState>(error, {});
     throw error;
   }
-  return redirect(`/admin?done=promoted`, 303);
+  return redirect(`/admin?done=${parsed.data.change === "promote" ? "promoted" : "demoted"}`, 303);
 }
 
 export const meta: Route.MetaFunction = () => [{ title: "Admin — glassbox" }];
@@ -52,7 +67,7 @@ export const meta: Route.MetaFunction = () => [{ title: "Admin — glassbox" }];
 export const headers = documentHeaders("private, no-store");
 
 export default function Admin({ loaderData, actionData }: Route.ComponentProps) {
-  const { query, users, activity, notice } = loaderData;
+  const { query, users, actionLog, notice } = loaderData;
   const state: AdminState | undefined = actionData;
   return (
     <>
@@ -80,13 +95,20 @@ export default function Admin({ loaderData, actionData }: Route.ComponentProps) 
                 <strong>{account.username}</strong> <span className="muted">{account.email}</span>
               </p>
               <p>
+                <Link to={`/admin?actor=${account.id}#action-log`}>
+                  Activity<span className="visually-hidden"> of {account.username}</span>
+                </Link>
+              </p>
+              <p>
                 {account.role}, joined <DateTime value={account.createdAt} />
               </p>
-              {account.role === "member" ? (
+              {account.role === "member" || account.role === "moderator" ? (
                 <Form method="post">
                   <input type="hidden" name="userId" value={account.id} />
+                  <input type="hidden" name="change" value={account.role === "member" ? "promote" : "demote"} />
                   <button type="submit" className="button button--quiet">
-                    Make moderator<span className="visually-hidden"> ({account.username})</span>
+                    {account.role === "member" ? "Make moderator" : "Make member"}
+                    <span className="visually-hidden"> ({account.username})</span>
                   </button>
                 </Form>
               ) : null}
@@ -95,18 +117,7 @@ export default function Admin({ loaderData, actionData }: Route.ComponentProps) 
         </ul>
       </section>
 
-      <section aria-labelledby="activity-title">
-        <h2 id="activity-title">Recent account activity</h2>
-        <ol className="activity-list">
-          {activity.map((entry, index) => (
-            <li key={index}>
-              <DateTime value={entry.occurredAt} /> <code>{entry.action}</code> by {entry.actorName ?? "anonymous"}
-              {entry.client ? ` from ${entry.client.ip}` : null}
-              {entry.metadata && Object.keys(entry.metadata).length > 0 ? <code className="activity-list__meta">{JSON.stringify(entry.metadata)}</code> : null}
-            </li>
-          ))}
-        </ol>
-      </section>
+      <ActionLogPanel key={`${actionLog.entries[0]?.id ?? "-"} ${JSON.stringify(actionLog.values)} ${actionLog.newest}`} {...actionLog} />
     </>
   );
 }

@@ -3,12 +3,15 @@ import { servicesOf } from "../context.ts";
 import { documentHeaders } from "../http/document-headers.ts";
 import { problemPage } from "../http/problem.ts";
 import { AppError } from "../models/errors.ts";
+import { emailSchema } from "../models/user.ts";
 import type { Route } from "./+types/dev.mailbox";
 
 /** The development mailbox: mail kept instead of sent (no SMTP_URL outside production); 404 otherwise. */
-export async function loader({ context }: Route.LoaderArgs) {
+export async function loader({ context, url }: Route.LoaderArgs) {
+  // ?to=<address>: only the mail to one address (a test, or a developer with many accounts).
+  const to = emailSchema.safeParse(url.searchParams.get("to"));
   try {
-    return { mails: await servicesOf(context).mail.newestInMailbox() };
+    return { mails: await servicesOf(context).mail.newestInMailbox(to.success ? to.data : undefined), to: to.success ? to.data : undefined };
   } catch (error) {
     if (error instanceof AppError) throw problemPage(error);
     throw error;
@@ -19,13 +22,19 @@ export const meta: Route.MetaFunction = () => [{ title: "Development mailbox —
 
 export const headers = documentHeaders("no-store");
 
-export default function DevMailbox({ loaderData: { mails } }: Route.ComponentProps) {
+export default function DevMailbox({ loaderData: { mails, to } }: Route.ComponentProps) {
   return (
     <>
       <h1>Development mailbox</h1>
       <p className="muted">
         Without <code>SMTP_URL</code>, mail is kept here instead of being sent (development only). Newest first; a mail appears once
-        the job worker has delivered it. <a href="/dev/mailbox">Reload</a>
+        the job worker has delivered it. <a href={to ? `/dev/mailbox?${new URLSearchParams({ to })}` : "/dev/mailbox"}>Reload</a>
+        {to ? (
+          <>
+            {" "}
+            · Only mail to {to}: <a href="/dev/mailbox">show all</a>
+          </>
+        ) : null}
       </p>
       {mails.length === 0 ? <p>No mail yet.</p> : null}
       <ol className="mailbox">

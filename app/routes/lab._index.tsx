@@ -7,9 +7,11 @@ import { parseForm, readForm, textOf } from "../http/form.ts";
 import { pageMeta } from "../http/page-meta.ts";
 import { retryAfter } from "../http/problem.ts";
 import { DEFAULT_ROOM, rooms } from "../models/chat.ts";
+import { labHref } from "../models/content.ts";
 import { AppError } from "../models/errors.ts";
 import { boundaryRuleSchema, burstSizeSchema, counterDeltaSchema } from "../models/lab.ts";
-import { emailSchema } from "../models/user.ts";
+import { SHOWN_REQUESTS } from "../models/timeline.ts";
+import { emailSchema, isEmailVerified } from "../models/user.ts";
 import type { CommandTarget, LabOutcome, LabResult, LabWidget } from "../services/lab.ts";
 import { viewerOf } from "../sessions/viewer.ts";
 import type { Route } from "./+types/lab._index";
@@ -26,8 +28,11 @@ const doneSchema = z.enum(Object.keys(commandNotices) as [keyof typeof commandNo
 export async function loader({ context, url }: Route.LoaderArgs) {
   const { services, requestId, client, visitorId } = context.get(requestContext);
   const { user, session } = await viewerOf(context);
-  const room = await services.chat.visit(user, DEFAULT_ROOM);
   const done = doneSchema.safeParse(url.searchParams.get("done"));
+  // Deferred (not awaited): the shell goes out while the database answers (decision 0019). A failure
+  // reaches the chat panel's error element; marked handled, it never counts as an unhandled rejection.
+  const chatHistory = services.chat.visit(user, DEFAULT_ROOM);
+  chatHistory.catch(() => undefined);
   return {
     viewer: user ? { username: user.username, role: user.role } : null,
     meta: {
@@ -38,12 +43,20 @@ export async function loader({ context, url }: Route.LoaderArgs) {
       ip: client.ip,
       userAgent: client.userAgent ?? null,
     },
-    snapshot: services.trace.snapshot(services.trace.current()?.visitorId ?? null),
+    // Others' lines: only as many as the page can show (the stream brings the rest as it happens).
+    snapshot: services.trace.snapshot(services.trace.current()?.visitorId ?? null, SHOWN_REQUESTS),
+    diagnostics: services.trace.diagnostics(services.trace.current()?.visitorId ?? null),
     traceAfter: services.trace.lastSeq(),
     filter: url.searchParams.get("filter") ?? "",
     count: services.lab.count(visitorId),
     commandNotice: done.success ? commandNotices[done.data] : undefined,
-    chat: { room: rooms.find((candidate) => candidate.id === DEFAULT_ROOM) ?? rooms[0], ...room, signedIn: user !== null },
+    chat: {
+      room: rooms.find((candidate) => candidate.id === DEFAULT_ROOM) ?? rooms[0],
+      signedIn: user !== null,
+      unverified: user !== null && !isEmailVerified(user),
+      botDone: url.searchParams.get("done") === "bot",
+    },
+    chatHistory,
   };
 }
 
@@ -81,7 +94,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const targetOf = (tab: string | undefined): CommandTarget => ({ visitorId, tabKey: tab === undefined ? undefined : `${visitorId}:${tab}` });
   // A command changes state: without JavaScript (no tab) the page comes back through a redirect.
   const commandDone = (target: CommandTarget, done: keyof typeof commandNotices, count: number) =>
-    target.tabKey ? answer({ widget: "command", count, note: commandNotices[done] }) : redirect(`/lab?done=${done}#command`, 303);
+    target.tabKey ? answer({ widget: "command", count, note: commandNotices[done] }) : redirect(labHref("command", `?done=${done}`), 303);
 
   try {
     const { user, session } = await viewerOf(context);
@@ -97,7 +110,7 @@ export async function action({ request, context }: Route.ActionArgs) {
         return answer({ widget: "boundary-check", result: services.lab.boundary(rule, input) });
       }
       case "database-check":
-        return answer({ widget: "database-check", lookup: await services.lab.lookUpAccount(read(forms["database-check"]).email, client) });
+        return answer({ widget: "database-check", lookup: await services.lab.lookUpAccount(read(forms["database-check"]).email, user, client) });
       case "burst": {
         const { size } = read(forms.burst);
         // The probes go to this instance itself (never to the Host header's idea of it) as this visitor.

@@ -8,7 +8,7 @@ import { formFailure } from "../http/problem.ts";
 import { secondFactorForm } from "../http/two-factor-forms.ts";
 import { AppError } from "../models/errors.ts";
 import { requireGuest } from "../sessions/guards.ts";
-import { finishSignIn } from "../sessions/sign-in.ts";
+import { attemptingClient, finishSignIn } from "../sessions/sign-in.ts";
 import type { Route } from "./+types/login_.two-factor";
 
 /**
@@ -28,13 +28,13 @@ export async function loader(args: Route.LoaderArgs) {
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
-  const { services, client, pendingSignIn } = context.get(requestContext);
+  const { services, pendingSignIn } = context.get(requestContext);
   const pending = await pendingSignIn.read(request.headers.get("Cookie"));
   if (!pending) return formFailure<StepState>(expired(), { expired: true });
   const parsed = parseForm(secondFactorForm, await readForm(request));
   if (!parsed.ok) return data<StepState>({ errors: parsed.errors }, { status: 400 });
   try {
-    const user = await services.twoFactor.completeSignIn(pending.userId, parsed.data.code, client);
+    const user = await services.twoFactor.completeSignIn(pending.userId, parsed.data.code, await attemptingClient(context));
     return await finishSignIn(context, user, pending.next);
   } catch (error) {
     if (!(error instanceof AppError)) throw error;

@@ -1,7 +1,11 @@
 import { ProjectCard } from "../components/project-card.tsx";
 import { servicesOf } from "../context.ts";
+import { cacheForGuests } from "../http/guest-page-cache.server.ts";
 import { pageMeta } from "../http/page-meta.ts";
 import type { Route } from "./+types/open-source";
+
+/** The same for every guest: answered from the guest page cache (decision 0019). */
+export const middleware: Route.MiddlewareFunction[] = [cacheForGuests];
 
 export function loader({ context }: Route.LoaderArgs) {
   return servicesOf(context).content.openSource();

@@ -1,5 +1,6 @@
-import { data, Form, Link } from "react-router";
-import { GitHubButton } from "../components/github-button.tsx";
+import { data, Form, Link, redirect } from "react-router";
+import { useResetAfterAnswer } from "../components/form-reset.ts";
+import { OAuthButtons } from "../components/oauth-button.tsx";
 import { Notice } from "../components/notice.tsx";
 import { TextField } from "../components/text-field.tsx";
 import { requestContext, servicesOf } from "../context.ts";
@@ -10,19 +11,13 @@ import { formFailure } from "../http/problem.ts";
 import { safeRedirectPath } from "../http/redirect-target.ts";
 import { AppError } from "../models/errors.ts";
 import { AFTER_SIGN_IN, requireGuest } from "../sessions/guards.ts";
-import { signInAndRedirect } from "../sessions/sign-in.ts";
 import type { Route } from "./+types/register";
 
 type RegisterState = FormState<"username" | "email" | "password">;
 
-const takenMessages = {
-  username: "This username is taken",
-  email: "An account with this email already exists",
-} as const;
-
 export async function loader(args: Route.LoaderArgs) {
   const { next } = await requireGuest(args);
-  return { next, gitHubEnabled: servicesOf(args.context).oauth.github !== undefined };
+  return { next, providers: servicesOf(args.context).oauth.enabled() };
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
@@ -33,9 +28,11 @@ export async function action({ request, context }: Route.ActionArgs) {
   if (!parsed.ok) return data<RegisterState>({ errors: parsed.errors, values }, { status: 400 });
   const { services, client } = context.get(requestContext);
   try {
-    const result = await services.accounts.register(parsed.data, client);
-    if (!result.ok) return data<RegisterState>({ errors: { [result.taken]: takenMessages[result.taken] }, values }, { status: 409 });
-    return await signInAndRedirect(context, result.user, next);
+    // A taken username is public (chat shows it); a taken email is not: that answer is the same as
+    // for a new one, and the address's owner gets a mail instead (docs/decisions/0018).
+    const result = await services.accounts.register(parsed.data, client, next);
+    if (!result.ok) return data<RegisterState>({ errors: { username: "This username is taken" }, values }, { status: 409 });
+    return redirect(`/register/check-email?${new URLSearchParams({ next })}`, 303);
   } catch (error) {
     // The sign-up throttle: a 429 with Retry-After, the typed values kept.
     if (error instanceof AppError) return formFailure<RegisterState>(error, { values });
@@ -49,11 +46,12 @@ export const meta: Route.MetaFunction = () => [{ title: "Create an account — g
 
 export default function Register({ loaderData, actionData }: Route.ComponentProps) {
   const state: RegisterState | undefined = actionData;
+  const form = useResetAfterAnswer(state);
   return (
     <section className="form-page" aria-labelledby="register-title">
       <h1 id="register-title">Create an account</h1>
       <Notice tone="error">{state?.formError ?? (state?.errors ? "Please correct the fields marked below." : undefined)}</Notice>
-      <Form method="post" className="stack">
+      <Form ref={form} method="post" className="stack">
         <input type="hidden" name="next" value={loaderData.next} />
         <TextField
           label="Username"
@@ -71,7 +69,7 @@ export default function Register({ loaderData, actionData }: Route.ComponentProp
           </button>
         </p>
       </Form>
-      {loaderData.gitHubEnabled ? <GitHubButton next={loaderData.next}>Continue with GitHub</GitHubButton> : null}
+      <OAuthButtons providers={loaderData.providers} next={loaderData.next} />
       <p>
         Already have an account? <Link to={`/login?${new URLSearchParams({ next: loaderData.next })}`}>Sign in</Link>
       </p>

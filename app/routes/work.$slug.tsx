@@ -1,11 +1,16 @@
 import type { ReactNode } from "react";
 import { data, Link } from "react-router";
 import { LabLink } from "../components/lab-link.tsx";
+import { SmartLink } from "../components/smart-link.tsx";
 import { TagList } from "../components/tag-list.tsx";
 import { servicesOf } from "../context.ts";
+import { cacheForGuests } from "../http/guest-page-cache.server.ts";
 import { pageMeta } from "../http/page-meta.ts";
 import { caseStudySlug } from "../models/work.ts";
 import type { Route } from "./+types/work.$slug";
+
+/** The same for every guest: answered from the guest page cache (decision 0019). */
+export const middleware: Route.MiddlewareFunction[] = [cacheForGuests];
 
 export function loader({ context, params }: Route.LoaderArgs) {
   const content = servicesOf(context).content;
@@ -17,7 +22,7 @@ export function loader({ context, params }: Route.LoaderArgs) {
 }
 
 export const meta: Route.MetaFunction = ({ loaderData }) =>
-  pageMeta(loaderData && { title: `${loaderData.study.title} — ${loaderData.siteName}`, description: loaderData.study.summary });
+  pageMeta(loaderData && { title: `${loaderData.study.title} — ${loaderData.siteName}`, description: loaderData.study.summary, type: "article" });
 
 export default function CaseStudyPage({ loaderData: { study, labels } }: Route.ComponentProps) {
   return (
@@ -44,6 +49,17 @@ export default function CaseStudyPage({ loaderData: { study, labels } }: Route.C
       <Part id="stack" heading={labels.stack}>
         <TagList label={labels.stack} tags={study.stack} />
       </Part>
+      {study.notes.length > 0 ? (
+        <Part id="notes" heading={labels.notes}>
+          <ul className="plain-list">
+            {study.notes.map((note) => (
+              <li key={note.href}>
+                <SmartLink href={note.href}>{note.label}</SmartLink>
+              </li>
+            ))}
+          </ul>
+        </Part>
+      ) : null}
 
       <footer className="case-study__footer">
         <LabLink demo={study.lab} />

@@ -19,7 +19,7 @@ export async function loader({ context, params, url }: Route.LoaderArgs) {
 }
 
 export const meta: Route.MetaFunction = ({ loaderData }) =>
-  pageMeta(loaderData && { title: `${loaderData.post.title} — Writing — glassbox`, description: loaderData.post.summary ?? loaderData.post.title });
+  pageMeta(loaderData && { title: `${loaderData.post.title} — Writing — glassbox`, description: loaderData.post.summary ?? loaderData.post.title, type: "article" });
 
 export default function PostPage({ loaderData: { post, canWrite, notice } }: Route.ComponentProps) {
   const edited = new Date(post.updatedAt).getTime() - new Date(post.publishedAt).getTime() > 60_000;

@@ -7,6 +7,7 @@ import { AppError } from "../models/errors.ts";
 import { mayWritePosts, normaliseSearchQuery, SEARCH_QUERY_MAX } from "../models/post.ts";
 import { decodeListCursor, decodeSearchCursor } from "../models/post-cursor.ts";
 import { viewerOf } from "../sessions/viewer.ts";
+import { pageMeta } from "../http/page-meta.ts";
 import type { Route } from "./+types/writing._index";
 
 export async function loader({ context, url }: Route.LoaderArgs) {
@@ -31,10 +32,11 @@ export async function loader({ context, url }: Route.LoaderArgs) {
   return { ...common, mode: "list" as const, query: "", posts: page.posts, next: page.next, first: after === null };
 }
 
-export const meta: Route.MetaFunction = ({ loaderData }) => [
-  { title: loaderData?.mode === "search" ? `“${loaderData.query}” — Writing — glassbox` : "Writing — glassbox" },
-  { name: "description", content: "Articles by the site's owner, searchable." },
-];
+export const meta: Route.MetaFunction = ({ loaderData }) =>
+  pageMeta({
+    title: loaderData?.mode === "search" ? `“${loaderData.query}” — Writing — glassbox` : "Writing — glassbox",
+    description: "Articles by the site's owner, searchable.",
+  });
 
 export default function Writing({ loaderData }: Route.ComponentProps) {
   const page = loaderData;

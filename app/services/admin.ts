@@ -1,12 +1,12 @@
 import type { Kysely } from "kysely";
-import { createAuditRepository, type AuditRecord } from "../models/audit-repository.ts";
+import { createAuditRepository } from "../models/audit-repository.ts";
 import type { ClientInfo } from "../models/client-info.ts";
 import type { Database } from "../models/database.ts";
 import { AppError } from "../models/errors.ts";
 import { createUserRepository } from "../models/user-repository.ts";
-import { canPromoteToModerator, hasRole, type User, type UserId } from "../models/user.ts";
+import { canChangeRole, hasRole, roleChanges, type RoleChange, type User, type UserId } from "../models/user.ts";
 
-/** What admins do: find accounts, make members moderators, read recent account activity. */
+/** What admins do: find accounts, make members moderators (and moderators members again), read recent account activity. */
 export function createAdminService(db: Kysely<Database>) {
   const users = createUserRepository(db);
 
@@ -20,28 +20,24 @@ export function createAdminService(db: Kysely<Database>) {
       return users.list({ query, limit: 50 });
     },
 
-    async recentActivity(actor: User): Promise<AuditRecord[]> {
-      assertAdmin(actor);
-      return createAuditRepository(db).recent(20);
-    },
-
-    /** Throws `account:not_found`, `auth:forbidden`, or `account:role_conflict` (also when another admin decided first). */
-    async promoteToModerator(actor: User, targetId: UserId, client: ClientInfo): Promise<User> {
+    /** Promote (member → moderator) or demote (moderator → member). Throws `account:not_found`, `auth:forbidden`, or `account:role_conflict` (also when another admin decided first). */
+    async changeRole(actor: User, targetId: UserId, change: RoleChange, client: ClientInfo): Promise<User> {
       assertAdmin(actor);
       const target = await users.findById(targetId);
       if (!target) throw new AppError("account:not_found");
-      if (!canPromoteToModerator(actor, target)) throw new AppError("account:role_conflict");
+      if (!canChangeRole(actor, target, change)) throw new AppError("account:role_conflict");
+      const { from, to } = roleChanges[change];
       return db.transaction().execute(async (trx) => {
-        const promoted = await createUserRepository(trx).changeRole(target.id, "member", "moderator");
-        if (!promoted) throw new AppError("account:role_conflict");
+        const changed = await createUserRepository(trx).changeRole(target.id, from, to);
+        if (!changed) throw new AppError("account:role_conflict");
         await createAuditRepository(trx).record({
           actorId: actor.id,
           action: "auth.role_changed",
           client,
           resource: { type: "user", id: target.id },
-          metadata: { userId: target.id, username: target.username, from: "member", to: "moderator" },
+          metadata: { userId: target.id, username: target.username, from, to },
         });
-        return promoted;
+        return changed;
       });
     },
   };

@@ -5,7 +5,7 @@ import { createChatRepository, type ChatRepository, type QueuedMessage } from ".
 import type { Database } from "../models/database.ts";
 import { AppError } from "../models/errors.ts";
 import { combineVerdicts, createLimiter } from "../models/rate-limit.ts";
-import { hasRole, type User } from "../models/user.ts";
+import { hasRole, isEmailVerified, type User } from "../models/user.ts";
 import { viewOf, type ChatMessageView } from "./chat-feed.ts";
 import type { Tracer } from "./trace.ts";
 
@@ -62,8 +62,9 @@ export function createChatService({ db, pool, tracer }: { db: Kysely<Database>; 
       return { messages, nextCursor: found.hasOlder ? (messages.at(-1)?.id ?? null) : null };
     },
 
-    /** Throws `chat:rate_limited` beyond 5 messages in 10 s per member and room. */
+    /** Throws `auth:email_not_verified` until the member's address is proven, `chat:rate_limited` beyond 5 messages in 10 s per member and room. */
     async post(user: User, roomId: RoomId, body: MessageBody): Promise<ChatMessageView> {
+      if (!isEmailVerified(user)) throw new AppError("auth:email_not_verified");
       const verdict = await perMember.consume(`${roomId}:${user.id}`);
       if (!verdict.allowed) throw new AppError("chat:rate_limited", verdict.retryAfterSecs);
       const reason = holdReason(body);

@@ -1,3 +1,6 @@
+import MarkdownIt from "markdown-it";
+import type { Note, NoteSlug } from "../models/note.ts";
+import { notes } from "../models/notes-content.ts";
 import { homeContent, openSourceContent, resumeContent, workContent } from "../models/page-content.ts";
 import { siteContent } from "../models/site-content.ts";
 import type { HomeContent, SiteContent } from "../models/content.ts";
@@ -23,9 +26,26 @@ export interface Resume extends ResumeContent {
   readonly projects: readonly Project[];
 }
 
+export type NoteSummary = Omit<Note, "markdown">;
+
+/** One engineering note: its body as HTML (markdown-it, raw HTML in the source escaped), and its neighbours. */
+export interface NotePage {
+  readonly note: NoteSummary;
+  readonly html: string;
+  readonly previous?: NoteSummary;
+  readonly next?: NoteSummary;
+}
+
+const markdown = new MarkdownIt({ html: false, linkify: false });
+/** A note's markdown as HTML; raw HTML in the source is escaped, never passed through. */
+export const renderMarkdown = (source: string): string => markdown.render(source);
+
+const summaryOf = (note: Note): NoteSummary => ({ slug: note.slug, number: note.number, title: note.title, date: note.date, status: note.status });
+
 /** Page content; today from the repo's data files, tomorrow perhaps from the database. */
 export function createContentService() {
   const projects = featuredProjects(openSourceContent);
+  const rendered = new Map<NoteSlug, string>();
   return {
     site: (): SiteContent => siteContent,
     home: (): HomePage => ({ page: homeContent, studies: workContent.studies, projects }),
@@ -37,6 +57,18 @@ export function createContentService() {
     },
     openSource: (): OpenSourceContent => openSourceContent,
     resume: (): Resume => ({ ...resumeContent, studies: workContent.studies, projects }),
+    /** The engineering notes (docs/decisions), oldest first. */
+    notes: (): NoteSummary[] => notes.map(summaryOf),
+    /** Undefined when no note has that slug. */
+    note(slug: NoteSlug): NotePage | undefined {
+      const index = notes.findIndex((note) => note.slug === slug);
+      const note = notes[index];
+      if (!note) return undefined;
+      let html = rendered.get(slug);
+      if (html === undefined) rendered.set(slug, (html = renderMarkdown(note.markdown)));
+      const [previous, next] = [notes[index - 1], notes[index + 1]];
+      return { note: summaryOf(note), html, previous: previous && summaryOf(previous), next: next && summaryOf(next) };
+    },
   };
 }
 

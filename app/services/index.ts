@@ -6,8 +6,10 @@ import type { Database } from "../models/database.ts";
 import { createLoginThrottle } from "../models/login-throttle.ts";
 import { createSignupThrottle, type SignupLimit } from "../models/signup-throttle.ts";
 import type { MailDelivery } from "../models/mail.ts";
-import type { GitHubSettings } from "../models/oauth.ts";
+import type { OAuthSettings } from "../models/oauth.ts";
+import { createRecoveryThrottle } from "../models/recovery-throttle.ts";
 import { createAccountsService } from "./accounts.ts";
+import { createRecoveryService } from "./account-recovery.ts";
 import { createActionLogHub, createActionLogService } from "./action-logs.ts";
 import { createAdminService } from "./admin.ts";
 import { createChatService } from "./chat.ts";
@@ -21,6 +23,8 @@ import { createPasswordHasher } from "./password-hashing.ts";
 import { createPostsService } from "./posts.ts";
 import type { ChangeFeed } from "../models/live-feed.ts";
 import { createRealtimeHub } from "./realtime.ts";
+import { createSiteMapService } from "./site-map.ts";
+import { createSessionEvents } from "./session-events.ts";
 import { createStreamQuota, type StreamCaps } from "./stream-quota.ts";
 import { traced, type Tracer } from "./trace.ts";
 import { createTwoFactorService } from "./two-factor.ts";
@@ -32,12 +36,16 @@ export interface ServiceDeps {
   /** The pool behind `db`, for libraries that speak pg directly (rate-limiter-flexible). */
   readonly pool: pg.Pool;
   readonly adminEmails: readonly string[];
-  /** GITHUB_*: unset turns GitHub sign-in off. */
-  readonly github?: GitHubSettings;
+  /** GITHUB_*, GOOGLE_*: a provider left out is off. */
+  readonly oauth: OAuthSettings;
+  /** Where links in mail lead: PUBLIC_URL, else the address this server listens on. */
+  readonly publicOrigin: () => string;
   /** Change notices from every instance (LISTEN/NOTIFY): they drive the realtime hub. */
   readonly changes: ChangeFeed;
   /** New action log entries from every instance (LISTEN/NOTIFY): they drive the action-log stream. */
   readonly actionLogChanges: ChangeFeed;
+  /** Sign-ins, sign-outs and revocations from every instance (LISTEN/NOTIFY): the `session` live event. */
+  readonly sessionChanges: ChangeFeed;
   /** The trace pipeline: use cases are recorded as service steps, the hub streams traces to the lab. */
   readonly tracer: Tracer;
   readonly logger: Logger;
@@ -56,31 +64,46 @@ export interface MailSettings {
 }
 
 /** Every use case the routes may call, built once per process by the composition root. */
-export function createServices({ db, readDb, pool, adminEmails, github, changes, actionLogChanges, tracer, logger, mail, streamCaps, signupLimit }: ServiceDeps) {
+export function createServices(deps: ServiceDeps) {
+  const { db, readDb, pool, adminEmails, changes, actionLogChanges, sessionChanges, tracer, logger, mail, streamCaps, signupLimit, publicOrigin } = deps;
+  const content = createContentService();
+  const posts = traced(tracer, "posts", createPostsService({ db, readDb }));
   const realtime = createRealtimeHub({ chat: createChatRepository(db), feed: changes, tracer, log: logger });
+  const hasher = createPasswordHasher();
+  const outbox = createMailOutbox(mail);
+  const twoFactor = traced(tracer, "twoFactor", createTwoFactorService({ db, pool }));
   const accounts = traced(
     tracer,
     "accounts",
     createAccountsService({
       db,
-      hasher: createPasswordHasher(),
+      hasher,
       throttle: createLoginThrottle(pool),
       signups: createSignupThrottle(pool, signupLimit),
       adminEmails: new Set(adminEmails),
-      outbox: createMailOutbox(mail),
+      outbox,
+      origin: publicOrigin,
+      secondFactor: twoFactor,
     }),
   );
   return {
     accounts,
-    oauth: traced(tracer, "oauth", createOAuthService({ db, github, accounts })),
+    recovery: traced(
+      tracer,
+      "recovery",
+      createRecoveryService({ db, hasher, throttle: createRecoveryThrottle(pool), outbox, origin: publicOrigin, accounts, jobAttempts: mail.maxAttempts }),
+    ),
+    oauth: traced(tracer, "oauth", createOAuthService({ db, providers: deps.oauth, accounts })),
+    sessionEvents: createSessionEvents({ db, feed: sessionChanges, realtime }),
     actionLogs: traced(tracer, "actionLogs", createActionLogService(db)),
     actionLogStream: createActionLogHub({ db, feed: actionLogChanges, log: logger }),
     admin: traced(tracer, "admin", createAdminService(db)),
     chat: traced(tracer, "chat", createChatService({ db, pool, tracer })),
-    content: createContentService(),
+    content,
     health: traced(tracer, "health", createHealthService(db)),
-    posts: traced(tracer, "posts", createPostsService({ db, readDb })),
-    twoFactor: traced(tracer, "twoFactor", createTwoFactorService({ db, pool })),
+    posts,
+    siteMap: traced(tracer, "siteMap", createSiteMapService({ content, posts })),
+    twoFactor,
     jobs: traced(tracer, "jobs", createJobsService(db)),
     mail: traced(tracer, "mail", createMailService({ db, ...mail })),
     lab: traced(tracer, "lab", createLabService({ db, pool, realtime })),

@@ -18,6 +18,7 @@ import type { RealtimeHub } from "./realtime.ts";
  * results are pushed to the tab that asked (`tab`), which must have its event stream open on this
  * instance (else 428). Without JavaScript there is no tab: the result is on the page after the redirect.
  */
+/** The database check finds only the viewer's own account: a lookup of anyone else's address says nothing about it. */
 export type AccountLookup = { readonly found: false } | { readonly found: true; readonly username: string; readonly role: Role; readonly memberSince: string };
 
 export type CommandEvent =
@@ -134,11 +135,15 @@ export function createLabService({ db, pool, realtime }: { db: Kysely<Database>;
 
     boundary: (rule: BoundaryRule, input: string): BoundaryResult => checkBoundary(rule, input),
 
-    /** At most LOOKUPS_PER_NETWORK a minute per client network: the widget is a demonstration, not a directory. */
-    async lookUpAccount(email: Email, client: ClientInfo): Promise<AccountLookup> {
+    /**
+     * The viewer's own account when the email is theirs, else "not found" (for a guest, always):
+     * the same indexed query either way, so neither the answer nor its timing tells whether another
+     * account has the address. At most LOOKUPS_PER_NETWORK a minute per client network.
+     */
+    async lookUpAccount(email: Email, viewer: User | null, client: ClientInfo): Promise<AccountLookup> {
       const verdict = await lookups.consume(networkOf(client.ip));
       if (!verdict.allowed) throw new AppError("lab:lookup_throttled", verdict.retryAfterSecs);
-      const user = await users.findByEmail(email);
+      const user = await users.findOwnByEmail(email, viewer?.id ?? null);
       return user ? { found: true, username: user.username, role: user.role, memberSince: user.createdAt.toISOString() } : { found: false };
     },
 

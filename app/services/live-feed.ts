@@ -168,6 +168,17 @@ export function createLiveFeed<Viewer, Entry>({ adapter, log, left }: { adapter:
       for (const stream of streams) send(stream, next);
     },
 
+    /** One frame to the streams whose viewer `matches`: a scan, for rare targeted sends (sign-ins, revocations); how many got it. */
+    sendWhere(matches: (viewer: Viewer) => boolean, next: Frame): number {
+      let receivers = 0;
+      for (const stream of [...streams]) {
+        if (!matches(stream.viewer)) continue;
+        send(stream, next);
+        receivers += 1;
+      }
+      return receivers;
+    },
+
     /** The stream opened with `key`, if it is open here. */
     byKey: (key: string): Subscription<Viewer> | undefined => byKey.get(key),
 

@@ -2,16 +2,26 @@ import type { Kysely } from "kysely";
 import { purgeAuditOlderThan } from "../models/audit-repository.ts";
 import type { Database } from "../models/database.ts";
 import { limiterTables, purgeExpiredWindows } from "../models/rate-limit.ts";
+import { createAccountTokenRepository } from "../models/account-token-repository.ts";
+import { createJobRepository } from "../models/job-repository.ts";
 import { createSessionRepository } from "../models/session-repository.ts";
 
 const DAY_MS = 86_400_000;
 
 /**
- * Housekeeping, run as cron jobs (server/crontab.ts). graphile-worker schedules each run once
- * across every worker; each purge is a single idempotent delete, so a retry after a crash is harmless.
+ * Housekeeping, run as jobs: the session purge every SESSION_CLEANUP_INTERVAL_SECS (a job that
+ * schedules its successor), the rest as cron jobs (server/crontab.ts). graphile-worker runs each
+ * scheduled run once across every worker; each purge is a single idempotent delete, so a retry after
+ * a crash is harmless.
  */
-export function createMaintenanceService(db: Kysely<Database>, settings: { auditRetentionDays: number }) {
+export function createMaintenanceService(db: Kysely<Database>, settings: { auditRetentionDays: number; sessionCleanupIntervalSecs?: number }) {
   return {
+    /**
+     * Schedules the next session purge SESSION_CLEANUP_INTERVAL_SECS from now, unless one is already
+     * waiting: every worker calls it at start, and the purge job itself before it purges.
+     */
+    scheduleSessionPurge: (): Promise<void> => createJobRepository(db).scheduleRecurring("purge.sessions", settings.sessionCleanupIntervalSecs ?? 3600),
+
     /** Deletes sessions past their idle or absolute expiry; returns how many. */
     purgeSessions: (): Promise<number> => createSessionRepository(db).purgeExpired(),
 
@@ -21,6 +31,9 @@ export function createMaintenanceService(db: Kysely<Database>, settings: { audit
       for (const table of limiterTables) purged += await purgeExpiredWindows(db, table);
       return purged;
     },
+
+    /** Deletes reset and verification links that expired or were used over a day ago; returns how many. */
+    purgeAccountTokens: (): Promise<number> => createAccountTokenRepository(db).purge(),
 
     /** Deletes audit entries older than AUDIT_RETENTION_DAYS (relative to `now`); returns how many. */
     purgeAudit: (now = new Date()): Promise<number> => purgeAuditOlderThan(db, new Date(now.getTime() - settings.auditRetentionDays * DAY_MS)),

@@ -8,6 +8,9 @@ import { PAGE_SIZE, type ListCursor, type PostPage, type SearchCursor } from "..
 import { createPostRepository } from "../models/post-repository.ts";
 import type { User } from "../models/user.ts";
 
+/** The sitemap protocol allows 50,000 URLs per file; posts get most of them. */
+const SITEMAP_MAX_POSTS = 45_000;
+
 export interface PostsDeps {
   /** The primary: every write, and every read by someone who may write (they must see their own writes). */
   readonly db: Kysely<Database>;
@@ -30,6 +33,9 @@ export function createPostsService({ db, readDb }: PostsDeps) {
     list(viewer: User | null, cursor: ListCursor | null): Promise<PostPage<PostSummary>> {
       return readerFor(viewer).list(cursor, PAGE_SIZE);
     },
+
+    /** Every post's address and last change, for the sitemap (a replica's view is fine). */
+    index: (): Promise<{ slug: PostSlug; updatedAt: Date }[]> => createPostRepository(readDb).index(SITEMAP_MAX_POSTS),
 
     search(viewer: User | null, query: SearchQuery, cursor: SearchCursor | null): Promise<PostPage<PostMatch>> {
       return readerFor(viewer).search(query, cursor, PAGE_SIZE);

@@ -10,7 +10,8 @@ import type { Tracer } from "./trace.ts";
 /**
  * The tabs' streams (`/events`): one live-feed hub whose topics are the chat rooms, the chat as its
  * adapter, and the lab's trace sink for the tabs of the lab page. A tab's stream carries `chat`
- * frames; a lab tab's also `trace`, `timeline` and `counter` ones (the command demo).
+ * frames and `session` ones (who is signed in changed, services/session-events.ts); a lab tab's
+ * also `trace`, `timeline` and `counter` ones (the command demo).
  */
 export interface TabViewer extends ChatViewer {
   /** The visitor cookie's id: whose trace events this stream may carry. */
@@ -59,6 +60,14 @@ export function createRealtimeHub({ chat, feed, tracer, log }: { chat: ChatRepos
       if (tab) hub.send(tab, next);
       return tab !== undefined;
     },
+
+    // --- Sends to every stream of one visitor or one account on this instance (the `session` event, issue 13). ---
+
+    /** Sends to every stream of one visitor cookie (all its tabs); returns how many got it. */
+    toVisitor: (visitorId: string, next: Frame): number => hub.sendWhere((viewer) => viewer.visitorId === visitorId, next),
+
+    /** Sends to every stream opened signed in as this account (every device); returns how many got it. */
+    toUser: (userId: string, next: Frame): number => hub.sendWhere((viewer) => viewer.viewerId === userId, next),
 
     /** Ends every stream (at shutdown: clients reconnect elsewhere with Last-Event-ID). */
     close(): void {

@@ -60,7 +60,8 @@ export function createTracer({ sessionIdleMs = DEFAULT_SESSION_IDLE_MS, now = Da
   // Each line remembers whose request it was (never sent anywhere), so a visitor's snapshot can leave
   // out their own requests, as the live stream does: those are already theirs in full.
   const lines = new RingBuffer<{ readonly line: RequestLine; readonly visitorId: string | null }>(TRACE_LIMITS.global);
-  const diagnostic = new RingBuffer<TraceEvent>(TRACE_LIMITS.diagnostic);
+  // Each diagnostic event remembers whose request it was: the diagnostic view shows a visitor their own only.
+  const diagnostic = new RingBuffer<{ readonly event: TraceEvent; readonly visitorId: string | null }>(TRACE_LIMITS.diagnostic);
   const sinks = new Set<TraceSink>();
   let seq = 0;
   let openRequests = 0;
@@ -81,9 +82,9 @@ export function createTracer({ sessionIdleMs = DEFAULT_SESSION_IDLE_MS, now = Da
 
   function record(kind: TraceKind, message: string, fields: Record<string, TraceFieldValue> = {}, level: TraceLevel = "info", scope = storage.getStore()): TraceEvent {
     const event: TraceEvent = { seq: ++seq, time: new Date(now()).toISOString(), level, kind, message, requestId: scope?.requestId ?? null, request: scope ? `${scope.method} ${scope.path}` : null, userId: scope?.userId ?? null, fields };
-    if (!isLive(kind)) diagnostic.push(event);
+    if (!isLive(kind)) diagnostic.push({ event, visitorId: scope?.visitorId ?? null });
     else if (!scope) {
-      diagnostic.push(event);
+      diagnostic.push({ event, visitorId: null });
       for (const sink of sinks) sink.system(event);
     } else {
       scope.events.push(event);
@@ -155,13 +156,14 @@ export function createTracer({ sessionIdleMs = DEFAULT_SESSION_IDLE_MS, now = Da
       return result;
     },
 
-    /** What a visitor may see right now: their own recent events and the request lines of everyone else. */
-    snapshot(visitorId: string | null): { own: TraceEvent[]; others: RequestLine[] } {
+    /** What a visitor may see right now: their own recent events and the (newest `othersLimit`) request lines of everyone else. */
+    snapshot(visitorId: string | null, othersLimit: number = TRACE_LIMITS.global): { own: TraceEvent[]; others: RequestLine[] } {
       return {
         own: (visitorId && sessions.get(visitorId)?.events.toArray()) || [],
         others: lines
           .toArray()
           .filter((entry) => visitorId === null || entry.visitorId !== visitorId)
+          .slice(-othersLimit)
           .map((entry) => entry.line),
       };
     },
@@ -169,7 +171,9 @@ export function createTracer({ sessionIdleMs = DEFAULT_SESSION_IDLE_MS, now = Da
     /** The newest event's number: a lab page's stream resumes after it (nothing recorded in between is lost). */
     lastSeq: (): number => seq,
 
-    diagnostics: (): TraceEvent[] => diagnostic.toArray(),
+    /** A visitor's own diagnostic events (request starts, framework internals), oldest first; none for a visitor without a cookie. */
+    diagnostics: (visitorId: string | null): TraceEvent[] =>
+      visitorId === null ? [] : diagnostic.toArray().flatMap((entry) => (entry.visitorId === visitorId ? [entry.event] : [])),
 
     /** Sizes of everything the tracer keeps (the lab's diagnostic view and the memory test read them). */
     stats() {

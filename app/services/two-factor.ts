@@ -4,7 +4,7 @@ import { createAuditRepository } from "../models/audit-repository.ts";
 import type { ClientInfo } from "../models/client-info.ts";
 import type { Database } from "../models/database.ts";
 import { AppError } from "../models/errors.ts";
-import { createLimiter, type Limit } from "../models/rate-limit.ts";
+import { attemptSourceOf, createAccountLockout, type LockoutLimits } from "../models/account-lockout.ts";
 import { createTwoFactorRepository, type TotpCredential, type TwoFactorRepository } from "../models/two-factor-repository.ts";
 import {
   hashBackupCode,
@@ -30,7 +30,8 @@ export interface TwoFactorDeps {
 }
 
 /** Five codes per account per 15 minutes, whatever they are for; a right code clears the count. */
-const WRONG_CODES: Limit = { attempts: 5, windowSecs: 15 * 60 };
+/** Wrong codes: 5 per device or network in 15 minutes, 20 per account from strangers (decision 0017). */
+const WRONG_CODES: LockoutLimits = { limit: { attempts: 5, windowSecs: 15 * 60 }, ceiling: { attempts: 20, windowSecs: 15 * 60 } };
 
 export type TwoFactorStatus =
   | { readonly state: "off" }
@@ -38,13 +39,13 @@ export type TwoFactorStatus =
   | { readonly state: "on"; readonly backupCodesLeft: number };
 
 /** What a code is being checked for (it goes into the audit log). */
-type Purpose = "confirm" | "sign_in" | "regenerate" | "disable";
+type Purpose = "confirm" | "sign_in" | "regenerate" | "disable" | "delete_account" | "change_email";
 
 export function createTwoFactorService({ db, pool, now = () => new Date() }: TwoFactorDeps) {
   const credentials = createTwoFactorRepository(db);
   const users = createUserRepository(db);
   const audit = createAuditRepository(db);
-  const limiter = createLimiter(pool, "login_throttle", "totp", WRONG_CODES);
+  const lockout = createAccountLockout(pool, "totp", WRONG_CODES);
 
   /** Spends the code if it is right and unused: a TOTP step newer than the last one, or an unused backup code. */
   async function spend(repository: TwoFactorRepository, userId: UserId, credential: TotpCredential, factor: SecondFactor): Promise<boolean> {
@@ -66,7 +67,8 @@ export function createTwoFactorService({ db, pool, now = () => new Date() }: Two
     client: ClientInfo,
     then: (trx: Kysely<Database>) => Promise<T>,
   ): Promise<T> {
-    const verdict = await limiter.consume(userId);
+    const source = attemptSourceOf(client, userId);
+    const verdict = await lockout.attempt(userId, source);
     if (!verdict.allowed) {
       await audit.record({ actorId: userId, action: "auth.totp_failed", client, metadata: { purpose, reason: "throttled" } });
       throw new AppError("auth:totp_throttled", verdict.retryAfterSecs);
@@ -82,7 +84,7 @@ export function createTwoFactorService({ db, pool, now = () => new Date() }: Two
       await audit.record({ actorId: userId, action: "auth.totp_failed", client, metadata: { purpose, kind: factor.kind } });
       throw new AppError("auth:totp_invalid");
     }
-    await limiter.reset(userId);
+    await lockout.succeeded(userId, source);
     return outcome.value;
   }
 
@@ -151,6 +153,11 @@ export function createTwoFactorService({ db, pool, now = () => new Date() }: Two
     },
 
     /** Needs a right code (or backup code): a stolen session alone cannot remove the second factor. */
+    /** A code (or backup code) proving it is the owner before a drastic change; throws `auth:totp_invalid` / `auth:totp_throttled`. */
+    async confirm(user: User, factor: SecondFactor, purpose: "delete_account" | "change_email", client: ClientInfo): Promise<void> {
+      await withCode(user.id, await activeCredential(user.id), factor, purpose, client, async () => undefined);
+    },
+
     async disable(user: User, factor: SecondFactor, client: ClientInfo): Promise<void> {
       await withCode(user.id, await activeCredential(user.id), factor, "disable", client, async (trx) => {
         await createTwoFactorRepository(trx).remove(user.id);

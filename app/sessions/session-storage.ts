@@ -17,6 +17,8 @@ export interface DurableSessionStorage {
   getSession(cookieHeader: string | null): Promise<Session<SessionData>>;
   /** A brand-new session (new id, new row) for a sign-in: ids never carry over (no fixation). */
   startSession(data: SessionData, meta: SessionMeta): Promise<string>;
+  /** Removes a one-time entry of the session's data; true only for the one request that removed it. */
+  takeFlash(session: Session<SessionData>, key: string): Promise<boolean>;
   /** Deletes the row; returns the Set-Cookie value that clears the cookie. */
   destroySession: SessionStorage<SessionData>["destroySession"];
   /** Whether cookies are Secure and `__Host-` prefixed (production): other edge cookies follow suit. */
@@ -54,6 +56,7 @@ export function createDurableSessionStorage(repository: SessionRepository, optio
       const id = await repository.create(data, meta);
       return cookie.serialize(id);
     },
+    takeFlash: (session, key) => (session.id && session.has(key) ? repository.takeFlash(session.id, key) : Promise.resolve(false)),
     destroySession: storage.destroySession,
     secure: options.secure,
   };

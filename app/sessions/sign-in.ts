@@ -1,18 +1,33 @@
 import { redirect, type RouterContextProvider } from "react-router";
 import { requestContext } from "../context.ts";
+import type { ClientInfo } from "../models/client-info.ts";
 import type { User } from "../models/user.ts";
 import { viewerOf } from "./viewer.ts";
+import { welcomeData } from "./welcome.ts";
 
 /**
  * Signs the user in on this device and redirects (303). The previous session, if any, is deleted
  * and a new id is minted, so an id known before sign-in is worthless after it (no fixation).
+ * `welcome` (right after sign-up) makes the next page say welcome, once (./welcome.ts).
  */
-export async function signInAndRedirect(context: Readonly<RouterContextProvider>, user: User, to: string): Promise<Response> {
-  const { sessions, client } = context.get(requestContext);
+export async function signInAndRedirect(context: Readonly<RouterContextProvider>, user: User, to: string, { welcome = false } = {}): Promise<Response> {
+  const { sessions, client, devices, knownDevice, services, visitorId } = context.get(requestContext);
   const { session: previous } = await viewerOf(context);
   if (previous.id) await sessions.destroySession(previous);
-  const cookie = await sessions.startSession({ userId: user.id }, { userId: user.id, ip: client.ip, userAgent: client.userAgent });
-  return redirect(to, { status: 303, headers: { "Set-Cookie": cookie } });
+  const data = { userId: user.id, ...(welcome ? welcomeData : {}) };
+  const headers = new Headers();
+  headers.append("Set-Cookie", await sessions.startSession(data, { userId: user.id, ip: client.ip, userAgent: client.userAgent }));
+  // This browser is now a device this account has signed in on (its guesses count against itself).
+  headers.append("Set-Cookie", await devices.remember(await knownDevice(), user.id));
+  // The visitor's other tabs update their header and lab panels (the `session` live event).
+  await services.sessionEvents.announce({ visitorId }, "signed-in");
+  return redirect(to, { status: 303, headers });
+}
+
+/** The client as sign-in throttling sees it: with its device cookie, when genuine. */
+export async function attemptingClient(context: Readonly<RouterContextProvider>): Promise<ClientInfo> {
+  const { client, knownDevice } = context.get(requestContext);
+  return { ...client, device: await knownDevice() };
 }
 
 /** Where the second sign-in step is asked for. */
@@ -23,9 +38,9 @@ export const TWO_FACTOR_STEP = "/login/two-factor";
  * provider) has named the user: with two-factor on, start the short-lived pending step and send
  * them to the code page (no session yet); otherwise sign in now. `to` survives the step.
  */
-export async function beginSignIn(context: Readonly<RouterContextProvider>, user: User, to: string): Promise<Response> {
+export async function beginSignIn(context: Readonly<RouterContextProvider>, user: User, to: string, options: { welcome?: boolean } = {}): Promise<Response> {
   const { services, pendingSignIn } = context.get(requestContext);
-  if (!(await services.twoFactor.isEnabled(user.id))) return signInAndRedirect(context, user, to);
+  if (!(await services.twoFactor.isEnabled(user.id))) return signInAndRedirect(context, user, to, options);
   const cookie = await pendingSignIn.start({ userId: user.id, next: to });
   return redirect(TWO_FACTOR_STEP, { status: 303, headers: { "Set-Cookie": cookie } });
 }
@@ -37,11 +52,21 @@ export async function finishSignIn(context: Readonly<RouterContextProvider>, use
   return response;
 }
 
+/** Forgets this device's session (already gone with its account, or to end) and redirects (303) with the cookie cleared. */
+export async function endSessionAndRedirect(context: Readonly<RouterContextProvider>, to: string): Promise<Response> {
+  const { session } = await viewerOf(context);
+  const cookie = await context.get(requestContext).sessions.destroySession(session);
+  return redirect(to, { status: 303, headers: { "Set-Cookie": cookie } });
+}
+
 /** Ends this device's session and redirects (303) with the cookie cleared. */
 export async function signOutAndRedirect(context: Readonly<RouterContextProvider>, to: string): Promise<Response> {
-  const { sessions, services, client } = context.get(requestContext);
+  const { sessions, services, client, visitorId } = context.get(requestContext);
   const { session, user } = await viewerOf(context);
   const cookie = await sessions.destroySession(session);
-  if (user) await services.accounts.recordLogout(user, client);
+  if (user) {
+    await services.accounts.recordLogout(user, client);
+    await services.sessionEvents.announce({ visitorId }, "signed-out");
+  }
   return redirect(to, { status: 303, headers: { "Set-Cookie": cookie } });
 }

@@ -9,6 +9,7 @@ import * as twoFactor from "./0007_two_factor.ts";
 import * as oauthConnections from "./0008_oauth_connections.ts";
 import * as posts from "./0009_posts.ts";
 import * as rateLimits from "./0010_rate_limits.ts";
+import * as accountRecovery from "./0011_account_recovery.ts";
 
 /**
  * Every migration, in order. Listed here rather than read from disk so the bundled server carries
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   "0008_oauth_connections": oauthConnections,
   "0009_posts": posts,
   "0010_rate_limits": rateLimits,
+  "0011_account_recovery": accountRecovery,
 };

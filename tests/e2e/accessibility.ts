@@ -27,7 +27,9 @@ async function serverRenderedCopy(page: Page, colorScheme: "light" | "dark" = "l
   const copy = await context.newPage();
   const [url, html, title] = [page.url(), await page.content(), await page.title()];
   await copy.route(/\.(m?js)(\?|$)/, (route) => route.abort());
-  await copy.route((target) => target.href === url, (route) => route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html }));
+  // A request never carries the fragment (`/admin?…#action-log`): match the document without it.
+  const document = url.replace(/#.*$/, "");
+  await copy.route((target) => target.href === document, (route) => route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html }));
   await copy.goto(url);
   await expect(copy).toHaveTitle(title);
   return copy;

@@ -10,7 +10,7 @@ import {
   type Response,
 } from "@playwright/test";
 import { expectAccessible } from "./accessibility.ts";
-import { header, javaScriptEnabled, newAccount, newDevice, signInAsAdmin, unique, type Account } from "./support.ts";
+import { confirmRegistrationVia, header, javaScriptEnabled, newAccount, newDevice, signInAsAdmin, unique, type Account } from "./support.ts";
 
 /**
  * The live chat end to end: live fan-out between members, posting with and without scripts,
@@ -54,8 +54,8 @@ function newTag(label: string): string {
 }
 
 /**
- * Registers a new member through the registration form's POST, with the cookies of `request`
- * (a browser context's `request` signs that browser in).
+ * Registers a new member through the registration form's POST and the welcome mail's link, with
+ * the cookies of `request` (a browser context's `request` signs that browser in).
  */
 async function registerVia(request: APIRequestContext, prefix: string): Promise<Account> {
   const account = newAccount(prefix);
@@ -65,6 +65,7 @@ async function registerVia(request: APIRequestContext, prefix: string): Promise<
     maxRedirects: 0,
   });
   expect(response.status(), `registering ${account.username}`).toBe(303);
+  await confirmRegistrationVia(request, account.email, new URL(baseURL()).origin);
   return account;
 }
 
@@ -135,6 +136,37 @@ function messageBox(page: Page): Locator {
   return page.getByLabel("Message", { exact: true });
 }
 
+/**
+ * Where a chat form's POST leaves the page: without scripts the browser keeps the form's fragment
+ * through the 303, so the page comes back at the box; with them the room's URL is all there is.
+ */
+function roomUrl(query: string): RegExp {
+  return new RegExp(`/chat${query.replace("?", "\\?")}${javaScriptEnabled() ? "" : "#chat-compose"}$`);
+}
+
+/**
+ * Holds the page's chat POSTs on the network until `release` is called: a slow connection, made
+ * certain. `posts` counts the POSTs the page sent.
+ */
+async function holdChatPosts(page: Page): Promise<{ release: () => void; posts: () => number }> {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let posts = 0;
+  await page.route(
+    (url) => url.pathname === "/chat.data",
+    async (route) => {
+      if (route.request().method() === "POST") {
+        posts += 1;
+        await held;
+      }
+      await route.continue();
+    },
+  );
+  return { release: () => release(), posts: () => posts };
+}
+
 /** The chat form's POST: the document request without scripts, `/chat.data` with them. */
 function isChatPost(response: Response): boolean {
   return response.request().method() === "POST" && /^\/chat(\.data)?$/.test(new URL(response.url()).pathname);
@@ -142,9 +174,7 @@ function isChatPost(response: Response): boolean {
 
 /**
  * Types and sends a message through the page's form; returns the POST's response. Once accepted,
- * waits for the empty form of the page that comes back: with scripts the form is replaced when the
- * room's data is reloaded after the post (its key is the newest message), so text typed before
- * that would be lost.
+ * the box is empty (with scripts it empties as the message leaves; without, the page comes back).
  */
 async function send(page: Page, text: string): Promise<Response> {
   await messageBox(page).fill(text);
@@ -236,7 +266,7 @@ test.describe("chat", () => {
       expect(response.status()).toBe(303);
       expect(response.headers().location).toBe("/chat?room=demo");
     }
-    await expect(page).toHaveURL(/\/chat\?room=demo$/);
+    await expect(page).toHaveURL(roomUrl("?room=demo"));
     await expect(page.getByRole("heading", { level: 1, name: "Chat: Demo" })).toBeVisible();
     const posted = message(page, DEMO, text);
     await expect(posted).toHaveCount(1);
@@ -368,7 +398,7 @@ test.describe("chat", () => {
       }
       await expect(posted).toHaveText("The demo bot posted a message.", { timeout: 1_000 });
     }).toPass({ intervals: [3_000, 3_000, 4_000], timeout: 25_000 });
-    await expect(page).toHaveURL(/\/chat\?room=lobby&done=bot$/);
+    await expect(page).toHaveURL(roomUrl("?room=lobby&done=bot"));
     await expect
       .poll(async () => (await messageIds(botMessages)).filter((id) => !before.has(id)).length, LIVE)
       .toBe(1);
@@ -389,12 +419,73 @@ test.describe("chat", () => {
     const refused = await send(page, sixth);
     expect(refused.status()).toBe(429);
     await expect(page.getByRole("alert")).toHaveText("Too many messages — slow down and try again");
-    await expect(page).toHaveURL(/\/chat\?room=demo$/);
+    await expect(page).toHaveURL(roomUrl("?room=demo"));
     await expect(message(page, DEMO, sixth)).toHaveCount(0);
     await expect(messagesOf(page, DEMO).filter({ hasText: tag })).toHaveCount(5);
     // What was typed is still there to send again later (with JavaScript the form was never replaced,
     // without it the refusal sends the text back).
     await expect(messageBox(page)).toHaveValue(sixth);
+  });
+
+  test("a message typed while the previous one is on its way survives, and posts", { tag: "@scripts" }, async ({ page }) => {
+    await registerVia(page.request, "slow");
+    await openRoom(page, LOBBY);
+    const tag = newTag("inflight");
+    const first = `${tag} first`;
+    const second = `${tag} typed while the first was on its way`;
+    const network = await holdChatPosts(page);
+    const sendButton = page.getByRole("button", { name: "Send", exact: true });
+    const sending = page.getByRole("button", { name: "Sending…" });
+
+    await messageBox(page).fill(first);
+    await sendButton.click();
+    // The sent text leaves the box at once; Send waits for the answer.
+    await expect(messageBox(page)).toHaveValue("");
+    await expect(sending).toBeDisabled();
+    await messageBox(page).pressSequentially(second);
+    // Submitting again meanwhile (Enter in a field, a script, a double click) sends nothing more.
+    await page.locator("#chat-compose form").first().evaluate((form: HTMLFormElement) => form.requestSubmit());
+    expect(network.posts()).toBe(1);
+
+    network.release();
+    await expect(message(page, LOBBY, first)).toHaveCount(1);
+    await expect(sendButton).toBeEnabled();
+    await expect(messageBox(page)).toHaveValue(second);
+
+    await sendButton.click();
+    await expect(messageBox(page)).toHaveValue("");
+    await expect(message(page, LOBBY, second)).toHaveCount(1);
+    await expect(message(page, LOBBY, first)).toHaveCount(1);
+    expect(network.posts()).toBe(2);
+    await expect(page.getByRole("alert")).toHaveCount(0);
+  });
+
+  test("a refused message never overwrites what was typed since: it is offered back", { tag: "@scripts" }, async ({ page }) => {
+    await registerVia(page.request, "back");
+    await apiOpen(page.request, DEMO);
+    const tag = newTag("offer");
+    // Five messages within ten seconds: the page's next one is refused (429).
+    await Promise.all([1, 2, 3, 4, 5].map((n) => apiPost(page.request, DEMO, `${tag} message ${n}`)));
+    await openRoom(page, DEMO);
+    const network = await holdChatPosts(page);
+    const refused = `${tag} message 6`;
+    const typed = `${tag} typed meanwhile`;
+
+    await messageBox(page).fill(refused);
+    await page.getByRole("button", { name: "Send", exact: true }).click();
+    await expect(messageBox(page)).toHaveValue("");
+    await messageBox(page).fill(typed);
+    network.release();
+
+    await expect(page.getByRole("alert")).toHaveText("Too many messages — slow down and try again");
+    await expect(messageBox(page)).toHaveValue(typed);
+    const offer = page.locator(".chat__unsent");
+    await expect(offer).toContainText("Not sent:");
+    await expect(offer.locator("q")).toHaveText(refused);
+    await offer.getByRole("button", { name: "Put it back" }).click();
+    await expect(messageBox(page)).toHaveValue(`${refused}\n${typed}`);
+    await expect(offer).toHaveCount(0);
+    await expect(message(page, DEMO, refused)).toHaveCount(0);
   });
 
   test("a room with more than 50 messages offers older messages, page by page", async ({ page, playwright }) => {

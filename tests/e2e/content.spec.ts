@@ -121,3 +121,76 @@ test("the footer's resume link opens the text file", async ({ page }) => {
   await expect(page).toHaveURL(/\/resume\.txt$/);
   await expect(page.locator("body")).toContainText(resume.name);
 });
+
+test("the home page has the seed's principles, the architecture audit with its lab and note links, and the stack", async ({ page }) => {
+  await page.goto("/");
+  const main = page.getByRole("main");
+  const principles = main.getByRole("region", { name: home.principles.heading });
+  for (const item of home.principles.items) {
+    await expect(principles.getByRole("heading", { level: 3, name: item.title })).toBeVisible();
+    for (const point of item.points) await expect(principles.getByText(point, { exact: true })).toBeVisible();
+  }
+  const audit = main.getByRole("region", { name: home.audit.heading });
+  for (const item of home.audit.items) {
+    const card = audit.getByRole("listitem").filter({ has: page.getByRole("heading", { level: 3, name: item.area }) });
+    await expect(card).toContainText(item.how);
+    for (const demo of item.demos) await expect(card.getByRole("link", { name: demo.label })).toHaveAttribute("href", labHref(demo.section));
+    for (const note of item.notes) await expect(card.getByRole("link", { name: note.label })).toHaveAttribute("href", note.href);
+  }
+  const stack = main.getByRole("region", { name: home.stack.heading });
+  for (const item of home.stack.items) await expect(stack.getByText(item.name, { exact: true })).toBeVisible();
+  await expectAccessible(page);
+});
+
+test("engineering notes: the index from the footer, a decision page with its neighbours, case studies linking to theirs", async ({ page }) => {
+  await page.goto("/");
+  await page.getByRole("contentinfo").getByRole("link", { name: "Engineering notes" }).click();
+  await expect(page).toHaveURL(/\/notes$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Engineering notes" })).toBeVisible();
+  await expectAccessible(page);
+
+  await page.getByRole("link", { name: /^16\. / }).click();
+  await expect(page).toHaveURL(/\/notes\/0016-abuse-limits$/);
+  const article = page.getByRole("article");
+  await expect(article.getByRole("heading", { level: 1 })).toHaveText(/Limits against one client/);
+  await expect(article).toContainText("Context.");
+  await expect(article.locator("code").first()).toBeVisible();
+  await expect(page.locator('meta[property="og:type"]')).toHaveAttribute("content", "article");
+  await expect(page.getByRole("navigation", { name: "More notes" }).getByRole("link", { name: /^← 15\. / })).toBeVisible();
+  await expectAccessible(page);
+
+  const study = work.studies.find((candidate) => candidate.notes.length > 0);
+  if (!study?.notes[0]) throw new Error("no case study links to a note");
+  await page.goto(`/work/${study.slug}`);
+  await page.getByRole("region", { name: work.labels.notes }).getByRole("link", { name: study.notes[0].label }).click();
+  await expect(page).toHaveURL(new RegExp(`${study.notes[0].href}$`));
+  expect((await page.goto("/notes/9999-nothing"))?.status()).toBe(404);
+});
+
+test("every content page has a description and Open Graph tags", async ({ page }) => {
+  for (const path of ["/", "/work", `/work/${work.studies[0]?.slug}`, "/open-source", "/writing", "/notes", "/lab", "/docs", "/chat"]) {
+    await page.goto(path);
+    for (const selector of ['meta[name="description"]', 'meta[property="og:title"]', 'meta[property="og:description"]', 'meta[property="og:type"]']) {
+      await expect(page.locator(selector), `${path} ${selector}`).toHaveAttribute("content", /\S/);
+    }
+  }
+});
+
+test("robots.txt points to sitemap.xml, which lists the public pages on this origin and none of the private ones", async ({ request, baseURL }) => {
+  const robots = await request.get("/robots.txt");
+  expect(robots.headers()["content-type"]).toMatch(/^text\/plain/);
+  const robotsText = await robots.text();
+  expect(robotsText).toContain("User-agent: *");
+  expect(robotsText).toContain("Disallow: /account");
+  expect(robotsText).toContain(`Sitemap: ${baseURL}/sitemap.xml`);
+
+  const sitemap = await request.get("/sitemap.xml");
+  expect(sitemap.status()).toBe(200);
+  expect(sitemap.headers()["content-type"]).toMatch(/^application\/xml/);
+  const xml = await sitemap.text();
+  const locations = [...xml.matchAll(/<loc>([^<]+)<\/loc>/g)].map((match) => match[1]);
+  for (const path of ["/", "/work", "/notes", "/notes/0016-abuse-limits", ...work.studies.map((study) => `/work/${study.slug}`)]) {
+    expect(locations).toContain(`${baseURL}${path}`);
+  }
+  expect(locations.some((location) => /\/(account|admin|login|api)\b/.test(location ?? ""))).toBe(false);
+});

@@ -143,6 +143,16 @@ function fact(scope: Locator, term: string): Locator {
   return scope.locator(`dt:text-is("${term}") + dd`);
 }
 
+/**
+ * Without scripts a lab form's answer is a new page: it must open at the form's own section (the
+ * URL's fragment), with the answer on screen, not at the top of the lab.
+ */
+async function expectLandedOn(page: Page, section: string, answer: Locator): Promise<void> {
+  await expect(page).toHaveURL(new RegExp(`#${section}$`));
+  await expect(answer).toBeInViewport();
+  await expect(page.getByRole("heading", { level: 1, name: "Watch this server work" })).not.toBeInViewport();
+}
+
 function httpRequests(page: Page): Locator {
   return page.getByRole("table", { name: "HTTP requests" }).locator("tbody tr");
 }
@@ -214,8 +224,14 @@ test.describe("lab", () => {
   test("a burst of 1000 probes reports progress, sums up, and lands in the timeline and the network log", { tag: "@scripts" }, async ({ page }) => {
     await exclusive(async () => {
       await openLab(page);
-      const size = page.locator("#burst-size");
+      const size = page.getByRole("spinbutton", { name: "Requests" });
+      const slider = page.getByRole("slider", { name: "Requests (slider)" });
       await expect(size).toHaveValue("1000");
+      // The slider and the number box show one choice.
+      await slider.fill("2000");
+      await expect(size).toHaveValue("2000");
+      await size.fill("1000");
+      await expect(slider).toHaveValue("1000");
       const progress = page.getByTestId("burst-progress");
       const summary = page.getByTestId("burst-summary");
       await page.getByRole("button", { name: "Run burst" }).click();
@@ -276,8 +292,11 @@ test.describe("lab", () => {
     const lookup = page.locator("#database-check");
     await lookup.getByLabel("Email").fill(`nobody_${Date.now()}@example.test`);
     await lookup.getByRole("button", { name: "Look up" }).click();
-    await expect(lookup.getByRole("status")).toHaveText("No account has this email.");
-    await expect(lookup.locator('.trace [data-kind="sql"]')).toContainText(['select "id", "username", "email", "role", "created_at" from "users" where "email" = $1']);
+    // A guest finds nobody's account: the check only ever finds the viewer's own.
+    await expect(lookup.getByRole("status")).toHaveText("No account of yours has this email.");
+    await expect(lookup.locator('.trace [data-kind="sql"]')).toContainText([
+      'select "id", "username", "email", "role", "created_at", "email_verified_at", "display_name" from "users" where "email" = $1 and "id" = $2',
+    ]);
   });
 
   test("as a member, the widgets show their account and session", async ({ page }) => {
@@ -392,12 +411,17 @@ test.describe("lab", () => {
   test("without scripts the burst runs on the server and shows its summary", { tag: "@no-scripts" }, async ({ page }) => {
     await exclusive(async () => {
       await openLab(page);
-      const size = page.locator("#burst-size");
+      // A number box, not a slider: without scripts only a box can show the number chosen.
+      const size = page.getByRole("spinbutton", { name: "Requests" });
+      await expect(page.getByRole("slider")).toHaveCount(0);
       await expect(size).toHaveValue("1000");
       await size.fill("100");
       await expect(size).toHaveValue("100");
       await page.getByRole("button", { name: "Run burst" }).click();
-      await expect(page.getByTestId("burst-summary")).toHaveText(/^Burst finished on the server: 100 of 100 sent, 100 ok, 0 failed, \d+ req\/s over [\d.]+ s\.$/);
+      const summary = page.getByTestId("burst-summary");
+      await expect(summary).toHaveText(/^Burst finished on the server: 100 of 100 sent, 100 ok, 0 failed, \d+ req\/s over [\d.]+ s\.$/);
+      await expectLandedOn(page, "burst", summary);
+      await expect(size).toHaveValue("100");
       // The probes were this visitor's (the server sent them with its cookie): they are in the page's timeline.
       await expect(ownFlows(page).first()).toHaveAttribute("data-flow", "GET /lab/probe");
       expect(await ownFlows(page, "GET /lab/probe").count()).toBeGreaterThanOrEqual(10);
@@ -412,10 +436,58 @@ test.describe("lab", () => {
     await expect(page).toHaveURL(/\/lab\?done=stepped#command$/);
     await expect(counter).toHaveText("1");
     await expect(page.locator("#command").getByRole("status")).toHaveText("The counter moved.");
+    await expectLandedOn(page, "command", page.locator("#command").getByRole("status"));
     await page.locator("#command").getByRole("button", { name: "Guarded +1" }).click();
     await expect(page).toHaveURL(/\/lab\?done=guarded#command$/);
     await expect(counter).toHaveText("2");
     await expect(page.locator("#command").getByRole("status")).toHaveText("The guarded action finished: +1.");
+  });
+
+  test("without scripts every widget's answer opens at its own section, in view", { tag: "@no-scripts" }, async ({ page }) => {
+    const account = newAccount("labjump");
+    await registerThroughForm(page, account);
+    await openLab(page);
+
+    const auth = page.locator("#auth-status");
+    await auth.getByRole("button", { name: "Check auth status" }).click();
+    await expect(fact(auth, "Signed in")).toHaveText("yes");
+    await expectLandedOn(page, "auth-status", auth.locator(".lab-widget__result"));
+
+    const session = page.locator("#session-details");
+    await session.getByRole("button", { name: "Show session details" }).click();
+    await expectLandedOn(page, "session-details", fact(session, "Address"));
+
+    const boundary = page.locator("#boundary-check");
+    await boundary.getByRole("button", { name: "Validate" }).click();
+    await expect(boundary.getByRole("alert")).toHaveText("Invalid username: Use only letters, digits and _");
+    await expectLandedOn(page, "boundary-check", boundary.getByRole("alert"));
+
+    const lookup = page.locator("#database-check");
+    await lookup.getByLabel("Email").fill(account.email);
+    await lookup.getByRole("button", { name: "Look up" }).click();
+    await expect(lookup.getByRole("status")).toContainText(`Found ${account.username} (member)`);
+    await expectLandedOn(page, "database-check", lookup.getByRole("status"));
+
+    // The chat panel posts to /chat, whose 303 leads back here; the browser keeps the form's fragment.
+    const chat = page.locator("#chat");
+    const text = `lab jump ${unique()}`;
+    await chat.getByLabel("Message", { exact: true }).fill(text);
+    await chat.getByRole("button", { name: "Send" }).click();
+    await expect(chat.locator("li[data-message-id]").filter({ hasText: text })).toBeInViewport();
+    await expectLandedOn(page, "chat-compose", chat.getByLabel("Message", { exact: true }));
+  });
+
+  test("the demo bot in the lab says it posted, next to its button", async ({ page }) => {
+    // A member's bot allowance is their own (guests share their address's with every other test).
+    await registerThroughForm(page, newAccount("labbot"));
+    await openLab(page);
+    const chat = page.locator("#chat");
+    await chat.getByRole("button", { name: "Ask the demo bot to post" }).click();
+    const notice = chat.getByRole("status");
+    await expect(notice).toHaveText("The demo bot posted a message.");
+    await expect(notice).toBeInViewport();
+    await expect(page).toHaveURL(javaScriptEnabled() ? /\/lab\?done=bot$/ : /\/lab\?done=bot#chat-compose$/);
+    await expect(chat.locator("li[data-message-id]").filter({ hasText: "demo bot" }).last()).toBeVisible();
   });
 
   test("the timeline is rendered with the page: a second load shows the first", { tag: "@no-scripts" }, async ({ page }) => {
@@ -429,7 +501,8 @@ test.describe("lab", () => {
       await openLab(page);
       const first = ownFlows(page, "GET /lab");
       await expect(first).toHaveCount(1);
-      await expect(first.locator('[data-kind="loader"]')).toContainText(["loader root", "loader routes/lab._index"]);
+      // In the order they finished: the lab's loader no longer waits for the chat history (deferred data).
+      for (const loader of ["loader root", "loader routes/lab._index"]) await expect(first.locator('[data-kind="loader"]').filter({ hasText: loader })).toHaveCount(1);
       await expect(first.locator('[data-kind="sql"]')).not.toHaveCount(0);
       // It shows once, as this visitor's own: not also as "another visitor".
       const latency = await latencyOf(first);
@@ -448,4 +521,28 @@ test.describe("lab", () => {
     await expect(boundary.getByRole("alert")).toBeVisible();
     await expectAccessible(page);
   });
+});
+
+test("the diagnostic log shows this visitor's own request starts and React Router's internals, labelled as not live", async ({ page, browser }) => {
+  // The first visit sets the visitor cookie; from the second on, requests are this visitor's. A
+  // request's handler event is recorded when its answer is done: the third page shows the second's.
+  for (let visit = 0; visit < 3; visit++) await page.goto("/lab");
+  const panel = page.locator("#diagnostics");
+  await expect(panel.getByRole("heading", { name: "Diagnostic log" })).toBeVisible();
+  await expect(panel).toContainText("Diagnostic, not live");
+  await expect(panel.locator('[data-kind="request.start"]').first()).toContainText("GET /lab");
+  await expect(panel.locator('[data-kind="framework.handler"]').first()).toBeVisible();
+  // Nothing diagnostic is streamed: the live backend log never shows these kinds.
+  await expect(page.locator('#backend-log [data-kind="request.start"]')).toHaveCount(0);
+
+  // Another visitor's requests never appear in it.
+  const other = await newDevice(browser);
+  await other.page.goto("/open-source");
+  await other.page.goto("/open-source");
+  await panel.getByRole("button", { name: "Refresh" }).click();
+  await expect(page).toHaveURL(/\/lab\??#diagnostics$/);
+  await expect(page.locator('#diagnostics [data-kind="request.start"]').first()).toContainText("GET /lab");
+  await expect(page.locator("#diagnostics")).not.toContainText("/open-source");
+  await other.context.close();
+  await expectAccessible(page);
 });

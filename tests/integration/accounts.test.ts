@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBrowser, inBatches, median, newAccount, nextIp, sessionCookieFrom, sessionIdOf, type Browser } from "../support/browser.ts";
+import { createBrowser, deviceCookieFrom, inBatches, median, newAccount, nextIp, sessionCookieFrom, sessionIdOf, type Browser } from "../support/browser.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { confirmRegistration, registerAndConfirm } from "../support/mail.ts";
 import { startServer, type RunningServer } from "../support/server.ts";
 
 /**
@@ -39,9 +40,9 @@ const userRow = (email: string) => database.db.selectFrom("users").selectAll().w
 const sessionRow = (id: string) => database.db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
 const sessionsOf = async (userId: string) => database.db.selectFrom("sessions").select("id").where("user_id", "=", userId).execute();
 
+/** Registers and follows the welcome mail's link: the browser is then signed in. */
 async function signUp(account: Account = newAccount(), on: Browser = browser()) {
-  const response = await on.post("/register", account);
-  expect(response.status, `register ${account.email}`).toBe(303);
+  await registerAndConfirm(database.db, on, account);
   const user = await userRow(account.email);
   if (!user) throw new Error(`no user row for ${account.email}`);
   return { browser: on, account, user };
@@ -61,11 +62,17 @@ let adminPromise: Promise<Browser> | undefined;
 const admin = () => (adminPromise ??= signUp({ ...newAccount("boss"), email: ADMIN_EMAIL }).then(({ browser: b }) => b));
 
 describe("registration and the signed-in account", () => {
-  it("registers with a 303 to /account and an HttpOnly, SameSite=Lax session cookie on path /", async () => {
+  it("registers with a 303 to 'check your email' and no session; the mailed link signs in with an HttpOnly, SameSite=Lax session cookie on path /", async () => {
     const b = browser();
     const account = newAccount("ada");
-    const response = await b.post("/register", account);
-    expect(response.status).toBe(303);
+    const registered = await b.post("/register", account);
+    expect(registered.status).toBe(303);
+    expect(registered.headers.get("location")).toBe("/register/check-email?next=%2Faccount");
+    expect(sessionCookieFrom(registered)).toBeUndefined();
+    expect(await userRow(account.email)).toMatchObject({ registration_pending: true, email_verified_at: null });
+    // Until the link is followed, the password does not sign in (it answers like a wrong one).
+    expect((await login(browser(), account.email, account.password)).status).toBe(401);
+    const response = await confirmRegistration(database.db, b, account.email);
     expect(response.headers.get("location")).toBe("/account");
     const setCookie = response.headers.getSetCookie().find((value) => value.startsWith("glassbox_session="));
     expect(setCookie).toBeDefined();
@@ -75,7 +82,8 @@ describe("registration and the signed-in account", () => {
     expect(b.cookie).toBeDefined();
 
     const user = await userRow(account.email);
-    expect(user).toMatchObject({ username: account.username, role: "member" });
+    expect(user).toMatchObject({ username: account.username, role: "member", registration_pending: false });
+    expect(user?.email_verified_at).toBeInstanceOf(Date);
     expect(user?.password_hash).toMatch(/^\$argon2id\$/);
     const row = await sessionRow(sessionIdOf(b.cookie ?? ""));
     expect(row).toMatchObject({ user_id: user?.id, ip: b.ip, user_agent: b.userAgent });
@@ -113,15 +121,16 @@ describe("registration and the signed-in account", () => {
     expect(response.headers.get("location")).toBe("/login?next=%2Faccount");
   });
 
-  it("refuses a taken username or email with 409, and invalid fields with 400, creating nothing", async () => {
+  it("refuses a taken username with 409 and invalid fields with 400; a taken email gets the same 303 as a new one, creating nothing", async () => {
     const { account } = await signUp(newAccount("taken"));
     const other = newAccount("other");
     const sameName = await browser().post("/register", { ...other, username: account.username.toUpperCase() });
     expect(sameName.status).toBe(409);
     expect(await sameName.text()).toContain("This username is taken");
+    // Usernames are public (chat shows them); whether an email has an account is not (decision 0018).
     const sameEmail = await browser().post("/register", { ...other, email: ` ${account.email.toUpperCase()} ` });
-    expect(sameEmail.status).toBe(409);
-    expect(await sameEmail.text()).toContain("An account with this email already exists");
+    expect(sameEmail.status).toBe(303);
+    expect(sameEmail.headers.get("location")).toBe("/register/check-email?next=%2Faccount");
     const short = await browser().post("/register", { ...other, password: "short" });
     expect(short.status).toBe(400);
     expect(await short.text()).toContain("Use at least 12 characters");
@@ -283,6 +292,53 @@ describe("sign-in throttling", () => {
   });
 });
 
+describe("lock-out by strangers (decision 0017)", () => {
+  it("lets the owner in from a device that signed in before, while strangers' failures lock the account elsewhere", async () => {
+    const owner = browser();
+    const account = newAccount("owner");
+    // The sign-up's first sign-in (its confirmation) makes this browser a known device.
+    const signedIn = await registerAndConfirm(database.db, owner, account);
+    const device = deviceCookieFrom(signedIn);
+    expect(signedIn.headers.getSetCookie().find((value) => value.startsWith("glassbox_device="))).toMatch(/;\s*HttpOnly/i);
+
+    // A stranger: five wrong passwords, then even the right one is refused from that network.
+    const stranger = browser();
+    for (let i = 0; i < 5; i++) expect((await login(stranger, account.email, `stranger ${i}`)).status).toBe(401);
+    expect((await login(stranger, account.email, account.password)).status).toBe(429);
+    // Another network: its first attempt is heard, its second refused while the account is locked for strangers.
+    const roaming = browser();
+    expect((await login(roaming, account.email, "roaming 1")).status).toBe(401);
+    expect((await login(roaming, account.email, account.password)).status).toBe(429);
+
+    // The owner's known device gets in even from the stranger's network; a forged one naming the owner does not.
+    const ownerId = (await userRow(account.email))?.id;
+    const claim = Buffer.from(JSON.stringify({ id: randomBytes(16).toString("base64url"), userIds: [ownerId] })).toString("base64");
+    const forged = `glassbox_device=${encodeURIComponent(`${claim}.not-the-signature`)}`;
+    const atStrangers = (cookie: string) => createBrowser(server.url, { ip: stranger.ip }).post("/login", { email: account.email, password: account.password }, { headers: { cookie } });
+    expect((await atStrangers(forged)).status).toBe(429);
+    const home = await atStrangers(device);
+    expect(home.status).toBe(303);
+    expect(home.headers.get("location")).toBe("/account");
+
+    // The known device's own guesses are limited too: five wrong, then refused, on that device only.
+    const onDevice = (password: string) => createBrowser(server.url).post("/login", { email: account.email, password }, { headers: { cookie: device } });
+    for (let i = 0; i < 5; i++) expect((await onDevice(`device guess ${i}`)).status).toBe(401);
+    expect((await onDevice(account.password)).status).toBe(429);
+    // A fresh network without failures still gets in (the account lock holds only for networks with attempts).
+    expect((await login(browser(), account.email, account.password)).status).toBe(303);
+  });
+
+  it("still bounds a guesser spread over many networks: 20 attempts per account in 15 minutes", async () => {
+    const account = newAccount("spread");
+    const device = deviceCookieFrom(await registerAndConfirm(database.db, browser(), account));
+    const statuses = (await inBatches(Array.from({ length: 20 }, (_, i) => () => login(browser(), account.email, `spread ${i}`)), 4)).map((response) => response.status);
+    expect(statuses).toEqual(Array(20).fill(401));
+    // The 21st network is refused, even with the right password; the owner's known device is not.
+    expect((await login(browser(), account.email, account.password)).status).toBe(429);
+    expect((await browser().post("/login", { email: account.email, password: account.password }, { headers: { cookie: device } })).status).toBe(303);
+  });
+});
+
 describe("the audit trail", () => {
   it("records each account event with its actor, address and user agent", async () => {
     const account = newAccount("audited");
@@ -318,6 +374,8 @@ describe("the audit trail", () => {
       .execute();
     expect(rows).toEqual([
       { action: "auth.register", actor_id: actor, ...where, metadata: { username: account.username, email: account.email, role: "member" } },
+      // Following the welcome mail's link confirms the sign-up.
+      { action: "auth.email_verified", actor_id: actor, ...where, metadata: { email: account.email, registration: true } },
       { action: "auth.login_failed", actor_id: null, ...where, metadata: { email: expect.stringMatching(/^ghost-/), reason: "unknown_email" } },
       { action: "auth.login_failed", actor_id: actor, ...where, metadata: { email: account.email, reason: "wrong_password" } },
       { action: "auth.login", actor_id: actor, ...where, metadata: {} },
@@ -416,7 +474,8 @@ describe("the account page", () => {
     const refused = await b.post("/account", { intent: "change-password", currentPassword: account.password, newPassword });
     expect(refused.status).toBe(429);
     expect(await refused.text()).toContain("Too many sign-in attempts.");
-    expect((await login(browser(), account.email, newPassword)).status).toBe(429); // not changed, and the account is throttled
+    // Not changed. (A network without failures of its own still gets its attempt: decision 0017.)
+    expect((await login(browser(), account.email, newPassword)).status).toBe(401);
     const retryAfter = refused.headers.get("retry-after") ?? "(no Retry-After header)";
     expect(retryAfter).toMatch(/^\d+$/);
     expect(Number(retryAfter)).toBeGreaterThan(0);
@@ -510,7 +569,7 @@ describe("next", () => {
       expect(location, next).toBe(kept ?? "/account");
     }
     const registered = await browser().post("/register", { ...newAccount("nextreg"), next: "//evil.example/" });
-    expect(registered.headers.get("location")).toBe("/account");
+    expect(registered.headers.get("location")).toBe("/register/check-email?next=%2Faccount");
   });
 
   it("sends a signed-in visitor of /login on to a safe next", async () => {
@@ -614,7 +673,7 @@ describe("several instances and restarts", () => {
     const first = await start({ SESSION_SECRET: SECRET });
     const b = createBrowser(first.url, { ip: undefined });
     account = newAccount("restart");
-    expect((await b.post("/register", account)).status).toBe(303);
+    await registerAndConfirm(database.db, b, account);
     cookie = b.cookie ?? "";
     expect(await first.stop("SIGTERM")).toBe(0);
 

@@ -156,7 +156,8 @@ describe("action logs", () => {
     await post(ada.browser, uniqueBody("ada's"));
     await post(bob.browser, uniqueBody("bob's"));
     const adas = await walkAll(ada.browser, "limit=2");
-    expect(adas.map((entry) => entry.action).sort()).toEqual(["auth.register", "chat.join", "chat.post"]);
+    // Signing up is registering, then confirming the address through the mailed link.
+    expect(adas.map((entry) => entry.action).sort()).toEqual(["auth.email_verified", "auth.register", "chat.join", "chat.post"]);
     expect(adas.every((entry) => entry.actor?.id === ada.id && entry.actor.username === ada.username)).toBe(true);
     // A member naming someone else as the actor still sees only their own (here: nothing).
     expect((await list(ada.browser, `?actor=${bob.id}`)).entries).toEqual([]);
@@ -188,7 +189,7 @@ describe("action logs", () => {
     await post(carol.browser, uniqueBody("in lobby"), "lobby");
     await post(carol.browser, uniqueBody("in support"), "support");
     const mine = await walkAll(boss.browser, `actor=${carol.id}&limit=100`);
-    expect(mine.map((entry) => entry.action).sort()).toEqual(["auth.register", "chat.join", "chat.join", "chat.post", "chat.post"]);
+    expect(mine.map((entry) => entry.action).sort()).toEqual(["auth.email_verified", "auth.register", "chat.join", "chat.join", "chat.post", "chat.post"]);
     const posts = await walkAll(boss.browser, `actor=${carol.id}&action=chat.post`);
     expect(posts.map((entry) => entry.resource?.id)).toEqual(["support", "lobby"]);
     const supportOnly = await walkAll(boss.browser, `actor=${carol.id}&resourceType=chat_room&resourceId=support`);

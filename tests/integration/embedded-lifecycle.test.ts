@@ -97,3 +97,30 @@ it("a second process on the same data directory is refused with a clear message"
     expect(await owner.stop()).toBe(0);
   }
 }, 60_000);
+
+it("restarts a killed PostgreSQL and serves again within 10 s, then stops the new server at shutdown", async () => {
+  const owner = await startServer({ DATA_DIR: dataDir });
+  try {
+    const killed = await postmasterPid();
+    process.kill(killed, "SIGKILL");
+    const killedAt = Date.now();
+    // A page that reads the database (the chat history), not only /ready.
+    let served = false;
+    while (!served && Date.now() - killedAt < 10_000) {
+      const [ready, page] = await Promise.all([fetch(new URL("/ready", owner.url)), fetch(new URL("/chat", owner.url))]);
+      served = ready.status === 200 && page.status === 200;
+      if (!served) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(served, "ready and /chat answered 200 within 10 s of the kill").toBe(true);
+    const restarted = await postmasterPid();
+    expect(restarted).not.toBe(killed);
+    expect(isAlive(restarted)).toBe(true);
+    expect(owner.logs().some((line) => line.msg === "embedded PostgreSQL is not running: starting it again")).toBe(true);
+    expect(owner.logs().some((line) => line.msg === "embedded PostgreSQL restarted")).toBe(true);
+
+    expect(await owner.stop()).toBe(0);
+    expect(isAlive(restarted), "the restarted server is stopped at shutdown").toBe(false);
+  } finally {
+    await owner.stop();
+  }
+}, 60_000);

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { createMaintenanceService } from "../../app/services/maintenance.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { startServer } from "../support/server.ts";
 
 /**
  * The housekeeping purges the cron jobs run (app/services/maintenance.ts, scheduled by
@@ -58,6 +59,22 @@ it("purges sessions past their idle or absolute expiry, and only those", async (
   expect(await maintenance().purgeSessions()).toBe(expired.length);
   expect((await database.db.selectFrom("sessions").select("id").orderBy("id").execute()).map((row) => row.id)).toEqual(live);
   expect(await maintenance().purgeSessions()).toBe(0);
+});
+
+it("purges expired sessions every SESSION_CLEANUP_INTERVAL_SECS once a worker runs (a job that schedules its successor)", { timeout: 60_000 }, async () => {
+  const server = await startServer({ DATABASE_URL: database.url, WORKER: "inline", SESSION_CLEANUP_INTERVAL_SECS: "1" });
+  try {
+    const expiredRow = (id: string) => ({ id, user_id: userId, data: "{}", expires_at: at(-1000), absolute_expires_at: at(HOUR) });
+    await database.db.insertInto("sessions").values([expiredRow(`first-${tag}`), { ...expiredRow(`live-${tag}`), expires_at: at(HOUR) }]).execute();
+    const ids = async () => (await database.db.selectFrom("sessions").select("id").orderBy("id").execute()).map((row) => row.id);
+    await expect.poll(ids, { timeout: 10_000, interval: 200 }).toEqual([`live-${tag}`]);
+    // And again: the purge scheduled the next one, one second later.
+    await database.db.insertInto("sessions").values(expiredRow(`second-${tag}`)).execute();
+    await expect.poll(ids, { timeout: 10_000, interval: 200 }).toEqual([`live-${tag}`]);
+    expect(server.logs().filter((line) => line.msg === "expired rows purged" && line.purge === "sessions").length).toBeGreaterThanOrEqual(2);
+  } finally {
+    await server.stop();
+  }
 });
 
 it("purges expired rate-limit windows of sign-in and chat, and only those", async () => {

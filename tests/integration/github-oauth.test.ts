@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formBody, nextIp } from "../support/browser.ts";
-import { CookieJar } from "../support/cookie-jar.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { startFakeGitHub, type FakeGitHub, type FakeGitHubUser } from "../support/fake-github.ts";
 import { hostileNexts, landsOnSite } from "../support/hostile.ts";
+import { registerAndConfirm } from "../support/mail.ts";
+import { OAuthTestClient } from "../support/oauth-client.ts";
 import { startServer, type RunningServer } from "../support/server.ts";
 import { codeFor, currentStep } from "../support/totp.ts";
 
@@ -41,26 +41,10 @@ afterAll(async () => {
   await database?.drop();
 });
 
-/** A browser: every cookie kept (visitor, state, session), its own address, same-origin posts. */
-class Client {
-  readonly jar = new CookieJar();
-  readonly ip = nextIp();
-
-  async send(path: string, init: RequestInit = {}): Promise<Response> {
-    const headers: Record<string, string> = { "x-forwarded-for": this.ip, "user-agent": "glassbox-oauth-test" };
-    const cookie = this.jar.header();
-    if (cookie) headers.cookie = cookie;
-    if (init.method === "POST") Object.assign(headers, { origin: new URL(server.url).origin, "content-type": "application/x-www-form-urlencoded" });
-    const response = await fetch(new URL(path, server.url), { redirect: "manual", ...init, headers });
-    this.jar.store(response.headers.getSetCookie());
-    return response;
-  }
-
-  get = (path: string) => this.send(path);
-  post = (path: string, fields: Record<string, string> = {}) => this.send(path, { method: "POST", body: formBody(fields) });
-
-  stateCookies(): string[] {
-    return (this.jar.header() ?? "").split("; ").filter((pair) => pair.startsWith("glassbox_oauth:"));
+/** A browser (tests/support/oauth-client.ts) on this file's server. */
+class Client extends OAuthTestClient {
+  constructor() {
+    super(server.url);
   }
 }
 
@@ -73,32 +57,11 @@ function gitHubUser(overrides: Partial<FakeGitHubUser> = {}): FakeGitHubUser {
 }
 
 /** Starts the flow in `client`: the authorize URL the app sent it to (state cookie now in the jar). */
-async function start(client: Client): Promise<URL> {
-  if (!client.jar.get("glassbox_visitor")) await client.get("/login");
-  const response = await client.post("/auth/github");
-  expect(response.status).toBe(303);
-  const location = new URL(response.headers.get("location") ?? "");
-  expect(`${location.origin}${location.pathname}`).toBe(`${fake.url}/login/oauth/authorize`);
-  return location;
-}
+const start = (client: Client): Promise<URL> => client.startFlow("github", `${fake.url}/login/oauth/authorize`);
 
 /** The visitor on fake GitHub: approve (as `user`) or cancel; returns the callback path GitHub redirects to. */
-async function decide(authorize: URL, decision: "approve" | "deny", user?: FakeGitHubUser): Promise<string> {
-  const page = await fetch(authorize);
-  expect(page.status, await page.clone().text()).toBe(200);
-  const fields = Object.fromEntries(authorize.searchParams);
-  if (user) Object.assign(fields, { user_id: String(user.id), login: user.login, email: user.email ?? "", email_verified: user.emailVerified ? "yes" : "no" });
-  const response = await fetch(new URL("/login/oauth/authorize", fake.url), {
-    method: "POST",
-    body: formBody({ ...fields, decision }),
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    redirect: "manual",
-  });
-  expect(response.status).toBe(302);
-  const back = new URL(response.headers.get("location") ?? "");
-  expect(back.origin).toBe(new URL(server.url).origin);
-  return `${back.pathname}${back.search}`;
-}
+const decide = (authorize: URL, decision: "approve" | "deny", user?: FakeGitHubUser): Promise<string> =>
+  new Client().decide(authorize, decision, user ? { user_id: String(user.id), login: user.login, email: user.email ?? "", email_verified: user.emailVerified ? "yes" : "no" } : {});
 
 /** The whole flow, from "Continue with GitHub" (or "Connect GitHub") to the app's answer on the callback. */
 async function signInWithGitHub(client: Client, user: FakeGitHubUser): Promise<Response> {
@@ -117,9 +80,10 @@ async function expectProblem(client: Client, response: Response, status: number,
   expect(client.stateCookies()).toEqual([]);
 }
 
+/** Registers and follows the welcome mail's link: the client is then signed in with a password account. */
 async function register(client: Client, email: string, username = `pw_${tag}${(counter += 1)}`) {
   const password = `pw-${randomBytes(9).toString("base64url")}`;
-  expect((await client.post("/register", { username, email, password })).status).toBe(303);
+  await registerAndConfirm(database.db, client, { username, email, password });
   return { username, email, password };
 }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBrowser, formBody, inBatches, newAccount, nextIp, type Browser } from "../support/browser.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { hostileValues, MB } from "../support/hostile.ts";
+import { registerAndConfirm } from "../support/mail.ts";
 import { startServer, type LogLine, type RunningServer } from "../support/server.ts";
 
 /**
@@ -30,7 +31,7 @@ beforeAll(async () => {
   });
   const register = async (account: ReturnType<typeof newAccount>) => {
     const b = createBrowser(server.url);
-    expect((await b.post("/register", account)).status).toBe(303);
+    await registerAndConfirm(database.db, b, account);
     return b;
   };
   memberAccount = newAccount("member");

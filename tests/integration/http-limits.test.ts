@@ -249,4 +249,26 @@ describe("CORS for /api", () => {
     // A path that only starts like the API is not the API.
     expect((await post("/apix", ALLOWED)).status).toBe(403);
   });
+
+  it("refuses a write the browser marks Sec-Fetch-Site: cross-site even without Origin, and lets same-site ones through", async () => {
+    const form = (path: string, headers: Record<string, string>, accept = "text/html") =>
+      send(path, { method: "POST", body: "email=a%40example.com&password=x", headers: { "content-type": "application/x-www-form-urlencoded", accept, ...headers } });
+    for (const path of ["/login", "/register", "/logout", "/chat?room=lobby", "/lab?index"]) {
+      const refused = await form(path, { "sec-fetch-site": "cross-site" });
+      expect(refused.status, path).toBe(403);
+      expect(await refused.text(), path).toContain("Cross-site requests are not accepted.");
+    }
+    const api = await send("/api/v0/chat/rooms/lobby/messages", { method: "POST", body: "{}", headers: { "content-type": "application/json", "sec-fetch-site": "cross-site" } });
+    expect(api.status).toBe(403);
+    expectProblem(403, await api.text(), "http:cross_site");
+    // The CORS allow-list still may write to /api, as browsers send it: Origin and cross-site together.
+    const listed = await send("/api/v0/no-such-endpoint", { method: "POST", body: "{}", headers: { origin: ALLOWED, "sec-fetch-site": "cross-site", "content-type": "application/json" } });
+    expect(listed.status).toBe(404);
+    for (const site of ["same-origin", "same-site", "none"]) {
+      const passed = await form("/login", { "sec-fetch-site": site });
+      expect(passed.status, site).not.toBe(403);
+    }
+    // Reads are never refused for it: a link from another site opens the page.
+    expect((await send("/login", { headers: { "sec-fetch-site": "cross-site" } })).status).toBe(200);
+  });
 });

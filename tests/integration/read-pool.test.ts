@@ -97,6 +97,9 @@ it("the lab shows which pool ran each statement", async () => {
   };
   await visit("/health"); // the visitor cookie first: a request without one keeps no traces
   await visit("/writing?q=lighthouse");
+  // The chat history is read from the primary; the lab's own read of it is deferred (it may finish
+  // after the page's trace snapshot), so the chat page's read is the one the snapshot shows.
+  await visit("/chat");
   const lab = await visit("/lab");
   // React puts <!-- --> between adjacent text nodes; the statement text is HTML-escaped.
   const sqlLine = (pool: string, statement: string) =>

@@ -9,6 +9,7 @@ import { createBrowser, inBatches, newAccount } from "../support/browser.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { hostileValues } from "../support/hostile.ts";
 import { httpRequest, sendRaw, type RawRequest } from "../support/raw-http.ts";
+import { registerAndConfirm } from "../support/mail.ts";
 import { startServer, type LogLine, type RunningServer } from "../support/server.ts";
 
 /**
@@ -160,7 +161,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   server = await startServer({ DATABASE_URL: database.url, SESSION_SECRET: randomBytes(64).toString("base64url"), MAX_BODY_BYTES: String(MAX_BODY) });
   const member = createBrowser(server.url);
-  expect((await member.post("/register", newAccount("fuzz"))).status).toBe(303);
+  await registerAndConfirm(database.db, member, newAccount("fuzz"));
   memberCookie = member.cookie ?? "";
   expect(memberCookie).not.toBe("");
 });

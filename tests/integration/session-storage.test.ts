@@ -108,6 +108,18 @@ describe("durable sessions", () => {
     expect(row).toMatchObject({ user_id: user.id, user_agent: "Test/1.0", ip: "127.0.0.1" });
   });
 
+  it("give a one-time entry (the welcome after sign-up) to one request only, however many ask at once", async () => {
+    const storage = storageOn(database.db, secrets);
+    const { header } = await committed(storage, { userId: "new", welcome: true });
+    const requests = await Promise.all(Array.from({ length: 5 }, () => storage.getSession(header)));
+    const taken = await Promise.all(requests.map((session) => storage.takeFlash(session, "welcome")));
+    expect(taken.filter(Boolean)).toHaveLength(1);
+    const later = await storage.getSession(header);
+    expect(later.has("welcome")).toBe(false);
+    expect(later.get("userId")).toBe("new");
+    expect(await storage.takeFlash(later, "welcome")).toBe(false);
+  });
+
   it("delete the row when the session is destroyed", async () => {
     const storage = storageOn(database.db, secrets);
     const { header, id } = await committed(storage, { userId: "bye" });

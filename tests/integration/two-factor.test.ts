@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { codeFor, currentStep, stepAfter } from "../support/totp.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBrowser, newAccount, type Browser } from "../support/browser.ts";
+import { createBrowser, deviceCookieFrom, newAccount, type Browser } from "../support/browser.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { registerAndConfirm } from "../support/mail.ts";
 import { startServer, type RunningServer } from "../support/server.ts";
 
 /**
@@ -37,9 +38,10 @@ const sessionCount = async (userId: string) => (await database.db.selectFrom("se
 const auditActionsOf = async (userId: string) =>
   (await database.db.selectFrom("action_logs").select("action").where("actor_id", "=", userId).orderBy("id").execute()).map((row) => row.action);
 
+/** Registers and follows the welcome mail's link: signed in. */
 async function signUp(on: Browser = browser()) {
   const account = newAccount("tfa");
-  expect((await on.post("/register", account)).status).toBe(303);
+  await registerAndConfirm(database.db, on, account);
   return { account, userId: (await userRow(account.email)).id, browser: on };
 }
 
@@ -243,6 +245,27 @@ describe("signing in with two-factor on", () => {
     expect(b.cookie).toBeUndefined();
   });
 
+  it("lets the owner's known device enter its code while a stranger with the password has used up the wrong codes (decision 0017)", async () => {
+    const owner = browser();
+    const account = newAccount("tfa");
+    const device = deviceCookieFrom(await registerAndConfirm(database.db, owner, account));
+    const { secret, step } = await enable(owner);
+    expect((await owner.post("/logout", {})).status).toBe(303);
+
+    const stranger = browser();
+    const strangersStep = await passwordStep(stranger, account);
+    for (let attempt = 1; attempt <= 5; attempt++) expect((await sendCode(stranger, strangersStep, codeFor(secret, step + 7))).status).toBe(401);
+    expect((await sendCode(stranger, strangersStep, codeFor(secret, stepAfter(step)))).status).toBe(429);
+
+    const home = browser();
+    const password = await home.post("/login", { email: account.email, password: account.password }, { headers: { cookie: device } });
+    expect(password.headers.get("location")).toBe(STEP);
+    const ownersStep = pendingCookieFrom(password) ?? "";
+    const code = await home.post(STEP, { code: codeFor(secret, stepAfter(step)) }, { headers: { cookie: `${ownersStep}; ${device}` } });
+    expect(code.status).toBe(303);
+    expect(home.cookie, "signed in").toBeDefined();
+  });
+
   it("ends the pending step when it expires, and refuses missing or forged pending cookies", async () => {
     const { account, browser: setup } = await signUp();
     const { secret, step } = await enable(setup);
@@ -291,5 +314,23 @@ describe("hostile input", () => {
     }
     expect(statuses.filter(([, status]) => status >= 500 || status < 300)).toEqual([]);
     expect(guest.cookie).toBeUndefined();
+  });
+});
+
+describe("confirming a drastic change with a code", () => {
+  it("deletes the account with a code from the app instead of the password; a wrong code changes nothing", async () => {
+    const { userId, browser: b } = await signUp();
+    const { secret, step } = await enable(b);
+    const wrong = await b.post("/account", { intent: "delete-account", code: codeFor(secret, step + 5) });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain("That code is not valid");
+    expect(await database.db.selectFrom("users").select("id").where("id", "=", userId).executeTakeFirst()).toBeDefined();
+
+    const deleted = await b.post("/account", { intent: "delete-account", code: codeFor(secret, stepAfter(step)) });
+    expect(deleted.status).toBe(303);
+    expect(deleted.headers.get("location")).toBe("/login?done=account-deleted");
+    expect(await database.db.selectFrom("users").select("id").where("id", "=", userId).executeTakeFirst()).toBeUndefined();
+    expect(await database.db.selectFrom("totp_credentials").select("user_id").where("user_id", "=", userId).execute()).toEqual([]);
+    expect(await auditActionsOf(userId)).toEqual(expect.arrayContaining(["auth.totp_failed", "auth.account_deleted"]));
   });
 });

@@ -63,6 +63,13 @@ export function sessionCookieFrom(response: Response): string | undefined {
   return clears ? "" : pair;
 }
 
+/** The device cookie a sign-in sets ("glassbox_device=…"): a browser sends it back to be a known device (decision 0017). */
+export function deviceCookieFrom(response: Response): string {
+  const header = response.headers.getSetCookie().find((value) => value.startsWith("glassbox_device="));
+  if (!header) throw new Error("the response set no device cookie");
+  return header.split(";")[0] ?? "";
+}
+
 /** The session id inside a signed cookie ("glassbox_session=base64(JSON(id)).signature"). */
 export function sessionIdOf(cookie: string): string {
   const value = decodeURIComponent(cookie.slice(cookie.indexOf("=") + 1));

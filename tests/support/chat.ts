@@ -3,6 +3,7 @@ import type { Kysely } from "kysely";
 import { expect } from "vitest";
 import type { Database } from "../../app/models/database.ts";
 import { createBrowser, newAccount, type Browser } from "./browser.ts";
+import { registerAndConfirm } from "./mail.ts";
 import { openSse, type SseOptions, type SseStream } from "./sse-client.ts";
 
 /** Helpers shared by the chat integration tests: members, posts, moderation and streams. */
@@ -14,13 +15,12 @@ export interface Member {
   readonly password: string;
 }
 
-/** Registers a fresh account on `url` (303 expected) and returns its signed-in browser and id. */
+/** Registers a fresh account on `url` and confirms it through its mail; returns its signed-in browser and id. */
 export async function registerMember(db: Kysely<Database>, url: string, prefix = "chat", email?: string): Promise<Member> {
   const account = newAccount(prefix);
   const fields = { ...account, email: email ?? account.email };
   const browser = createBrowser(url);
-  const response = await browser.post("/register", fields);
-  expect(response.status, `register ${fields.email}`).toBe(303);
+  await registerAndConfirm(db, browser, fields);
   const row = await db.selectFrom("users").select("id").where("email", "=", fields.email).executeTakeFirstOrThrow();
   return { browser, id: row.id, username: fields.username, email: fields.email, password: fields.password };
 }

@@ -9,6 +9,18 @@ export interface ReceivedMail {
   readonly raw: string;
   /** The Subject header, unfolded. */
   readonly subject: string;
+  /** The body as text (nodemailer sends long lines quoted-printable: decoded here). */
+  readonly text: string;
+}
+
+/** A single-part message's body, decoded from quoted-printable when it says so. */
+function bodyText(raw: string): string {
+  const split = raw.indexOf("\r\n\r\n");
+  const head = raw.slice(0, split);
+  const body = raw.slice(split + 4);
+  if (!/^Content-Transfer-Encoding: quoted-printable/im.test(head)) return body;
+  const bytes = Buffer.from(body.replace(/=\r\n/g, "").replace(/=([0-9A-F]{2})/g, (_match, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))), "latin1");
+  return bytes.toString("utf8");
 }
 
 export interface SmtpAttempt {
@@ -58,7 +70,7 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
           return;
         }
         const subject = /^Subject: (.*(?:\r\n[ \t].*)*)/m.exec(raw)?.[1]?.replace(/\r\n[ \t]/g, " ") ?? "";
-        received.push({ to: session.envelope.rcptTo.map((rcpt) => rcpt.address), raw, subject });
+        received.push({ to: session.envelope.rcptTo.map((rcpt) => rcpt.address), raw, subject, text: bodyText(raw) });
         callback();
       });
     },

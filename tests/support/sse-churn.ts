@@ -14,6 +14,7 @@ import type { AddressInfo } from "node:net";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { ACTION_LOG_CHANNEL } from "../../app/models/action-log.ts";
+import { SESSION_CHANNEL } from "../../app/models/session-events.ts";
 import { CHAT_CHANNEL } from "../../app/models/chat-repository.ts";
 import type { Database } from "../../app/models/database.ts";
 import { defaultSignupLimit } from "../../app/models/signup-throttle.ts";
@@ -72,7 +73,7 @@ const pool = new pg.Pool({ connectionString: url, max: 6, idleTimeoutMillis: 0 }
 pool.on("error", () => undefined);
 const tracer = createTracer();
 const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (event) => tracer.sql(event.query.sql, event.queryDurationMillis, event.level === "error") });
-const listener = startPgListener({ url, channels: [CHAT_CHANNEL, ACTION_LOG_CHANNEL], logger });
+const listener = startPgListener({ url, channels: [CHAT_CHANNEL, ACTION_LOG_CHANNEL, SESSION_CHANNEL], logger });
 const bundle = new URL("../../build/server/index.js", import.meta.url).href;
 const { createApp } = (await import(bundle)) as typeof AppModule;
 const app = createApp({
@@ -85,6 +86,9 @@ const app = createApp({
   totpPendingSecs: 300,
   changes: listener.feed(CHAT_CHANNEL),
   actionLogChanges: listener.feed(ACTION_LOG_CHANNEL),
+  sessionChanges: listener.feed(SESSION_CHANNEL),
+  oauth: {},
+  publicOrigin: () => "http://127.0.0.1",
   tracer,
   selfOrigin: () => "http://127.0.0.1",
   logger,
@@ -105,6 +109,7 @@ const http = createHttpApp({
   assets: (_req, _res, next) => next(),
   app: app.handler,
   draining: () => false,
+  compression: true,
 });
 const server: Server = createServer(http);
 await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -135,10 +140,18 @@ function send(method: string, path: string, headers: Record<string, string> = {}
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
 
+/** Registers, then follows the welcome mail's link (read from the queued job: no worker runs here), which signs in. */
 async function register(tag: string): Promise<string> {
   const name = `churn_${tag}_${randomBytes(3).toString("hex")}`;
-  const answer = await send("POST", "/register", FORM, form({ username: name, email: `${name}@example.com`, password: `pw-${randomBytes(9).toString("base64url")}` }));
-  if (answer.status !== 303) throw new Error(`register answered ${answer.status}: ${answer.body.slice(0, 300)}`);
+  const registered = await send("POST", "/register", FORM, form({ username: name, email: `${name}@example.com`, password: `pw-${randomBytes(9).toString("base64url")}` }));
+  if (registered.status !== 303) throw new Error(`register answered ${registered.status}: ${registered.body.slice(0, 300)}`);
+  const { rows } = await sql<{ text: string }>`
+    select jobs.payload->>'text' as text from graphile_worker._private_jobs jobs
+    where jobs.payload->>'to' = ${`${name}@example.com`} order by jobs.id desc limit 1`.execute(db);
+  const token = /\/verify-email\?token=([\w-]{43})/.exec(rows[0]?.text ?? "")?.[1];
+  if (!token) throw new Error("no confirmation link in the welcome mail");
+  const answer = await send("POST", "/verify-email", FORM, form({ intent: "confirm", token }));
+  if (answer.status !== 303) throw new Error(`confirming answered ${answer.status}: ${answer.body.slice(0, 300)}`);
   const cookie = (answer.headers["set-cookie"] ?? []).map((line) => line.split(";")[0] ?? "").find((pair) => pair.includes("glassbox_session="));
   if (!cookie) throw new Error("no session cookie after registering");
   return cookie;

@@ -32,8 +32,18 @@ describe("configuration", () => {
         auditRetentionDays: 365,
         limits: { maxConcurrentRequests: 256, requestTimeoutMs: 30_000, maxBodyBytes: 1_048_576 },
         corsAllowedOrigins: [],
+        compression: true,
       },
     });
+  });
+
+  it("takes COMPRESSION as on or off, nothing else", () => {
+    const compression = (value: string) => {
+      const result = parseConfig({ COMPRESSION: value });
+      return result.ok ? result.config.compression : result.problems;
+    };
+    expect([compression("on"), compression("off")]).toEqual([true, false]);
+    expect(compression("yes")).toEqual([expect.stringMatching(/^COMPRESSION: .*"yes"/)]);
   });
 
   it("reads the stability limits and the CORS allow-list of exact origins", () => {
@@ -149,5 +159,37 @@ describe("configuration", () => {
       expect.stringMatching(/^GITHUB_BASE_URL: must be an http/),
       expect.stringMatching(/^GITHUB_CALLBACK_URL: must be an http/),
     ]);
+  });
+
+  it("turns Google sign-in on only with both client id and secret, at Google's endpoints unless told otherwise", () => {
+    expect(parseConfig({})).toMatchObject({ ok: true, config: { google: undefined } });
+    expect(problems({ GOOGLE_CLIENT_ID: "id" })).toEqual([expect.stringMatching(/^GOOGLE_CLIENT_SECRET: is required when GOOGLE_CLIENT_ID is set/)]);
+    expect(parseConfig({ GOOGLE_CLIENT_ID: "id", GOOGLE_CLIENT_SECRET: "secret" })).toMatchObject({
+      ok: true,
+      config: {
+        google: {
+          clientId: "id",
+          authorizeUrl: "https://accounts.google.com/o/oauth2/v2/auth",
+          tokenUrl: "https://oauth2.googleapis.com/token",
+          userinfoUrl: "https://openidconnect.googleapis.com/v1/userinfo",
+          callbackUrl: undefined,
+        },
+      },
+    });
+    expect(problems({ GOOGLE_TOKEN_URL: "ftp://x" })).toEqual([expect.stringMatching(/^GOOGLE_TOKEN_URL: must be an http/)]);
+  });
+
+  it("takes PUBLIC_URL as an origin, and requires it in production when mail is sent over SMTP", () => {
+    expect(parseConfig({ PUBLIC_URL: "https://glassbox.example/" })).toMatchObject({ ok: true, config: { publicUrl: "https://glassbox.example" } });
+    expect(problems({ PUBLIC_URL: "https://glassbox.example/app" })).toEqual([expect.stringMatching(/^PUBLIC_URL: must be an origin/)]);
+    expect(problems({ NODE_ENV: "production", SESSION_SECRET: secret, SMTP_URL: "smtp://mail.example:587" })).toEqual([expect.stringMatching(/^PUBLIC_URL: is required in production when SMTP_URL is set/)]);
+    expect(problems({ NODE_ENV: "production", SESSION_SECRET: secret, SMTP_URL: "smtp://mail.example:587", PUBLIC_URL: "https://glassbox.example" })).toEqual([]);
+    expect(problems({ NODE_ENV: "production", SESSION_SECRET: secret })).toEqual([]);
+  });
+
+  it("purges sessions every SESSION_CLEANUP_INTERVAL_SECS (3600 unless told), a whole number of seconds above 0", () => {
+    expect(parseConfig({})).toMatchObject({ ok: true, config: { sessionCleanupIntervalSecs: 3600 } });
+    expect(parseConfig({ SESSION_CLEANUP_INTERVAL_SECS: "60" })).toMatchObject({ ok: true, config: { sessionCleanupIntervalSecs: 60 } });
+    expect(problems({ SESSION_CLEANUP_INTERVAL_SECS: "0" })).toEqual([expect.stringMatching(/^SESSION_CLEANUP_INTERVAL_SECS: must be a whole number/)]);
   });
 });

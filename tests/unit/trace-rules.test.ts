@@ -56,6 +56,9 @@ describe("trace kinds", () => {
       "sse.push": "live",
       "chat.incoming": "live",
       "chat.broadcast": "live",
+      "page.cache": "live",
+      "framework.handler": "diagnostic",
+      "framework.middleware": "diagnostic",
     });
     for (const [kind, rule] of Object.entries(traceKinds)) expect(isLive(kind as TraceKind), kind).toBe(rule === "live");
   });
@@ -88,7 +91,10 @@ describe("trace kinds", () => {
     expect(scope.events.toArray().map((event) => event.kind)).toEqual(liveKinds);
     expect(tracer.snapshot("visitor-1").own.map((event) => event.kind)).toEqual(liveKinds);
     // Diagnostic kinds (and the request's own start): nowhere but the diagnostic view.
-    expect(tracer.diagnostics().map((event) => event.kind)).toEqual(["request.start", ...diagnosticKinds]);
+    expect(tracer.diagnostics("visitor-1").map((event) => event.kind)).toEqual(["request.start", ...diagnosticKinds]);
+    // Diagnostic events are shown to their own visitor only.
+    expect(tracer.diagnostics("visitor-2")).toEqual([]);
+    expect(tracer.diagnostics(null)).toEqual([]);
     expect(seen.system).toEqual([]);
     expect(seen.lines).toEqual([]);
   });

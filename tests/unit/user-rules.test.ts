@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canPromoteToModerator, emailSchema, hasRole, passwordAttemptSchema, passwordSchema, usernameSchema } from "../../app/models/user.ts";
+import { canChangeRole, displayNameSchema, emailSchema, hasRole, passwordAttemptSchema, passwordSchema, usernameSchema } from "../../app/models/user.ts";
 
 describe("account rules", () => {
   it("trims and lowercases usernames of 3-20 a-z 0-9 _", () => {
@@ -36,9 +36,21 @@ describe("account rules", () => {
     expect(hasRole({ role: "member" }, "moderator")).toBe(false);
   });
 
-  it("lets only admins make members moderators", () => {
-    expect(canPromoteToModerator({ role: "admin" }, { role: "member" })).toBe(true);
-    expect(canPromoteToModerator({ role: "moderator" }, { role: "member" })).toBe(false);
-    expect(canPromoteToModerator({ role: "admin" }, { role: "admin" })).toBe(false);
+  it("lets only admins make members moderators, and moderators members again", () => {
+    expect(canChangeRole({ role: "admin" }, { role: "member" }, "promote")).toBe(true);
+    expect(canChangeRole({ role: "moderator" }, { role: "member" }, "promote")).toBe(false);
+    expect(canChangeRole({ role: "admin" }, { role: "admin" }, "promote")).toBe(false);
+    expect(canChangeRole({ role: "admin" }, { role: "moderator" }, "demote")).toBe(true);
+    expect(canChangeRole({ role: "moderator" }, { role: "moderator" }, "demote")).toBe(false);
+    expect(canChangeRole({ role: "admin" }, { role: "admin" }, "demote")).toBe(false);
+    expect(canChangeRole({ role: "admin" }, { role: "member" }, "demote")).toBe(false);
+  });
+
+  it("takes display names of 1–50 visible characters, trimmed", () => {
+    expect(displayNameSchema.parse("  Ada Lovelace  ")).toBe("Ada Lovelace");
+    expect(displayNameSchema.safeParse("   ").success).toBe(false);
+    expect(displayNameSchema.safeParse("x".repeat(51)).success).toBe(false);
+    expect(displayNameSchema.safeParse("Ada\u202eecalevoL").success).toBe(false);
+    expect(displayNameSchema.safeParse("line\nbreak").success).toBe(false);
   });
 });

@@ -61,14 +61,17 @@ export function DatabaseCheckWidget({ outcome }: { outcome: LabOutcome | undefin
       render={({ lookup }) =>
         lookup.found ? (
           <p role="status">
-            Found <strong>{lookup.username}</strong> ({lookup.role}), a member since <DateTime value={lookup.memberSince} />.
+            Found <strong>{lookup.username}</strong> ({lookup.role}), a member since <DateTime value={lookup.memberSince} />: your own account.
           </p>
         ) : (
-          <p role="status">No account has this email.</p>
+          <p role="status">No account of yours has this email.</p>
         )
       }
     >
-      <p>One indexed query on the users table; its SQL shows in the trace (the email itself never does).</p>
+      <p>
+        One indexed query on the users table; its SQL shows in the trace (the email itself never does). It only ever finds your own account, so it tells nobody
+        whether an address has one.
+      </p>
     </LabWidget>
   );
 }

@@ -1,23 +1,32 @@
 import { useState, type FormEvent } from "react";
 import { Form } from "react-router";
-import { BURST, describeProgress, requestsPerSecond, runBurst, type BurstProgress } from "../../models/lab.ts";
+import { labHref } from "../../models/content.ts";
+import { BURST, burstSizeSchema, describeProgress, requestsPerSecond, runBurst, type BurstProgress } from "../../models/lab.ts";
 import type { LabOutcome } from "../../services/lab.ts";
 import { Notice } from "../notice.tsx";
+import { useHydrated } from "./lab-stream.ts";
 
 /**
  * The request burst: N probes (GET /lab/probe, 204) from 24 concurrent workers in this browser,
  * progress every 20, a summary at the end; every probe lands in the timeline. Without JavaScript the
  * form asks the server to run the same burst against itself and shows its summary.
+ *
+ * The size is a number box, which shows the chosen number with or without scripts; once scripts
+ * run, a slider beside it moves with it (a slider alone cannot show its value without them).
  */
 export function BurstPanel({ outcome }: { outcome: LabOutcome | undefined }) {
-  const [size, setSize] = useState<number>(BURST.default);
+  const serverRun = outcome?.widget === "burst" ? outcome : undefined;
+  // Kept as typed (the box may be empty or half-typed for a moment); the browser checks it on submit.
+  // After a run on the server the page comes back with the size that was run.
+  const [size, setSize] = useState(String(serverRun && "summary" in serverRun ? serverRun.summary.total : BURST.default));
   const [progress, setProgress] = useState<BurstProgress>();
   const [running, setRunning] = useState(false);
-  const serverRun = outcome?.widget === "burst" ? outcome : undefined;
+  const hydrated = useHydrated();
+  const chosen = burstSizeSchema.safeParse(size);
 
   async function run(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (running) return;
+    if (running || !chosen.success) return;
     setRunning(true);
     setProgress(undefined);
     const probe = () =>
@@ -25,7 +34,7 @@ export function BurstPanel({ outcome }: { outcome: LabOutcome | undefined }) {
         (response) => response.status === 204,
         () => false,
       );
-    await runBurst(size, probe, setProgress);
+    await runBurst(chosen.data, probe, setProgress);
     setRunning(false);
   }
 
@@ -35,13 +44,39 @@ export function BurstPanel({ outcome }: { outcome: LabOutcome | undefined }) {
       <p>
         {BURST.workers} workers send probes to <code>/lab/probe</code>, which answers 204 and is traced like any request.
       </p>
-      <Form method="post" onSubmit={run} className="stack">
+      <Form method="post" action={labHref("burst", "?index")} onSubmit={run} className="stack">
         <input type="hidden" name="intent" value="burst" />
         <div className="field">
-          <label htmlFor="burst-size">
-            Requests: <output htmlFor="burst-size">{size}</output>
-          </label>
-          <input id="burst-size" name="size" type="range" min={BURST.min} max={BURST.max} step={BURST.step} value={size} onChange={(change) => setSize(Number(change.target.value))} />
+          <label htmlFor="burst-size">Requests</label>
+          <p id="burst-size-hint" className="field__hint">
+            {BURST.min} to {BURST.max}, in steps of {BURST.step}
+          </p>
+          <div className="burst__size">
+            {hydrated ? (
+              <input
+                type="range"
+                aria-label="Requests (slider)"
+                min={BURST.min}
+                max={BURST.max}
+                step={BURST.step}
+                value={chosen.success ? chosen.data : BURST.default}
+                onChange={(change) => setSize(change.target.value)}
+              />
+            ) : null}
+            <input
+              id="burst-size"
+              name="size"
+              type="number"
+              inputMode="numeric"
+              required
+              min={BURST.min}
+              max={BURST.max}
+              step={BURST.step}
+              value={size}
+              onChange={(change) => setSize(change.target.value)}
+              aria-describedby="burst-size-hint"
+            />
+          </div>
         </div>
         <p>
           <button type="submit" className="button" disabled={running}>

@@ -1,20 +1,20 @@
-import { useCallback, useState, useSyncExternalStore, type ReactNode } from "react";
+import { useCallback, useState, type ReactNode } from "react";
 import { useFetcher, type FetcherWithComponents } from "react-router";
 import type { CommandEvent, LabOutcome } from "../../services/lab.ts";
 import { Notice } from "../notice.tsx";
 import { tabId, useTabEvent } from "../tab-stream.tsx";
-import { noSubscription } from "./lab-stream.ts";
+import { useHydrated } from "./lab-stream.ts";
 
 /**
  * The command + SSE demo: a click posts a command, the server applies it to its counter and pushes
  * the result to this tab's stream (428 when the tab has none). "Guarded" waits behind a per-visitor
  * lock; "cancelable" cancels the previous one. Without JavaScript the page comes back with the count.
  */
-export function CommandPanel(props: { streamUrl: string; count: number; notice: string | undefined; outcome: LabOutcome | undefined }) {
+export function CommandPanel(props: { streamUrl: string | undefined; count: number; notice: string | undefined; outcome: LabOutcome | undefined }) {
   const [count, setCount] = useState(props.count);
   const [log, setLog] = useState<readonly string[]>([]);
   // The tab id goes into the forms only once scripts run: without them there is no stream to name.
-  const hydrated = useSyncExternalStore(noSubscription, () => true, () => false);
+  const hydrated = useHydrated();
   useTabEvent(
     props.streamUrl,
     "counter",

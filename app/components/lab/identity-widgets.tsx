@@ -1,4 +1,5 @@
 import { Link } from "react-router";
+import { labHref } from "../../models/content.ts";
 import type { LabOutcome } from "../../services/lab.ts";
 import { DateTime } from "../date-time.tsx";
 import { LabWidget } from "./lab-widget.tsx";
@@ -64,7 +65,7 @@ export function SessionDetailsWidget({ outcome }: { outcome: LabOutcome | undefi
           </dl>
         ) : (
           <p>
-            No server session: you are browsing as a guest. <Link to="/login?next=/lab%23session-details">Sign in</Link> to get one.
+            No server session: you are browsing as a guest. <Link to={`/login?${new URLSearchParams({ next: labHref("session-details") })}`}>Sign in</Link> to get one.
           </p>
         )
       }

@@ -1,17 +1,17 @@
-import { useState } from "react";
-import { Link } from "react-router";
+import { Suspense, useEffect, useState } from "react";
+import { Await, Link } from "react-router";
 import { rooms } from "../../models/chat.ts";
 import type { RequestLine, TraceEvent } from "../../models/trace.ts";
 import type { ChatMessageView } from "../../services/chat-feed.ts";
 import type { LabOutcome } from "../../services/lab.ts";
 import { ChatPanel } from "../chat-panel.tsx";
-import { tabId } from "../tab-stream.tsx";
+import { tabId, useSessionRefresh } from "../tab-stream.tsx";
 import { BoundaryCheckWidget, DatabaseCheckWidget } from "./boundary-widgets.tsx";
 import { BurstPanel } from "./burst-panel.tsx";
 import { CommandPanel } from "./command-panel.tsx";
 import { AuthStatusWidget, SessionDetailsWidget } from "./identity-widgets.tsx";
 import { useLabRuntime } from "./lab-stream.ts";
-import { BackendLog, NetworkLog } from "./logs-panel.tsx";
+import { BackendLog, DiagnosticLog, NetworkLog } from "./logs-panel.tsx";
 import { TimelinePanel } from "./timeline-panel.tsx";
 
 /** The lab: every panel of DESIGN.md, fed by one event stream per tab (`lab=1`). */
@@ -19,13 +19,30 @@ export interface LabPageProps {
   readonly viewer: { readonly username: string; readonly role: string } | null;
   readonly meta: { readonly requestId: string; readonly session: string | null; readonly userId: string | null; readonly ip: string; readonly userAgent: string | null };
   readonly snapshot: { readonly own: readonly TraceEvent[]; readonly others: readonly RequestLine[] };
+  /** The visitor's own diagnostic events, as they were when the page was rendered. */
+  readonly diagnostics: readonly TraceEvent[];
   /** The trace snapshot's newest event number: the stream replays what came after it. */
   readonly traceAfter: number;
   readonly filter: string;
   readonly count: number;
   readonly commandNotice: string | undefined;
-  readonly chat: { readonly room: { readonly id: string; readonly name: string }; readonly messages: readonly ChatMessageView[]; readonly hasOlder: boolean; readonly streamAfter: string; readonly signedIn: boolean };
+  readonly chat: {
+    readonly room: { readonly id: string; readonly name: string };
+    readonly signedIn: boolean;
+    /** Signed in, but the email address is not confirmed yet: reading only. */
+    readonly unverified: boolean;
+    readonly botDone: boolean;
+  };
+  /** Read from the database after the shell went out (deferred data): the panel streams in when it is ready. */
+  readonly chatHistory: Promise<ChatHistory>;
   readonly outcome: LabOutcome | undefined;
+}
+
+interface ChatHistory {
+  readonly messages: readonly ChatMessageView[];
+  readonly hasOlder: boolean;
+  /** The newest message id when the history was read: the tab's stream starts after it. */
+  readonly streamAfter: string;
 }
 
 const sections = [
@@ -38,11 +55,25 @@ const sections = [
 ] as const;
 
 export function LabPage(props: LabPageProps) {
-  // Fixed for the page's life, so new messages never make the stream reconnect.
-  const [after] = useState(props.chat.streamAfter);
+  // The tab's one stream resumes the chat after the history's newest message, which comes with the
+  // deferred history: it opens once that is known, then stays fixed for the page's life, so new
+  // messages (and revalidations) never make it reconnect.
+  const [after, setAfter] = useState<string>();
   const [traceAfter] = useState(String(props.traceAfter));
-  const streamUrl = `/events?${new URLSearchParams({ tab: tabId, room: props.chat.room.id, after, lab: "1", trace: traceAfter })}`;
+  const streamUrlAfter = (chatAfter: string) => `/events?${new URLSearchParams({ tab: tabId, room: props.chat.room.id, after: chatAfter, lab: "1", trace: traceAfter })}`;
+  const streamUrl = after === undefined ? undefined : streamUrlAfter(after);
+  useEffect(() => {
+    let current = true;
+    props.chatHistory.then(
+      (history) => current && setAfter((known) => known ?? history.streamAfter),
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, [props.chatHistory]);
   const runtime = useLabRuntime(streamUrl, props.snapshot);
+  useSessionRefresh(streamUrl);
   const { meta, outcome } = props;
 
   return (
@@ -119,24 +150,30 @@ export function LabPage(props: LabPageProps) {
         <p>
           The live chat, on this tab&apos;s one stream. <Link to="/chat">Open the full chat</Link>.
         </p>
-        <ChatPanel
-          {...props.chat}
-          rooms={rooms.filter((room) => room.id === props.chat.room.id)}
-          olderHref={props.chat.hasOlder ? `/chat?room=${props.chat.room.id}` : undefined}
-          latestHref={undefined}
-          formError={undefined}
-          bodyError={undefined}
-          notice={undefined}
-          action="/chat"
-          returnTo="/lab#chat"
-          streamUrl={streamUrl}
-        />
+        <Suspense fallback={<p aria-busy="true">Loading the chat…</p>}>
+          <Await resolve={props.chatHistory} errorElement={<p role="alert">The chat could not be loaded. Reload the page to try again.</p>}>
+            {(history) => (
+              <ChatPanel
+                {...props.chat}
+                {...history}
+                rooms={rooms.filter((room) => room.id === props.chat.room.id)}
+                olderHref={history.hasOlder ? `/chat?room=${props.chat.room.id}` : undefined}
+                latestHref={undefined}
+                action="/chat"
+                returnTo="/lab"
+                // The tab's lab stream (the same URL the page opens once it knows `after`).
+                streamUrl={streamUrlAfter(after ?? history.streamAfter)}
+              />
+            )}
+          </Await>
+        </Suspense>
       </section>
 
       <section id="visibility" aria-labelledby="visibility-title" className="lab-section">
         <h2 id="visibility-title">Visibility</h2>
         <TimelinePanel runtime={runtime} initialFilter={props.filter} />
         <BackendLog runtime={runtime} />
+        <DiagnosticLog events={props.diagnostics} />
         <NetworkLog runtime={runtime} />
       </section>
 

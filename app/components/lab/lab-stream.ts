@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useReducer, useRef } from "react";
+import { useCallback, useEffect, useReducer, useRef, useSyncExternalStore } from "react";
 import type { RequestLine, TraceEvent } from "../../models/trace.ts";
 import { useTabEvent } from "../tab-stream.tsx";
 
@@ -21,6 +21,11 @@ export interface LabRuntime {
 
 /** For `useSyncExternalStore` reads of values that never change after hydration (browser-only state). */
 export const noSubscription = () => () => undefined;
+
+/** False on the server and without scripts; true once the page is hydrated (what only scripts can use). */
+export function useHydrated(): boolean {
+  return useSyncExternalStore(noSubscription, () => true, () => false);
+}
 
 const KEEP = { events: 500, lines: 200, pushes: 40 } as const;
 
@@ -79,7 +84,8 @@ function useBatchedReducer(initial: LabRuntime) {
   return [state, dispatch] as const;
 }
 
-export function useLabRuntime(streamUrl: string, snapshot: { own: readonly TraceEvent[]; others: readonly RequestLine[] }): LabRuntime {
+/** `streamUrl` is undefined until the tab's stream can open (the page shows the snapshot meanwhile). */
+export function useLabRuntime(streamUrl: string | undefined, snapshot: { own: readonly TraceEvent[]; others: readonly RequestLine[] }): LabRuntime {
   const [runtime, dispatch] = useBatchedReducer({ events: snapshot.own, lines: snapshot.others, pushes: [] });
   useTabEvent(
     streamUrl,

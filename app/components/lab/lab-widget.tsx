@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { useFetcher } from "react-router";
+import { labHref } from "../../models/content.ts";
 import type { LabOutcome, LabResult, LabWidget as WidgetId } from "../../services/lab.ts";
 import { Notice } from "../notice.tsx";
 import { TraceList } from "./trace-list.tsx";
@@ -7,7 +8,7 @@ import { TraceList } from "./trace-list.tsx";
 /**
  * A lab widget: a form that asks the server one thing, the answer, and the trace of the request
  * that answered. With JavaScript it posts through a fetcher and stays on the page; without, the
- * page comes back with the answer (`outcome`).
+ * page comes back with the answer (`outcome`), scrolled to this widget (the action's fragment).
  */
 export function LabWidget<Id extends WidgetId>(props: {
   id: Id;
@@ -25,7 +26,7 @@ export function LabWidget<Id extends WidgetId>(props: {
     <section id={props.id} className="card lab-widget" aria-labelledby={`${props.id}-title`}>
       <h3 id={`${props.id}-title`}>{props.title}</h3>
       {props.children}
-      <fetcher.Form method="post" className="stack">
+      <fetcher.Form method="post" action={labHref(props.id, "?index")} className="stack">
         <input type="hidden" name="intent" value={props.intent} />
         {props.fields}
         <p>

@@ -1,3 +1,5 @@
+import { Form } from "react-router";
+import { SHOWN_REQUESTS } from "../../models/timeline.ts";
 import type { TraceEvent } from "../../models/trace.ts";
 import { DataTable } from "../data-table.tsx";
 import { DateTime } from "../date-time.tsx";
@@ -33,6 +35,34 @@ export function BackendLog({ runtime }: { runtime: LabRuntime }) {
   );
 }
 
+/**
+ * The diagnostic view: this visitor's own diagnostic events (request starts, React Router's
+ * handler and middleware), which are kept but never streamed. A snapshot of when the page was
+ * rendered, newest first; refreshing reloads it (with or without JavaScript).
+ */
+export function DiagnosticLog({ events }: { events: readonly TraceEvent[] }) {
+  return (
+    <section id="diagnostics" className="card lab-panel" aria-labelledby="diagnostics-title">
+      <h3 id="diagnostics-title">Diagnostic log</h3>
+      <p className="muted">
+        <strong>Diagnostic, not live:</strong> events of your own requests that are kept on the server but not streamed, as they were when this
+        page was rendered. The backend log above is the live one.
+      </p>
+      <Form method="get" action="/lab#diagnostics" className="inline-form">
+        <button type="submit" className="button button--quiet">
+          Refresh
+        </button>
+      </Form>
+      {events.length === 0 ? <p className="muted">No diagnostic events of yours yet.</p> : null}
+      <ol className="trace__events" aria-label="Diagnostic events, newest first">
+        {[...events].reverse().map((event) => (
+          <TraceLine key={event.seq} event={event} />
+        ))}
+      </ol>
+    </section>
+  );
+}
+
 /** The network log: HTTP requests (yours in full, others' anonymous) and the pushes this tab received. */
 export function NetworkLog({ runtime }: { runtime: LabRuntime }) {
   const requests = [
@@ -40,7 +70,7 @@ export function NetworkLog({ runtime }: { runtime: LabRuntime }) {
     ...runtime.lines.map((line) => ({ ...line, source: "—", who: "another visitor" })),
   ]
     .sort((a, b) => b.seq - a.seq)
-    .slice(0, 20);
+    .slice(0, SHOWN_REQUESTS);
   const pushes = [...runtime.pushes].reverse().slice(0, 20);
   return (
     <section id="network-log" className="card lab-panel" aria-labelledby="network-log-title">

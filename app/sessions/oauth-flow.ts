@@ -5,32 +5,31 @@ import { OAuth2RequestError, OAuth2Strategy, UnexpectedErrorResponseBodyError, U
 import { requestContext } from "../context.ts";
 import { safeRedirectPath } from "../http/redirect-target.ts";
 import { AppError } from "../models/errors.ts";
-import type { GitHubIdentity, GitHubSettings } from "../models/oauth.ts";
+import { oauthError, providerScopes, type OAuthIdentity, type OAuthProvider } from "../models/oauth.ts";
 import { viewerOf } from "./viewer.ts";
 
 /**
- * GitHub's OAuth web flow through remix-auth-oauth2: the strategy makes the state and the PKCE
- * verifier (S256), keeps them in a short-lived HttpOnly cookie and checks both on the way back.
- * On top, the state is bound to the anonymous visitor cookie and to who was signed in when the
- * flow began: state = nonce "." HMAC(key = visitor id, nonce ":" user id or "guest"). A callback in
- * another browser, without the visitor cookie, after signing in or out meanwhile, or with a forged
- * or replayed state fails with `oauth:state_invalid` (docs/decisions/0014).
+ * The OAuth web flow of GitHub and Google through remix-auth-oauth2: the strategy makes the state
+ * and the PKCE verifier (S256), keeps them in a short-lived HttpOnly cookie and checks both on the
+ * way back. On top, the state is bound to the anonymous visitor cookie, to who was signed in when
+ * the flow began, and to the provider: state = nonce "." HMAC(key = visitor id, nonce ":" user id
+ * or "guest" ":" provider). A callback in another browser, without the visitor cookie, after
+ * signing in or out meanwhile, at another provider's callback, or with a forged or replayed state
+ * fails with `oauth:state_invalid` (docs/decisions/0014).
  */
-export const GITHUB_CALLBACK_PATH = "/auth/github/callback";
+export const callbackPath = (provider: OAuthProvider) => `/auth/${provider}/callback`;
 const STATE_COOKIE = "glassbox_oauth";
-/** Where a guest goes after signing in with GitHub (`?next=` of the sign-in page); checked again when read. */
+/** Where a guest goes after signing in (`?next=` of the sign-in page); checked again when read. */
 const NEXT_COOKIE = "glassbox_oauth_next";
 const STATE_LIFETIME_SECS = 600;
-/** `/user` and the verified primary email (`/user/emails` needs `user:email`). */
-const SCOPES = ["read:user", "user:email"];
 
 interface Binding {
   sign(nonce: string): string;
   verify(state: string): boolean;
 }
 
-function bindingOf(visitorId: string, userId: string | null): Binding {
-  const mac = (nonce: string) => createHmac("sha256", visitorId).update(`${nonce}:${userId ?? "guest"}`).digest("base64url");
+function bindingOf(visitorId: string, userId: string | null, provider: OAuthProvider): Binding {
+  const mac = (nonce: string) => createHmac("sha256", visitorId).update(`${nonce}:${userId ?? "guest"}:${provider}`).digest("base64url");
   return {
     sign: (nonce) => `${nonce}.${mac(nonce)}`,
     verify(state) {
@@ -43,13 +42,15 @@ function bindingOf(visitorId: string, userId: string | null): Binding {
   };
 }
 
-/** remix-auth-oauth2's strategy, with the state it makes bound to this visitor and viewer. */
-class BoundOAuth2Strategy extends OAuth2Strategy<GitHubIdentity> {
+/** remix-auth-oauth2's strategy, with the state it makes bound to this visitor, viewer and provider. */
+class BoundOAuth2Strategy extends OAuth2Strategy<OAuthIdentity> {
   readonly #binding: Binding;
+  readonly #provider: OAuthProvider;
 
-  constructor(options: OAuth2Strategy.ConstructorOptions, verify: OAuth2Strategy<GitHubIdentity>["verify"], binding: Binding) {
+  constructor(options: OAuth2Strategy.ConstructorOptions, verify: OAuth2Strategy<OAuthIdentity>["verify"], binding: Binding, provider: OAuthProvider) {
     super(options, verify);
     this.#binding = binding;
+    this.#provider = provider;
   }
 
   protected override createAuthorizationURL() {
@@ -59,9 +60,9 @@ class BoundOAuth2Strategy extends OAuth2Strategy<GitHubIdentity> {
     return { state, codeVerifier, url };
   }
 
-  override authenticate(request: Request): Promise<GitHubIdentity> {
+  override authenticate(request: Request): Promise<OAuthIdentity> {
     const state = new URL(request.url).searchParams.get("state");
-    if (state !== null && !this.#binding.verify(state)) throw new AppError("oauth:state_invalid");
+    if (state !== null && !this.#binding.verify(state)) throw oauthError("oauth:state_invalid", this.#provider);
     return super.authenticate(request);
   }
 }
@@ -72,10 +73,9 @@ function cookieName(context: Readonly<RouterContextProvider>, name: string): str
 
 const stateCookieName = (context: Readonly<RouterContextProvider>) => cookieName(context, STATE_COOKIE);
 
-async function strategyFor(context: Readonly<RouterContextProvider>, request: Request): Promise<BoundOAuth2Strategy> {
+async function strategyFor(context: Readonly<RouterContextProvider>, request: Request, provider: OAuthProvider): Promise<BoundOAuth2Strategy> {
   const { services, visitorId, sessions } = context.get(requestContext);
-  const settings: GitHubSettings | undefined = services.oauth.github;
-  if (!settings) throw new AppError("oauth:not_configured");
+  const settings = services.oauth.settingsOf(provider);
   const { user } = await viewerOf(context);
   return new BoundOAuth2Strategy(
     {
@@ -84,24 +84,25 @@ async function strategyFor(context: Readonly<RouterContextProvider>, request: Re
       authorizationEndpoint: settings.authorizeUrl,
       tokenEndpoint: settings.tokenUrl,
       // Absolute, and the same at both ends of the flow: the configured one, else this site's origin.
-      redirectURI: settings.callbackUrl ?? new URL(GITHUB_CALLBACK_PATH, request.url).href,
-      scopes: SCOPES,
+      redirectURI: settings.callbackUrl ?? new URL(callbackPath(provider), request.url).href,
+      scopes: [...providerScopes[provider]],
       cookie: { name: stateCookieName(context), httpOnly: true, sameSite: "Lax", path: "/", maxAge: STATE_LIFETIME_SECS, ...(sessions.secure ? { secure: true } : {}) },
     },
     async ({ tokens }) => {
       // GitHub refuses a bad code or verifier with 200 {"error": "bad_verification_code"}.
-      if (!("access_token" in tokens.data) || typeof tokens.data.access_token !== "string") throw new AppError("oauth:code_rejected");
-      return services.oauth.gitHubIdentity(tokens.data.access_token);
+      if (!("access_token" in tokens.data) || typeof tokens.data.access_token !== "string") throw oauthError("oauth:code_rejected", provider);
+      return services.oauth.identity(provider, tokens.data.access_token);
     },
-    bindingOf(visitorId, user?.id ?? null),
+    bindingOf(visitorId, user?.id ?? null, provider),
+    provider,
   );
 }
 
-/** Starts the flow: 303 to GitHub's authorize page, with the state cookie (and where to go afterwards) set. */
-export async function startGitHubFlow(context: Readonly<RouterContextProvider>, request: Request, next: string): Promise<Response> {
+/** Starts the flow: 303 to the provider's authorize page, with the state cookie (and where to go afterwards) set. */
+export async function startOAuthFlow(context: Readonly<RouterContextProvider>, request: Request, provider: OAuthProvider, next: string): Promise<Response> {
   // A fresh URL: the strategy treats any `state` parameter as a callback.
   const start = new Request(new URL(new URL(request.url).pathname, request.url), { headers: request.headers });
-  const strategy = await strategyFor(context, start);
+  const strategy = await strategyFor(context, start, provider);
   try {
     await strategy.authenticate(start);
   } catch (thrown) {
@@ -111,39 +112,39 @@ export async function startGitHubFlow(context: Readonly<RouterContextProvider>, 
     headers.append("Set-Cookie", serialize(cookieName(context, NEXT_COOKIE), next, { path: "/", maxAge: STATE_LIFETIME_SECS, httpOnly: true, sameSite: "lax", secure }));
     return new Response(null, { status: 303, headers });
   }
-  throw new Error("remix-auth-oauth2 did not redirect to GitHub");
+  throw new Error(`remix-auth-oauth2 did not redirect to ${provider}`);
 }
 
 /**
  * Finishes the flow on the callback: checks the state (bound, and present in this browser's state
- * cookie), exchanges the code with the PKCE verifier, and returns who GitHub says this is.
+ * cookie), exchanges the code with the PKCE verifier, and returns who the provider says this is.
  * Every failure is a catalogue error.
  */
-export async function finishGitHubFlow(context: Readonly<RouterContextProvider>, request: Request): Promise<GitHubIdentity> {
+export async function finishOAuthFlow(context: Readonly<RouterContextProvider>, request: Request, provider: OAuthProvider): Promise<OAuthIdentity> {
   // Without a state the strategy would start a new flow instead of finishing one.
-  if (!new URL(request.url).searchParams.get("state")) throw new AppError("oauth:state_invalid");
-  const strategy = await strategyFor(context, request);
+  if (!new URL(request.url).searchParams.get("state")) throw oauthError("oauth:state_invalid", provider);
+  const strategy = await strategyFor(context, request, provider);
   try {
     return await strategy.authenticate(request);
   } catch (error) {
     if (error instanceof AppError) throw error;
-    if (error instanceof OAuth2RequestError) throw new AppError(error.code === "access_denied" ? "oauth:denied" : "oauth:code_rejected");
+    if (error instanceof OAuth2RequestError) throw oauthError(error.code === "access_denied" ? "oauth:denied" : "oauth:code_rejected", provider);
     // The strategy's own checks: no state cookie, a state it never issued, no code or verifier.
-    if (error instanceof ReferenceError || error instanceof RangeError) throw new AppError("oauth:state_invalid");
+    if (error instanceof ReferenceError || error instanceof RangeError) throw oauthError("oauth:state_invalid", provider);
     if (!(error instanceof UnexpectedResponseError || error instanceof UnexpectedErrorResponseBodyError)) {
-      context.get(requestContext).log.warn({ err: error }, "GitHub token exchange failed");
+      context.get(requestContext).log.warn({ err: error, provider }, "OAuth token exchange failed");
     }
-    throw new AppError("oauth:provider_unavailable");
+    throw oauthError("oauth:provider_unavailable", provider);
   }
 }
 
 /** Where the flow began asking to go afterwards: a path on this site, else `fallback`. */
-export function nextAfterGitHub(context: Readonly<RouterContextProvider>, request: Request, fallback: string): string {
+export function nextAfterOAuth(context: Readonly<RouterContextProvider>, request: Request, fallback: string): string {
   return safeRedirectPath(parse(request.headers.get("cookie") ?? "")[cookieName(context, NEXT_COOKIE)], fallback);
 }
 
 /** Set-Cookie values that clear every state cookie this request carries (a state is used once), and `next`. */
-export function clearGitHubState(context: Readonly<RouterContextProvider>, request: Request): string[] {
+export function clearOAuthState(context: Readonly<RouterContextProvider>, request: Request): string[] {
   const prefix = `${stateCookieName(context)}:`;
   const next = cookieName(context, NEXT_COOKIE);
   const secure = context.get(requestContext).sessions.secure;
