@@ -14,11 +14,11 @@ export function createResponseConnections() {
 
   function connectionOf(res: Response): ResponseConnection {
     let written = 0;
-    const write = res.write.bind(res) as (chunk: unknown, ...rest: unknown[]) => boolean;
-    res.write = ((chunk: unknown, ...rest: unknown[]) => {
+    const write = res.write as (this: Response, chunk: unknown, encoding?: unknown, callback?: unknown) => boolean;
+    res.write = function (this: Response, chunk: unknown, encoding?: unknown, callback?: unknown) {
       written += typeof chunk === "string" ? Buffer.byteLength(chunk) : ArrayBuffer.isView(chunk) ? chunk.byteLength : 0;
-      return write(chunk, ...rest);
-    }) as Response["write"];
+      return write.call(this, chunk, encoding, callback);
+    } as Response["write"];
     return {
       onClose(listener) {
         let registered = true;
