@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { createContext, type RouterContextProvider } from "react-router";
 import type { GuestPageCache } from "./http/guest-page-cache.server.ts";
+import type { ResponseConnection } from "./http/live-stream.ts";
 import type { ClientInfo, KnownDevice } from "./models/client-info.ts";
 import type { Services } from "./services/index.ts";
 import type { DeviceCookie } from "./sessions/device-cookie.ts";
@@ -34,6 +35,8 @@ export interface RequestContext {
   readonly afterResponse: (work: () => void) => void;
   /** The session and user of this request, read on first call only (so /health touches nothing). */
   readonly viewer: () => Promise<Viewer>;
+  /** The connection under this response, for answers that stay open (event streams); set up on first call. */
+  readonly connection: () => ResponseConnection;
   /** Pages every guest sees alike, kept for a moment (app/http/guest-page-cache.server.ts). */
   readonly guestPages: GuestPageCache;
 }

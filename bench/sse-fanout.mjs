@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fmt, log, now, parseOptions, ratio, request, round, sleep, summarize, writeResults } from "./lib/common.mjs";
 import { cpuMs, cpuWindow, loadAverage, machineInfo, machineLine, readStatus, runRecord } from "./lib/machine.mjs";
+import { confirmSignUp } from "./lib/confirm-sign-up.mjs";
 import { forkWorker, onInterrupt, startGlassbox, startPortServer, stopChild, stopGlassbox } from "./lib/processes.mjs";
 
 const BENCH = fileURLToPath(new URL("./", import.meta.url));
@@ -82,9 +83,10 @@ async function register(origin, index) {
     headers: { Origin: origin, "Content-Type": "application/x-www-form-urlencoded" },
     body: form.toString(),
   });
-  const setCookie = [response.headers["set-cookie"] ?? []].flat();
-  const session = setCookie.map((cookie) => cookie.split(";")[0]).find((cookie) => /^(__Host-)?glassbox_session=/.test(cookie));
-  if (response.status !== 303 || !session) throw new Error(`registering ${username} answered ${response.status} without a session cookie: ${response.body.slice(0, 300)}`);
+  if (response.status !== 303) throw new Error(`registering ${username} answered ${response.status}: ${response.body.slice(0, 300)}`);
+  // Signed in, and allowed to post, once the address is confirmed (the welcome mail's link).
+  const visitor = [response.headers["set-cookie"] ?? []].flat().map((cookie) => cookie.split(";")[0]).join("; ");
+  const session = await confirmSignUp(glassbox, `${username}@example.com`, visitor);
   const me = await request(origin, { path: "/api/v0/me", headers: { Cookie: session } });
   if (me.status !== 200) throw new Error(`the new session of ${username} is not signed in (GET /api/v0/me answered ${me.status})`);
   if (options.join) {

@@ -1,5 +1,4 @@
-import { createRequestHandler } from "@react-router/express";
-import express, { type RequestHandler } from "express";
+import type { RequestHandler } from "express";
 import type { Kysely } from "kysely";
 import type pg from "pg";
 import type { Logger } from "pino";
@@ -7,15 +6,16 @@ import { RouterContextProvider, type ServerBuild } from "react-router";
 import * as serverBuild from "virtual:react-router/server-build";
 import { requestContext } from "../app/context.ts";
 import { createGuestPageCache } from "../app/http/guest-page-cache.server.ts";
+import { isLiveStreamRoute, type ResponseConnection } from "../app/http/live-stream.ts";
 import { SCRIPTS_COOKIE } from "../app/http/render-mode.ts";
 import { serverTiming } from "../app/http/server-timing.ts";
 import type { KnownDevice } from "../app/models/client-info.ts";
 import type { Database } from "../app/models/database.ts";
+import type { ChangeFeed } from "../app/models/live-feed.ts";
 import type { OAuthSettings } from "../app/models/oauth.ts";
 import { createSessionRepository, defaultLifetimes } from "../app/models/session-repository.ts";
 import { createServices, type MailSettings } from "../app/services/index.ts";
 import type { SignupLimit } from "../app/models/signup-throttle.ts";
-import type { ChangeFeed } from "../app/services/realtime.ts";
 import type { StreamCaps } from "../app/services/stream-quota.ts";
 import type { Tracer } from "../app/services/trace.ts";
 import { createDeviceCookie, deviceCookieName } from "../app/sessions/device-cookie.ts";
@@ -23,9 +23,9 @@ import { createPendingSignInCookie } from "../app/sessions/pending-sign-in.ts";
 import { createDurableSessionStorage } from "../app/sessions/session-storage.ts";
 import { loadViewer, type Viewer } from "../app/sessions/viewer.ts";
 import { clientAddress } from "./client-address.ts";
-import { actionLogStreamEndpoint } from "./action-log-stream.ts";
-import { eventStreamEndpoint } from "./event-stream.ts";
 import type { Environment } from "./config.ts";
+import { createRequestHandler } from "./react-router-handler.ts";
+import { createResponseConnections } from "./response-connection.ts";
 import { visitorCookieName } from "./visitor.ts";
 
 /**
@@ -64,20 +64,29 @@ export interface AppRuntime {
 }
 
 export interface App {
-  /** The pages, actions and resource routes (React Router). */
+  /** The pages, actions and resource routes (React Router), the event streams among them. */
   readonly handler: RequestHandler;
-  /** `GET /events` and `GET /api/v0/action-logs/stream`, served in front of React Router (docs/decisions/0007). */
-  readonly streams: RequestHandler;
+  /** Whether a path is a route whose answer stays open (an event stream): the stability limits leave it out. */
+  longLived(path: string): boolean;
   /** Ends every open event stream (at shutdown). */
   close(): void;
   /** How many event streams are open in this process. */
   openStreams(): number;
-  /** What the realtime hub holds, index by index (all zero when no stream is open). */
+  /** What the stream hubs, the stream caps and the streams' close listeners hold, index by index (all zero when no stream is open). */
   streamIndexes(): Record<string, number>;
 }
 
 /** The build's route table (ids, paths, modules), for tools that walk every route, such as the fuzz test. */
 export const routes: ServerBuild["routes"] = (serverBuild as ServerBuild).routes;
+
+/** The full paths of the routes whose `handle` says their answer stays open (app/http/live-stream.ts). */
+function liveStreamPaths(table: ServerBuild["routes"]): Set<string> {
+  const fullPath = (id: string | undefined): string => {
+    const route = id === undefined ? undefined : table[id];
+    return route ? `${fullPath(route.parentId)}/${route.path ?? ""}`.replace(/\/+/g, "/") : "";
+  };
+  return new Set(Object.values(table).flatMap((route) => (route && isLiveStreamRoute(route.module) ? [fullPath(route.id).replace(/\/$/, "")] : [])));
+}
 
 /** How long a guest page is answered from memory, and how much memory all of them may take (decision 0019). */
 const GUEST_PAGE_TTL_MS = 1_000;
@@ -112,6 +121,7 @@ export function createApp(runtime: AppRuntime): App {
     runtime.tracer.identify(viewer.user?.id ?? null);
     return viewer;
   };
+  const connections = createResponseConnections();
   // React Router's production mode replaces 5xx details with "Unexpected Server Error".
   const showErrorDetails = runtime.environment === "development";
   const handler = createRequestHandler({
@@ -122,6 +132,7 @@ export function createApp(runtime: AppRuntime): App {
     getLoadContext(req, res) {
       const context = new RouterContextProvider();
       let viewer: Promise<Viewer> | undefined;
+      let connection: ResponseConnection | undefined;
       let knownDevice: Promise<KnownDevice | undefined> | undefined;
       context.set(requestContext, {
         requestId: res.locals.requestId,
@@ -137,6 +148,7 @@ export function createApp(runtime: AppRuntime): App {
         knownDevice: () => (knownDevice ??= devices.read(req.get("cookie") ?? null)),
         afterResponse: (work) => void res.once("finish", work),
         viewer: () => (viewer ??= viewerOf(req.get("cookie") ?? null)),
+        connection: () => (connection ??= connections.connectionOf(res)),
         guestPages,
       });
       return context;
@@ -149,18 +161,25 @@ export function createApp(runtime: AppRuntime): App {
     },
     (error: unknown) => runtime.logger.error({ err: error }, "ADMIN_EMAILS could not be reviewed"),
   );
-  const streams = express.Router();
-  streams.get("/events", eventStreamEndpoint({ realtime: services.realtime, quota: services.streamQuota, viewerOf }));
-  streams.get("/api/v0/action-logs/stream", actionLogStreamEndpoint({ hub: services.actionLogStream, quota: services.streamQuota, viewerOf }));
+  const longLived = liveStreamPaths(routes);
   return {
     handler,
-    streams,
+    longLived: (path) => longLived.has(path),
     close: () => {
       services.sessionEvents.close();
       services.realtime.close();
       services.actionLogStream.close();
     },
     openStreams: () => services.realtime.subscriberCount() + services.actionLogStream.subscriberCount(),
-    streamIndexes: () => ({ ...services.realtime.indexSizes(), ...services.streamQuota.sizes() }),
+    streamIndexes: () => {
+      const actionLog = services.actionLogStream.indexSizes();
+      return {
+        ...services.realtime.indexSizes(),
+        actionLogStreams: actionLog.streams,
+        actionLogMembers: actionLog.topicMembers,
+        ...services.streamQuota.sizes(),
+        closeListeners: connections.listeners(),
+      };
+    },
   };
 }

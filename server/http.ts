@@ -10,7 +10,7 @@ import { finalErrorHandler, refuseMalformedPaths, refuseUnknownMethods } from ".
 import { requestId } from "./request-id.ts";
 import { requestTrace } from "./request-trace.ts";
 import { securityHeaders } from "./security-headers.ts";
-import { bodyLimit, concurrencyCap, timeLimit } from "./stability.ts";
+import { bodyLimit, concurrencyCap, isProbe, timeLimit } from "./stability.ts";
 import { visitorCookie } from "./visitor.ts";
 
 export interface HttpOptions {
@@ -28,8 +28,8 @@ export interface HttpOptions {
   readonly trustProxy: TrustProxy;
   /** Other origins a form's post may redirect to (CSP form-action): GitHub's sign-in page when configured. */
   readonly formActionOrigins?: readonly string[];
-  /** `/events`: long-lived streams, ahead of compression and static files (they need neither). */
-  readonly streams: RequestHandler;
+  /** Paths whose answers stay open (the event streams): out of the concurrency cap and the request timeout. */
+  readonly longLived: (path: string) => boolean;
   /** Static files (built assets or Vite's dev middleware), served before the app. */
   readonly assets: RequestHandler;
   readonly app: RequestHandler;
@@ -49,7 +49,7 @@ export function createHttpApp(options: HttpOptions): express.Express {
   http.set("trust proxy", typeof options.trustProxy === "object" ? [...options.trustProxy] : options.trustProxy);
   http.use(requestId);
   http.use(visitorCookie({ secure: options.production }));
-  http.use(requestTrace(options.tracer));
+  http.use(requestTrace(options.tracer, options.longLived));
   http.use(
     pinoHttp({
       logger: options.logger,
@@ -71,14 +71,17 @@ export function createHttpApp(options: HttpOptions): express.Express {
   http.use(securityHeaders({ viteDevServer: options.viteDevServer, production: options.production, formActionOrigins: options.formActionOrigins ?? [] }));
   http.use(refuseUnknownMethods);
   http.use(refuseMalformedPaths);
-  http.use(options.streams);
   http.use("/api", apiCors(options.corsAllowedOrigins));
   http.use(refuseCrossSiteWrites(options.corsAllowedOrigins));
   http.use(bodyLimit(options.limits.maxBodyBytes));
-  http.use(concurrencyCap(options.limits.maxConcurrentRequests));
-  http.use(timeLimit(options.limits.requestTimeoutMs));
-  if (options.compression) http.use(compression);
-  http.use(options.assets);
+  const exempt = (req: express.Request) => isProbe(req) || options.longLived(req.path);
+  http.use(concurrencyCap(options.limits.maxConcurrentRequests, exempt));
+  http.use(timeLimit(options.limits.requestTimeoutMs, exempt));
+  // A stream is neither compressed (frames must arrive one by one) nor a file: it skips both, and
+  // with them a filesystem lookup per connection and a wrapper around each of its writes.
+  const unlessLongLived = (handler: RequestHandler): RequestHandler => (req, res, next) => (options.longLived(req.path) ? next() : handler(req, res, next));
+  if (options.compression) http.use(unlessLongLived(compression));
+  http.use(unlessLongLived(options.assets));
   http.use(options.app);
   http.use(finalErrorHandler(options.logger, options.showErrorDetails));
   return http;

@@ -91,12 +91,12 @@ async function main(): Promise<void> {
 
 interface Handlers {
   readonly assets: RequestHandler;
-  readonly streams: RequestHandler;
+  readonly longLived: (path: string) => boolean;
   readonly app: RequestHandler;
   readonly endStreams: () => void;
 }
 
-async function serve(config: Config, logger: Logger, tracer: Tracer, { assets, streams, app, endStreams }: Handlers, release: () => Promise<void>) {
+async function serve(config: Config, logger: Logger, tracer: Tracer, { assets, longLived, app, endStreams }: Handlers, release: () => Promise<void>) {
   const server = createServer();
   const shutdown = installGracefulShutdown({ server, logger, release, endStreams });
   const http = createHttpApp({
@@ -110,7 +110,7 @@ async function serve(config: Config, logger: Logger, tracer: Tracer, { assets, s
     trustProxy: config.trustProxy,
     // Chromium applies form-action to the redirect after a form post: "Continue with GitHub/Google" posts here, then goes there.
     formActionOrigins: [config.github, config.google].flatMap((provider) => (provider ? [new URL(provider.authorizeUrl).origin] : [])),
-    streams,
+    longLived,
     assets,
     app,
     draining: shutdown.draining,
@@ -137,7 +137,7 @@ async function builtApp(runtime: AppRuntime): Promise<Handlers> {
   const bundle = new URL("./server/index.js", import.meta.url).href;
   const { createApp } = (await import(bundle)) as typeof AppModule;
   const app = createApp(runtime);
-  return { assets: builtAssets(new URL("./client", import.meta.url).pathname), streams: app.streams, app: app.handler, endStreams: app.close };
+  return { assets: builtAssets(new URL("./client", import.meta.url).pathname), longLived: app.longLived, app: app.handler, endStreams: app.close };
 }
 
 /** Development: Vite serves the client with HMR and reloads server/app.ts when its graph changes. */
@@ -155,8 +155,9 @@ async function devApp(runtime: AppRuntime): Promise<Handlers> {
     return current.app;
   };
   const app: RequestHandler = (req, res, next) => void latest().then((latestApp) => latestApp.handler(req, res, next), next);
-  const streams: RequestHandler = (req, res, next) => void latest().then((latestApp) => latestApp.streams(req, res, next), next);
-  return { assets: vite.middlewares as unknown as RequestHandler, streams, app, endStreams: () => current?.app.close() };
+  // Until the first request has loaded the app, no path is known to stay open.
+  const longLived = (path: string) => current?.app.longLived(path) ?? false;
+  return { assets: vite.middlewares as unknown as RequestHandler, longLived, app, endStreams: () => current?.app.close() };
 }
 
 void main();

@@ -1,5 +1,5 @@
 import pg from "pg";
-import type { ChangeFeed } from "../app/services/realtime.ts";
+import type { ChangeFeed } from "../app/models/live-feed.ts";
 import type { Logger } from "./logger.ts";
 
 /**

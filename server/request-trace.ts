@@ -7,7 +7,14 @@ import type { Tracer } from "../app/services/trace.ts";
  * records its end when the response is done, whatever way it ends. Build assets are not traced:
  * they are files, not the application's work, and would bury every timeline.
  */
-export function requestTrace(tracer: Tracer): RequestHandler {
+export function requestTrace(tracer: Tracer, longLived: (path: string) => boolean): RequestHandler {
+  const sourceOf = (req: Request): RequestSource => {
+    if (longLived(req.path)) return "stream";
+    if (req.path === "/lab/probe") return "probe";
+    if (req.path.endsWith(".data")) return "data";
+    if (req.method !== "GET" && req.method !== "HEAD") return "form";
+    return (req.get("accept") ?? "").includes("text/html") ? "document" : "resource";
+  };
   return (req, res, next) => {
     if (req.path.startsWith("/assets/") || req.path === "/favicon.ico") return next();
     const scope = tracer.runRequest(
@@ -17,12 +24,4 @@ export function requestTrace(tracer: Tracer): RequestHandler {
     // "close" also covers a client that left before the response was complete.
     res.once("close", () => tracer.endRequest(scope, res.statusCode));
   };
-}
-
-function sourceOf(req: Request): RequestSource {
-  if (req.path === "/events" || req.path === "/api/v0/action-logs/stream") return "stream";
-  if (req.path === "/lab/probe") return "probe";
-  if (req.path.endsWith(".data")) return "data";
-  if (req.method !== "GET" && req.method !== "HEAD") return "form";
-  return (req.get("accept") ?? "").includes("text/html") ? "document" : "resource";
 }

@@ -5,17 +5,18 @@ import { sendProblem } from "./problems.ts";
 
 /**
  * The stability limits (AxumKit's stability layer): a cap on requests in flight, a time limit for
- * each, and a body size limit. `/events` streams are mounted before these and never reach them;
- * the load balancer's probes pass them, so an overloaded instance still says it is alive.
+ * each, and a body size limit. What `exempt` names passes the cap and the time limit: the load
+ * balancer's probes, so an overloaded instance still says it is alive, and the event streams, whose
+ * answers stay open (the stream caps of decision 0016 hold them instead).
  * Configured by MAX_CONCURRENT_REQUESTS, REQUEST_TIMEOUT_MS and MAX_BODY_BYTES (server/config.ts).
  */
-const isProbe = (req: Request) => req.path === "/health" || req.path === "/ready";
+export const isProbe = (req: Request) => req.path === "/health" || req.path === "/ready";
 
 /** Sheds load instead of queueing it: past the cap the answer is an immediate 503. */
-export function concurrencyCap(max: number): RequestHandler {
+export function concurrencyCap(max: number, exempt: (req: Request) => boolean): RequestHandler {
   let inFlight = 0;
   return (req, res, next) => {
-    if (isProbe(req)) return next();
+    if (exempt(req)) return next();
     if (inFlight >= max) {
       req.log.warn({ inFlight }, "over the concurrency cap: request refused");
       return sendProblem(req, res, new AppError("http:overloaded", 1));
@@ -40,9 +41,9 @@ export function concurrencyCap(max: number): RequestHandler {
  * and drops its own (@react-router/express checks). A page that has begun streaming is bounded by
  * entry.server.tsx's stream timeout instead.
  */
-export function timeLimit(ms: number): RequestHandler {
+export function timeLimit(ms: number, exempt: (req: Request) => boolean): RequestHandler {
   const limit = timeout(ms) as unknown as RequestHandler;
-  return (req, res, next) => (isProbe(req) ? next() : limit(req, res, next));
+  return (req, res, next) => (exempt(req) ? next() : limit(req, res, next));
 }
 
 /**

@@ -43,12 +43,6 @@ export function parseParameters<Schema extends z.ZodType>(schema: Schema, values
   return parsed.data;
 }
 
-/** The same, for handlers outside React Router (the action-log stream): the problem is returned, not thrown. */
-export function checkParameters<Schema extends z.ZodType>(schema: Schema, values: unknown): { ok: true; data: z.output<Schema> } | { ok: false; problem: Problem } {
-  const parsed = schema.safeParse(values);
-  return parsed.success ? { ok: true, data: parsed.data } : { ok: false, problem: invalidProblem("api:invalid_parameters", parsed.error) };
-}
-
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /** A JSON body: 415 when it is not declared JSON, 400 when it does not parse, 422 naming each field that breaks the schema. */

@@ -6,7 +6,7 @@ import type { Route } from "./+types/api.v0.action-logs._index";
 
 /**
  * `GET /api/v0/action-logs`: a page of entries, newest first, filtered; admins read all, members
- * their own. The live stream (`/api/v0/action-logs/stream`) is served by server/action-log-stream.ts.
+ * their own. The live stream is `api.v0.action-logs.stream.ts`.
  */
 export async function loader(args: Route.LoaderArgs) {
   const { user } = await requireUser(args, "resource");

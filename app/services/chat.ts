@@ -6,7 +6,7 @@ import type { Database } from "../models/database.ts";
 import { AppError } from "../models/errors.ts";
 import { combineVerdicts, createLimiter } from "../models/rate-limit.ts";
 import { hasRole, isEmailVerified, type User } from "../models/user.ts";
-import { viewOf, type ChatMessageView } from "./realtime.ts";
+import { viewOf, type ChatMessageView } from "./chat-feed.ts";
 import type { Tracer } from "./trace.ts";
 
 /** The chat's use cases: join, read, post (rate-limited, held when risky), the demo bot, moderation. */

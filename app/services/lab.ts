@@ -4,6 +4,7 @@ import { networkOf, type ClientInfo } from "../models/client-info.ts";
 import type { Database } from "../models/database.ts";
 import { AppError } from "../models/errors.ts";
 import { applyDelta, checkBoundary, runBurst, type BoundaryResult, type BoundaryRule, type BurstProgress } from "../models/lab.ts";
+import { frame } from "../models/live-feed.ts";
 import { createLimiter, type Limit } from "../models/rate-limit.ts";
 import { defaultLifetimes, sessionHandle } from "../models/session-repository.ts";
 import type { TraceEvent } from "../models/trace.ts";
@@ -57,7 +58,7 @@ export function createLabService({ db, pool, realtime }: { db: Kysely<Database>;
   }
   /** Pushes to the target tab; false when it has no stream here. */
   const tell = (target: CommandTarget, event: CommandEvent): boolean =>
-    target.tabKey === undefined || realtime.toTab(target.tabKey, { event: "counter", data: JSON.stringify(event) });
+    target.tabKey === undefined || realtime.toTab(target.tabKey, frame("counter", JSON.stringify(event)));
   const requireStream = (target: CommandTarget) => {
     if (target.tabKey !== undefined && !realtime.hasTab(target.tabKey)) throw new AppError("lab:no_stream");
   };

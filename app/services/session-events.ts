@@ -1,7 +1,8 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../models/database.ts";
 import { announceSessionChange, parseSessionEvent, type SessionAudience, type SessionChange } from "../models/session-events.ts";
-import type { ChangeFeed, RealtimeHub } from "./realtime.ts";
+import { frame, type ChangeFeed } from "../models/live-feed.ts";
+import type { RealtimeHub } from "./realtime.ts";
 
 /**
  * The `session` live event (DESIGN.md, the SSE stream): notices from every instance
@@ -13,9 +14,9 @@ export function createSessionEvents({ db, feed, realtime }: { db: Kysely<Databas
     changed(payload) {
       const event = parseSessionEvent(payload);
       if (!event) return;
-      const frame = { event: "session", data: JSON.stringify({ change: event.change }) } as const;
-      if ("visitorId" in event.audience) realtime.toVisitor(event.audience.visitorId, frame);
-      else realtime.toUser(event.audience.userId, frame);
+      const session = frame("session", JSON.stringify({ change: event.change }));
+      if ("visitorId" in event.audience) realtime.toVisitor(event.audience.visitorId, session);
+      else realtime.toUser(event.audience.userId, session);
     },
     // A missed notice only means a tab shows the old state until its next navigation.
     resync: () => undefined,

@@ -449,7 +449,7 @@ describe("hostile input", () => {
 });
 
 describe("stream cleanup under churn and forced GC", () => {
-  it("leaves no stream, no timer and no uncaught exception after 1,000 connect/disconnect cycles (child process with --expose-gc)", async () => {
+  it("leaves no stream, index entry, close listener or timer and no uncaught exception after 1,000 connect/disconnect cycles (child process with --expose-gc)", async () => {
     const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", "tests/support/sse-churn.ts"], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: database.url, CYCLES: "1000", CONCURRENCY: "10" },
@@ -496,7 +496,18 @@ describe("stream cleanup under churn and forced GC", () => {
     expect(result.notified).toBeGreaterThan(10);
     // Nothing left behind.
     expect(result.openStreams).toBe(0);
-    expect(result.streamIndexes).toEqual({ streams: 0, roomMembers: 0, labTabs: 0, labVisitors: 0, quotaVisitors: 0, quotaAddresses: 0 });
+    expect(result.streamIndexes).toEqual({
+      streams: 0,
+      tabKeys: 0,
+      roomMembers: 0,
+      labTabs: 0,
+      labVisitors: 0,
+      actionLogStreams: 0,
+      actionLogMembers: 0,
+      quotaVisitors: 0,
+      quotaAddresses: 0,
+      closeListeners: 0,
+    });
     expect(result.timeoutsAfter).toBeLessThanOrEqual(result.timeoutsBaseline + 2);
     // The baseline holds the hub's heartbeat and a few of Node's and Express's own (the Date header cache comes and goes).
     expect(result.pendingTimersAfter, result.pendingTimerKinds.join("\n")).toBeLessThanOrEqual(result.pendingTimersBaseline + 2);

@@ -23,9 +23,6 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** The server's body limit here (smaller than the default, so the over-the-limit cases stay cheap). */
 const MAX_BODY = 64 * 1024;
 
-/** Served by Express in front of React Router, so not in the route table (server/http.ts). */
-const EXPRESS_PATHS = ["/events", "/api/v0/action-logs/stream"];
-
 interface RouteEntry {
   readonly id: string;
   readonly parentId?: string;
@@ -181,7 +178,7 @@ describe("route fuzz", () => {
   let errorLines: LogLine[];
 
   beforeAll(async () => {
-    patterns = [...(await routePatterns()), ...EXPRESS_PATHS];
+    patterns = await routePatterns();
     const url = new URL(server.url);
     const cases: Case[] = [];
     for (const pattern of patterns) {

@@ -95,7 +95,7 @@ async function startHarness({ sampleEvery = 250 } = {}): Promise<Harness> {
   app.disable("x-powered-by");
   app.use(requestId);
   app.use(visitorCookie({ secure: false }));
-  app.use(requestTrace(tracer));
+  app.use(requestTrace(tracer, () => false));
   app.use(appHandler(harness, sampleEvery));
   const server: Server = createServer(app);
   server.keepAliveTimeout = 30_000;

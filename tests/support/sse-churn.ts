@@ -105,7 +105,7 @@ const http = createHttpApp({
   corsAllowedOrigins: [],
   viteDevServer: false,
   trustProxy: false,
-  streams: app.streams,
+  longLived: app.longLived,
   assets: (_req, _res, next) => next(),
   app: app.handler,
   draining: () => false,

@@ -2,7 +2,7 @@ import { Suspense, useEffect, useState } from "react";
 import { Await, Link } from "react-router";
 import { rooms } from "../../models/chat.ts";
 import type { RequestLine, TraceEvent } from "../../models/trace.ts";
-import type { ChatMessageView } from "../../services/realtime.ts";
+import type { ChatMessageView } from "../../services/chat-feed.ts";
 import type { LabOutcome } from "../../services/lab.ts";
 import { ChatPanel } from "../chat-panel.tsx";
 import { tabId, useSessionRefresh } from "../tab-stream.tsx";

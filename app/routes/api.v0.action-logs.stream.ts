@@ -1,0 +1,33 @@
+import { eventStream } from "remix-utils/sse/server";
+import { requestContext } from "../context.ts";
+import { parseParameters, queryOf } from "../http/api.ts";
+import { actionLogStreamHeaderSchema, actionLogStreamQuerySchema } from "../http/api-schemas.ts";
+import { LIVE_STREAM_HEADERS, liveStream, liveStreamHandle } from "../http/live-stream.ts";
+import { problemResponse } from "../http/problem.ts";
+import { networkOf } from "../models/client-info.ts";
+import { AppError } from "../models/errors.ts";
+import { requireUser } from "../sessions/guards.ts";
+import type { Route } from "./+types/api.v0.action-logs.stream";
+
+/**
+ * `GET /api/v0/action-logs/stream`: new action log entries as server-sent events on remix-utils'
+ * `eventStream` (`event: action`, `id:` = entry id), what the viewer may see of them (admins all,
+ * members their own; guests 401). `Last-Event-ID` (or `?after=`) replays what the client missed
+ * first. It shares the stream caps with `/events` (decision 0016).
+ */
+export const handle = liveStreamHandle;
+
+export async function loader(args: Route.LoaderArgs) {
+  const { request, context, url } = args;
+  const query = parseParameters(actionLogStreamQuerySchema, queryOf(url));
+  const header = parseParameters(actionLogStreamHeaderSchema, { "last-event-id": request.headers.get("Last-Event-ID") || undefined });
+  const { user } = await requireUser(args, "resource");
+  const { services, visitorId, client, connection } = context.get(requestContext);
+  const slot = services.streamQuota.admit(visitorId, networkOf(client.ip));
+  if (slot instanceof AppError) return problemResponse(slot);
+  return eventStream(
+    request.signal,
+    liveStream(connection(), slot, (sink) => services.actionLogStream.subscribe(user, sink, header["last-event-id"] ?? query.after)),
+    { headers: LIVE_STREAM_HEADERS },
+  );
+}
