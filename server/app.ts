@@ -169,6 +169,7 @@ export function createApp(runtime: AppRuntime): App {
       services.sessionEvents.close();
       services.realtime.close();
       services.actionLogStream.close();
+      services.streamBudget.close();
     },
     openStreams: () => services.realtime.subscriberCount() + services.actionLogStream.subscriberCount(),
     streamIndexes: () => {
@@ -177,6 +178,7 @@ export function createApp(runtime: AppRuntime): App {
         ...services.realtime.indexSizes(),
         actionLogStreams: actionLog.streams,
         actionLogMembers: actionLog.topicMembers,
+        actionLogClosing: actionLog.closing,
         ...services.streamQuota.sizes(),
         closeListeners: connections.listeners(),
       };

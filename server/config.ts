@@ -122,6 +122,8 @@ export interface Limits {
   readonly maxBodyBytes: number;
 }
 
+const MIB = 1024 * 1024;
+
 /** The defaults of MAX_CONCURRENT_REQUESTS, REQUEST_TIMEOUT_MS and MAX_BODY_BYTES (below). */
 export const defaultLimits: Limits = { maxConcurrentRequests: 256, requestTimeoutMs: 30_000, maxBodyBytes: 1024 * 1024 };
 
@@ -180,6 +182,7 @@ const schema = z
     CORS_ALLOWED_ORIGINS: originList.default([]),
     STREAMS_PER_VISITOR: integer(1, 100_000).default(defaultStreamCaps.perVisitor),
     STREAMS_PER_ADDRESS: integer(1, 1_000_000).default(defaultStreamCaps.perAddress),
+    STREAM_BUFFER_MB: integer(1, 65_536).default(defaultStreamCaps.bufferBytes / MIB),
     SIGNUPS_PER_ADDRESS_PER_HOUR: integer(1, 1_000_000).default(defaultSignupLimit.attempts),
     COMPRESSION: z.enum(switches).default("on"),
   })
@@ -319,7 +322,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       auditRetentionDays: e.AUDIT_RETENTION_DAYS,
       limits: { maxConcurrentRequests: e.MAX_CONCURRENT_REQUESTS, requestTimeoutMs: e.REQUEST_TIMEOUT_MS, maxBodyBytes: e.MAX_BODY_BYTES },
       corsAllowedOrigins: e.CORS_ALLOWED_ORIGINS,
-      streamCaps: { perVisitor: e.STREAMS_PER_VISITOR, perAddress: e.STREAMS_PER_ADDRESS },
+      streamCaps: { perVisitor: e.STREAMS_PER_VISITOR, perAddress: e.STREAMS_PER_ADDRESS, bufferBytes: e.STREAM_BUFFER_MB * MIB },
       signupLimit: { ...defaultSignupLimit, attempts: e.SIGNUPS_PER_ADDRESS_PER_HOUR },
       compression: e.COMPRESSION === "on",
     },

@@ -8,7 +8,8 @@ import { LIVE_FEED, type Frame, type StreamSink } from "../models/live-feed.ts";
  *   before anything else hears of the close.
  * - `write` never throws: a stream the client cancelled just says false.
  * - A stream the server ends gets `LIVE_FEED.lastWordsMs` to take its last frames; a client that
- *   stopped reading is then cut off, so what it was sent is not kept for it.
+ *   stopped reading is then cut off, so what it was sent is not kept for it. Until its connection
+ *   closes, the stream keeps its slot and the hub keeps counting what it holds (stream-budget.ts).
  */
 export interface ResponseConnection {
   /** Calls `listener` once, first, when the connection closes or the response ends; returns its removal. */
@@ -41,6 +42,8 @@ type Send = (frame: Frame) => void;
 export function liveStream(connection: ResponseConnection, release: () => void, open: (sink: StreamSink) => () => void) {
   return (send: Send, close: () => void): (() => void) => {
     let live = true;
+    /** The server ended the stream: only its connection's close finishes it. */
+    let ending = false;
     const shut = () => {
       try {
         close();
@@ -50,7 +53,7 @@ export function liveStream(connection: ResponseConnection, release: () => void, 
     };
     const sink: StreamSink = {
       write(next) {
-        if (!live) return false;
+        if (!live || ending) return false;
         try {
           send(next);
           return true;
@@ -60,22 +63,31 @@ export function liveStream(connection: ResponseConnection, release: () => void, 
         }
       },
       end() {
-        if (!live) return;
+        if (!live || ending) return;
+        ending = true;
         const cut = setTimeout(connection.destroy, LIVE_FEED.lastWordsMs);
         cut.unref();
-        connection.onClose(() => clearTimeout(cut));
+        connection.onClose(() => {
+          clearTimeout(cut);
+          finish();
+        });
         shut();
       },
+      cut: connection.destroy,
       taken: connection.taken,
     };
-    const forget = connection.onClose(shut);
-    const stop = open(sink);
-    return () => {
+    const finish = () => {
       if (!live) return;
       live = false;
       forget();
       stop();
       release();
+    };
+    const forget = connection.onClose(shut);
+    const stop = open(sink);
+    // eventStream's cleanup: the client went away, or the server ended the stream (then its connection's close finishes it).
+    return () => {
+      if (!ending) finish();
     };
   };
 }

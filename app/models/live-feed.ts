@@ -46,6 +46,8 @@ export interface StreamSink {
   write(frame: Frame): boolean;
   /** Ends the stream after what it was given (its connection is cut if it does not take it in time). */
   end(): void;
+  /** Cuts the connection at once: what it was given and did not take is let go. */
+  cut(): void;
   /** Bytes given to `write` so far that the client's connection has taken. */
   taken(): number;
 }

@@ -6,7 +6,7 @@ import { createAuditRepository } from "../models/audit-repository.ts";
 import type { Database } from "../models/database.ts";
 import type { User } from "../models/user.ts";
 import { frame, LIVE_FEED, type ChangeFeed, type StreamSink } from "../models/live-feed.ts";
-import { createLiveFeed } from "./live-feed.ts";
+import { createLiveFeed, type FeedBudget } from "./live-feed.ts";
 
 /**
  * Reading the action log: a cursor-paginated listing, and a live stream of new entries. Admins
@@ -68,7 +68,7 @@ const everyone = "all";
  * Entries commit in id order (audit-repository.ts), so "after id N" misses nothing, whether N comes
  * from this hub or from a reconnecting client's Last-Event-ID.
  */
-export function createActionLogHub({ db, feed, log }: { db: Kysely<Database>; feed: ChangeFeed; log: Logger }) {
+export function createActionLogHub({ db, feed, log, budget }: { db: Kysely<Database>; feed: ChangeFeed; log: Logger; budget?: FeedBudget }) {
   const entries = createAuditRepository(db);
   /** The newest id passed on; undefined while no stream is open (then nothing is read at all). */
   let lastSeen: ActionLogId | undefined;
@@ -89,6 +89,7 @@ export function createActionLogHub({ db, feed, log }: { db: Kysely<Database>; fe
       },
     },
     log,
+    budget,
     left: () => {
       if (hub.size() === 0) lastSeen = undefined;
     },

@@ -25,6 +25,7 @@ import type { ChangeFeed } from "../models/live-feed.ts";
 import { createRealtimeHub } from "./realtime.ts";
 import { createSiteMapService } from "./site-map.ts";
 import { createSessionEvents } from "./session-events.ts";
+import { createStreamBudget } from "./stream-budget.ts";
 import { createStreamQuota, type StreamCaps } from "./stream-quota.ts";
 import { traced, type Tracer } from "./trace.ts";
 import { createTwoFactorService } from "./two-factor.ts";
@@ -51,7 +52,7 @@ export interface ServiceDeps {
   readonly logger: Logger;
   /** Mail: where it goes (SMTP_URL, the development mailbox), MAIL_FROM, MAIL_MAX_ATTEMPTS. */
   readonly mail: MailSettings;
-  /** STREAMS_PER_VISITOR / STREAMS_PER_ADDRESS: open event streams one client may hold. */
+  /** STREAMS_PER_VISITOR / STREAMS_PER_ADDRESS: open event streams one client may hold; STREAM_BUFFER_MB: what all of them may hold unsent. */
   readonly streamCaps: StreamCaps;
   /** SIGNUPS_PER_ADDRESS_PER_HOUR. */
   readonly signupLimit: SignupLimit;
@@ -68,7 +69,8 @@ export function createServices(deps: ServiceDeps) {
   const { db, readDb, pool, adminEmails, changes, actionLogChanges, sessionChanges, tracer, logger, mail, streamCaps, signupLimit, publicOrigin } = deps;
   const content = createContentService();
   const posts = traced(tracer, "posts", createPostsService({ db, readDb }));
-  const realtime = createRealtimeHub({ chat: createChatRepository(db), feed: changes, tracer, log: logger });
+  const streamBudget = createStreamBudget({ maxBytes: streamCaps.bufferBytes, log: logger });
+  const realtime = createRealtimeHub({ chat: createChatRepository(db), feed: changes, tracer, log: logger, budget: streamBudget });
   const hasher = createPasswordHasher();
   const outbox = createMailOutbox(mail);
   const twoFactor = traced(tracer, "twoFactor", createTwoFactorService({ db, pool }));
@@ -96,7 +98,7 @@ export function createServices(deps: ServiceDeps) {
     oauth: traced(tracer, "oauth", createOAuthService({ db, providers: deps.oauth, accounts })),
     sessionEvents: createSessionEvents({ db, feed: sessionChanges, realtime }),
     actionLogs: traced(tracer, "actionLogs", createActionLogService(db)),
-    actionLogStream: createActionLogHub({ db, feed: actionLogChanges, log: logger }),
+    actionLogStream: createActionLogHub({ db, feed: actionLogChanges, log: logger, budget: streamBudget }),
     admin: traced(tracer, "admin", createAdminService(db)),
     chat: traced(tracer, "chat", createChatService({ db, pool, tracer })),
     content,
@@ -109,6 +111,7 @@ export function createServices(deps: ServiceDeps) {
     lab: traced(tracer, "lab", createLabService({ db, pool, realtime })),
     realtime,
     streamQuota: createStreamQuota(streamCaps),
+    streamBudget,
     trace: tracer,
   };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { closedFrame, frame, LIVE_FEED, type Frame, type StreamSink } from "../models/live-feed.ts";
+import type { BudgetedFeed } from "./stream-budget.ts";
 
 /**
  * A live-feed hub: the open streams of one kind in this process, and what each of them needs
@@ -8,7 +9,8 @@ import { closedFrame, frame, LIVE_FEED, type Frame, type StreamSink } from "../m
  * - a heartbeat every 15 s, and one ordered queue for the work that feeds the streams;
  * - replay after Last-Event-ID: live frames are held while the missed entries are read, then go out,
  *   each id once and in id order; more than the replay cap missed, and the stream is told to resync;
- * - the unsent bytes of every stream: one that falls too far behind is dropped with a reason.
+ * - the unsent bytes of every stream: one that falls too far behind is dropped with a reason, and
+ *   all of them count against the process's budget (stream-budget.ts).
  * An adapter says what an entry is: what a stream missed, who may see it, how it becomes a frame.
  */
 export interface FeedAdapter<Viewer, Entry> {
@@ -45,10 +47,28 @@ interface Stream<Viewer> extends Subscription<Viewer> {
 const SLOW_CONSUMER = "slow consumer: it fell too far behind";
 const ping = frame("ping", "");
 
-export function createLiveFeed<Viewer, Entry>({ adapter, log, left }: { adapter: FeedAdapter<Viewer, Entry>; log: Logger; left?: (subscription: Subscription<Viewer>) => void }) {
+/** The process-wide budget for unsent bytes, as a hub sees it. */
+export interface FeedBudget {
+  add(feed: BudgetedFeed): void;
+  gave(bytes: number): void;
+}
+
+export function createLiveFeed<Viewer, Entry>({
+  adapter,
+  log,
+  left,
+  budget,
+}: {
+  adapter: FeedAdapter<Viewer, Entry>;
+  log: Logger;
+  left?: (subscription: Subscription<Viewer>) => void;
+  budget?: FeedBudget;
+}) {
   const topics = new Map<string, Set<Stream<Viewer>>>();
   const byKey = new Map<string, Stream<Viewer>>();
   const streams = new Set<Stream<Viewer>>();
+  /** Streams this side ended whose connection is still open: what they hold still counts against the budget. */
+  const closing = new Set<Stream<Viewer>>();
   let queue: Promise<void> = Promise.resolve();
 
   function remove(stream: Stream<Viewer>): void {
@@ -67,6 +87,7 @@ export function createLiveFeed<Viewer, Entry>({ adapter, log, left }: { adapter:
   function drop(stream: Stream<Viewer>, reason: string): void {
     if (!stream.open) return;
     remove(stream);
+    closing.add(stream);
     log.debug({ reason }, "live stream ended by the server");
     stream.sink.write(closedFrame(reason));
     stream.sink.end();
@@ -89,6 +110,7 @@ export function createLiveFeed<Viewer, Entry>({ adapter, log, left }: { adapter:
     }
     if (tooFarBehind(stream)) return drop(stream, SLOW_CONSUMER);
     stream.sent += next.bytes;
+    budget?.gave(next.bytes);
     if (!stream.sink.write(next)) remove(stream);
   }
 
@@ -97,6 +119,7 @@ export function createLiveFeed<Viewer, Entry>({ adapter, log, left }: { adapter:
     if (!stream.held) return pass(stream, next);
     stream.held.push(next);
     stream.heldBytes += next.bytes;
+    budget?.gave(next.bytes);
     if (tooFarBehind(stream)) drop(stream, SLOW_CONSUMER);
   }
 
@@ -121,6 +144,13 @@ export function createLiveFeed<Viewer, Entry>({ adapter, log, left }: { adapter:
     for (const stream of streams) send(stream, ping);
   }, LIVE_FEED.heartbeatMs);
   heartbeat.unref();
+  // Over the budget, an open stream is ended with a reason; one already ending is cut at once.
+  budget?.add({
+    measure: () => [
+      ...[...streams].map((stream) => ({ unsent: unsent(stream), drop: (reason: string) => drop(stream, reason) })),
+      ...[...closing].map((stream) => ({ unsent: unsent(stream), drop: () => stream.sink.cut() })),
+    ],
+  });
 
   return {
     /**
@@ -143,7 +173,10 @@ export function createLiveFeed<Viewer, Entry>({ adapter, log, left }: { adapter:
     },
 
     /** Forgets a stream (its connection ended). Safe to call twice. */
-    unsubscribe: (subscription: Subscription<Viewer>): void => remove(subscription as Stream<Viewer>),
+    unsubscribe(subscription: Subscription<Viewer>): void {
+      closing.delete(subscription as Stream<Viewer>);
+      remove(subscription as Stream<Viewer>);
+    },
 
     /** Sends `entry` to every stream of `topic` that may see it; how many got it, and one of the frames. */
     publish(topic: string, entry: Entry): { receivers: number; sample?: Frame } {
@@ -196,7 +229,12 @@ export function createLiveFeed<Viewer, Entry>({ adapter, log, left }: { adapter:
     size: (): number => streams.size,
 
     /** Every index, for the churn test: all zero once every stream has ended. */
-    indexSizes: () => ({ streams: streams.size, keys: byKey.size, topicMembers: [...topics.values()].reduce((sum, members) => sum + members.size, 0) }),
+    indexSizes: () => ({
+      streams: streams.size,
+      keys: byKey.size,
+      topicMembers: [...topics.values()].reduce((sum, members) => sum + members.size, 0),
+      closing: closing.size,
+    }),
 
     /** Ends every stream (at shutdown: clients reconnect elsewhere with Last-Event-ID). */
     close(): void {

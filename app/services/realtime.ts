@@ -4,7 +4,7 @@ import type { ChatRepository } from "../models/chat-repository.ts";
 import type { ChangeFeed, Frame, StreamSink } from "../models/live-feed.ts";
 import { createChatFeed, type ChatEntry, type ChatViewer } from "./chat-feed.ts";
 import { createLabTraceSink } from "./lab-trace-sink.ts";
-import { createLiveFeed, type Subscription } from "./live-feed.ts";
+import { createLiveFeed, type FeedBudget, type Subscription } from "./live-feed.ts";
 import type { Tracer } from "./trace.ts";
 
 /**
@@ -24,10 +24,10 @@ export interface TabViewer extends ChatViewer {
 
 export type TabStream = Subscription<TabViewer>;
 
-export function createRealtimeHub({ chat, feed, tracer, log }: { chat: ChatRepository; feed: ChangeFeed; tracer: Tracer; log: Logger }) {
+export function createRealtimeHub({ chat, feed, tracer, log, budget }: { chat: ChatRepository; feed: ChangeFeed; tracer: Tracer; log: Logger; budget?: FeedBudget }) {
   const chatFeed = createChatFeed({ chat, tracer, log });
   const labTabs = createLabTraceSink<TabStream>(tracer, (tab, next) => hub.send(tab, next));
-  const hub = createLiveFeed<TabViewer, ChatEntry>({ adapter: chatFeed.adapter, log, left: (tab) => labTabs.leave(tab) });
+  const hub = createLiveFeed<TabViewer, ChatEntry>({ adapter: chatFeed.adapter, log, budget, left: (tab) => labTabs.leave(tab) });
   const stopListening = chatFeed.connect(hub, feed);
 
   return {
@@ -47,8 +47,8 @@ export function createRealtimeHub({ chat, feed, tracer, log }: { chat: ChatRepos
 
     /** The size of every index the hub keeps streams in: all zero once every stream has ended (the churn test). */
     indexSizes() {
-      const { streams, keys, topicMembers } = hub.indexSizes();
-      return { streams, tabKeys: keys, roomMembers: topicMembers, ...labTabs.sizes() };
+      const { streams, keys, topicMembers, closing } = hub.indexSizes();
+      return { streams, tabKeys: keys, roomMembers: topicMembers, closingStreams: closing, ...labTabs.sizes() };
     },
 
     /** Whether a tab has its stream open on this instance. */

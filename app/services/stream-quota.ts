@@ -9,9 +9,11 @@ import { AppError } from "../models/errors.ts";
 export interface StreamCaps {
   readonly perVisitor: number;
   readonly perAddress: number;
+  /** What every stream of the process together may hold unsent (stream-budget.ts). */
+  readonly bufferBytes: number;
 }
 
-export const defaultStreamCaps: StreamCaps = { perVisitor: 16, perAddress: 256 };
+export const defaultStreamCaps: StreamCaps = { perVisitor: 16, perAddress: 256, bufferBytes: 128 * 1024 * 1024 };
 
 /** A refused client retries after this long: a stream frees its slot as soon as it closes. */
 const RETRY_AFTER_SECS = 5;

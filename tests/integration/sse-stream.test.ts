@@ -23,8 +23,10 @@ interface Opened {
   readonly subscription: Subscription<null>;
   /** The sink the hub writes to (the real one, watched). */
   readonly sink: StreamSink;
-  /** Resolves with the reason the stream ended ("client disconnected" when nobody gave one). */
+  /** Resolves with the reason the stream ended ("client disconnected" when nobody gave one), once its connection has closed. */
   readonly closed: Promise<string>;
+  /** The reason the server gave in its last frame, once it gave one. */
+  told: () => string | undefined;
   cleanups: number;
   /** Bytes this stream holds in the process now, counted here (not by the hub), and the most seen at any send. */
   held: () => number;
@@ -59,13 +61,14 @@ async function streamServer(): Promise<{ port: number; next: () => Promise<Opene
     res.write = ((chunk: Uint8Array) => ((intoResponse += chunk.byteLength), write(chunk))) as ServerResponse["write"];
     let accepted = 0;
     let maxHeld = 0;
-    let reason = "client disconnected";
+    let told: string | undefined;
     let reportClose: (reason: string) => void = () => undefined;
     const opened: Opened = {
       subscription: undefined as unknown as Subscription<null>,
       sink: undefined as unknown as StreamSink,
       closed: new Promise((resolve) => (reportClose = resolve)),
       cleanups: 0,
+      told: () => told,
       held: () => accepted - intoResponse + res.writableLength,
       maxHeld: () => maxHeld,
     };
@@ -75,17 +78,18 @@ async function streamServer(): Promise<{ port: number; next: () => Promise<Opene
       disconnect.signal,
       liveStream(
         connections.connectionOf(res as unknown as ExpressResponse),
-        () => reportClose(reason),
+        () => reportClose(told ?? "client disconnected"),
         (sink) => {
           const watched: StreamSink = {
             write(next) {
               const ok = sink.write(next);
               if (ok) accepted += wireBytes(next);
-              if (next.event === "closed") reason = (JSON.parse(next.data) as { reason: string }).reason;
+              if (next.event === "closed") told = (JSON.parse(next.data) as { reason: string }).reason;
               maxHeld = Math.max(maxHeld, opened.held());
               return ok;
             },
             end: () => sink.end(),
+            cut: () => sink.cut(),
             taken: () => sink.taken(),
           };
           const subscription = hub.subscribe({ topic: "test", viewer: null }, watched);
@@ -154,22 +158,41 @@ describe("a live event stream", () => {
     socket.pause();
     let sent = 0;
     // Far more than the socket's kernel buffers hold: the backlog has to build up in the process.
-    let closed = false;
-    void stream.closed.then(() => (closed = true));
-    while (sent < 2_000 && !closed) {
+    while (sent < 2_000 && stream.told() === undefined) {
       hub.send(stream.subscription, frame("chat", BIG, String(sent + 1)));
       sent += 1;
       if (sent % 16 === 0) await tick();
     }
-    expect(await stream.closed).toBe("slow consumer: it fell too far behind");
+    expect(stream.told()).toBe("slow consumer: it fell too far behind");
     expect(sent).toBeLessThan(2_000);
     expect(stream.maxHeld()).toBeLessThanOrEqual(LIVE_FEED.maxUnsentBytes + BIG.length + 512);
     expect(stream.sink.write(frame("chat", "after"))).toBe(false);
-    expect(stream.cleanups).toBe(1);
+    // Ended but not closed: it keeps its slot and the hub still counts it until its connection closes.
+    expect(stream.cleanups).toBe(0);
+    expect(hub.indexSizes()).toMatchObject({ streams: 0, closing: 1 });
     // Reading again, the client gets what was queued and then the reason, and the stream ends.
     const text = readResponse(socket);
     socket.resume();
     expect(await text).toMatch(/event: closed\ndata: \{"reason":"slow consumer: it fell too far behind"\}\n\n$/);
+    expect(await stream.closed).toBe("slow consumer: it fell too far behind");
+    expect(stream.cleanups).toBe(1);
+    expect(hub.indexSizes()).toEqual({ streams: 0, keys: 0, topicMembers: 0, closing: 0 });
+  });
+
+  it("cuts an ended stream's connection when asked, letting go of what it held", async () => {
+    const { socket, stream } = await openStream();
+    socket.pause();
+    for (let sent = 1; stream.held() < LIVE_FEED.maxUnsentBytes / 2; sent++) {
+      hub.send(stream.subscription, frame("chat", BIG, String(sent)));
+      await tick();
+    }
+    hub.drop(stream.subscription, "asked to go");
+    expect(hub.indexSizes()).toMatchObject({ closing: 1 });
+    stream.sink.cut();
+    expect(await stream.closed).toBe("asked to go");
+    expect(stream.cleanups).toBe(1);
+    expect(hub.indexSizes()).toMatchObject({ closing: 0 });
+    expect(connections.listeners()).toBe(0);
   });
 
   it("never drops a client that keeps reading, however much is sent", async () => {
@@ -198,7 +221,7 @@ describe("a live event stream", () => {
     expect(stream.sink.write(frame("chat", "late"))).toBe(false);
     hub.drop(stream.subscription, "twice");
     expect(stream.cleanups).toBe(1);
-    expect(hub.indexSizes()).toEqual({ streams: 0, keys: 0, topicMembers: 0 });
+    expect(hub.indexSizes()).toEqual({ streams: 0, keys: 0, topicMembers: 0, closing: 0 });
     expect(connections.listeners()).toBe(0);
   });
 

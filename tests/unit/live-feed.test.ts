@@ -24,6 +24,7 @@ function recordingSink(taken = () => Number.POSITIVE_INFINITY) {
   const sink: StreamSink = {
     write: (next) => (ended ? false : (frames.push(next), true)),
     end: () => void (ended = true),
+    cut: () => void (ended = true),
     taken: () => Math.min(taken(), frames.reduce((sum, one) => sum + one.bytes, 0)),
   };
   return { sink, frames, ended: () => ended, ids: () => frames.filter((one) => one.event === "entry").map((one) => Number(one.id)) };
@@ -94,14 +95,17 @@ describe("the live-feed hub", () => {
     const { hub, left } = hubWith();
     const older = recordingSink();
     const newer = recordingSink();
-    hub.subscribe({ key: "tab", topic: "room", viewer: { name: "first" } }, older.sink);
+    const first = hub.subscribe({ key: "tab", topic: "room", viewer: { name: "first" } }, older.sink);
     hub.subscribe({ key: "tab", topic: "room", viewer: { name: "second" } }, newer.sink);
     expect(older.ended()).toBe(true);
     expect(closedReason(older.frames)).toEqual(["replaced by a newer stream from the same tab"]);
     expect(left).toEqual([{ name: "first" }]);
     hub.publish("room", { id: 1 });
     expect(newer.ids()).toEqual([1]);
-    expect(hub.indexSizes()).toEqual({ streams: 1, keys: 1, topicMembers: 1 });
+    // The older stream counts as closing until its connection closes.
+    expect(hub.indexSizes()).toEqual({ streams: 1, keys: 1, topicMembers: 1, closing: 1 });
+    hub.unsubscribe(first);
+    expect(hub.indexSizes()).toEqual({ streams: 1, keys: 1, topicMembers: 1, closing: 0 });
   });
 
   it("tells each stream's unsent bytes and drops one whose connection falls more than the cap behind", () => {
@@ -145,7 +149,7 @@ describe("the live-feed hub", () => {
     vi.useFakeTimers();
     const { hub } = hubWith();
     const streams = [recordingSink(), recordingSink()];
-    for (const { sink } of streams) hub.subscribe({ topic: "room", viewer: { name: "ada" } }, sink);
+    const subscriptions = streams.map(({ sink }) => hub.subscribe({ topic: "room", viewer: { name: "ada" } }, sink));
     vi.advanceTimersByTime(LIVE_FEED.heartbeatMs);
     for (const { frames } of streams) expect(frames.map((one) => one.event)).toEqual(["ping"]);
     hub.close();
@@ -153,7 +157,9 @@ describe("the live-feed hub", () => {
       expect(one.ended()).toBe(true);
       expect(closedReason(one.frames)).toEqual(["server shutting down"]);
     }
-    expect(hub.indexSizes()).toEqual({ streams: 0, keys: 0, topicMembers: 0 });
+    expect(hub.indexSizes()).toEqual({ streams: 0, keys: 0, topicMembers: 0, closing: 2 });
+    for (const subscription of subscriptions) hub.unsubscribe(subscription);
+    expect(hub.indexSizes()).toEqual({ streams: 0, keys: 0, topicMembers: 0, closing: 0 });
     vi.advanceTimersByTime(LIVE_FEED.heartbeatMs);
     for (const { frames } of streams) expect(frames.filter((one) => one.event === "ping")).toHaveLength(1);
   });
