@@ -15,7 +15,7 @@
  * Environment: BUDGET_MB (STREAM_BUFFER_MB, default 16), STREAMS (default 1000), DRIVE_MS (default 30000).
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
