@@ -3,12 +3,17 @@ import reactHooks from "eslint-plugin-react-hooks";
 import globals from "globals";
 import tseslint from "typescript-eslint";
 
-/** Layers point down only (README: Architecture); these rules make the arrows enforceable. */
-const layer = (files, forbidden, why) => ({
+/**
+ * Layers point down only (README: Architecture); these rules make the arrows enforceable. In a flat
+ * config the last block that matches a file sets a rule for it, so each layer lists every
+ * restriction it keeps (the composition root and the SQL ones included), not only its own.
+ */
+const restrict = (groups, message) => groups.map((group) => ({ group: [group], message }));
+const NO_SERVER = restrict(["**/server/*", "**/db/*"], "app/ never imports the composition root or migrations.");
+const NO_SQL = restrict(["kysely", "pg", "**/models/database*", "**/models/*-repository*"], "routes and components never run SQL: call a service.");
+const layer = (files, ...patterns) => ({
   files,
-  rules: {
-    "no-restricted-imports": ["error", { patterns: forbidden.map((group) => ({ group: [group], message: why })) }],
-  },
+  rules: { "no-restricted-imports": ["error", { patterns: patterns.flat() }] },
 });
 
 export default tseslint.config(
@@ -24,26 +29,18 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
     },
   },
-  layer(["app/**"], ["**/server/*", "**/db/*"], "app/ never imports the composition root or migrations."),
+  layer(["app/**"], NO_SERVER),
   layer(
     ["app/models/**"],
-    ["**/services/*", "**/routes/*", "**/components/*", "react-router", "express"],
-    "models hold domain types and repositories: they import nothing above them.",
+    NO_SERVER,
+    restrict(["**/services/*", "**/routes/*", "**/components/*", "react-router", "express"], "models hold domain types and repositories: they import nothing above them."),
   ),
-  layer(
-    ["app/services/**"],
-    ["**/routes/*", "**/components/*", "react-router", "express"],
-    "services hold use cases: no routes, components or HTTP types.",
-  ),
-  layer(
-    ["app/sessions/**"],
-    ["**/routes/*", "**/components/*", "express"],
-    "sessions adapt cookies to services: no routes or components.",
-  ),
+  layer(["app/services/**"], NO_SERVER, restrict(["**/routes/*", "**/components/*", "react-router", "express"], "services hold use cases: no routes, components or HTTP types.")),
+  layer(["app/sessions/**"], NO_SERVER, restrict(["**/routes/*", "**/components/*", "express"], "sessions adapt cookies to services: no routes or components.")),
   layer(
     ["app/http/**"],
-    ["**/routes/*", "**/components/*", "**/services/*", "**/sessions/*", "express"],
-    "http helpers parse requests and shape responses: no routes, components, services or sessions.",
+    NO_SERVER,
+    restrict(["**/routes/*", "**/components/*", "**/services/*", "**/sessions/*", "express"], "http helpers parse requests and shape responses: no routes, components, services or sessions."),
   ),
   {
     files: ["app/services/**", "app/models/**"],
@@ -51,9 +48,14 @@ export default tseslint.config(
       "no-restricted-globals": ["error", ...["Request", "Response", "FormData", "Headers"].map((name) => ({ name, message: "parse HTTP input in the route; pass domain types in." }))],
     },
   },
+  layer(["app/routes/**"], NO_SERVER, NO_SQL),
   layer(
-    ["app/routes/**", "app/components/**"],
-    ["kysely", "pg", "**/models/database*", "**/models/*-repository*"],
-    "routes and components never run SQL: call a service.",
+    ["app/components/**"],
+    NO_SERVER,
+    NO_SQL,
+    restrict(
+      ["**/services/*", "**/routes/*", "**/sessions/*", "express"],
+      "components render props: their types come from app/models (or app/http's form and docs helpers), never from services, routes or sessions.",
+    ),
   ),
 );

@@ -7,7 +7,7 @@ import type { Services } from "./services/index.ts";
 import type { DeviceCookie } from "./sessions/device-cookie.ts";
 import type { PendingSignInCookie } from "./sessions/pending-sign-in.ts";
 import type { DurableSessionStorage } from "./sessions/session-storage.ts";
-import type { Viewer } from "./sessions/viewer.ts";
+import type { Viewer } from "./sessions/load-viewer.ts";
 
 /** What the server hands every loader, action and middleware (set in server/app.ts). */
 export interface RequestContext {

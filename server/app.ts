@@ -21,7 +21,7 @@ import type { Tracer } from "../app/services/trace.ts";
 import { createDeviceCookie, deviceCookieName } from "../app/sessions/device-cookie.ts";
 import { createPendingSignInCookie } from "../app/sessions/pending-sign-in.ts";
 import { createDurableSessionStorage } from "../app/sessions/session-storage.ts";
-import { loadViewer, type Viewer } from "../app/sessions/viewer.ts";
+import { loadViewer, type Viewer } from "../app/sessions/load-viewer.ts";
 import { clientAddress } from "./client-address.ts";
 import type { Environment } from "./config.ts";
 import { createRequestHandler } from "./react-router-handler.ts";

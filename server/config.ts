@@ -141,51 +141,54 @@ const originList = z
     message: "each entry must be an exact origin such as https://app.example.com (http or https, no path, no trailing slash)",
   });
 
-const schema = z
-  .object({
-    NODE_ENV: z.enum(environments).default("development"),
-    HOST: z.string().trim().min(1).default("127.0.0.1"),
-    PORT: integer(0, 65535).default(3000),
-    DATA_DIR: z.string().trim().min(1).default(".data"),
-    DATABASE_URL: postgresUrl.optional(),
-    DATABASE_READ_URL: postgresUrl.optional(),
-    SESSION_SECRET: sessionSecrets.optional(),
-    DB_MAX_CONNECTIONS: integer(1, 1000).default(10),
-    LOG_FORMAT: z.enum(logFormats).optional(),
-    LOG_LEVEL: z.enum(logLevels).default("info"),
-    ADMIN_EMAILS: emailList.default([]),
-    TRUST_PROXY: trustProxy.default(false),
-    TOTP_PENDING_SECS: integer(1, 3600).default(300),
-    GITHUB_CLIENT_ID: z.string().trim().min(1).optional(),
-    GITHUB_CLIENT_SECRET: z.string().trim().min(1).optional(),
-    GITHUB_BASE_URL: httpUrl.default("https://github.com"),
-    GITHUB_API_URL: httpUrl.default("https://api.github.com"),
-    GITHUB_CALLBACK_URL: httpUrl.optional(),
-    GOOGLE_CLIENT_ID: z.string().trim().min(1).optional(),
-    GOOGLE_CLIENT_SECRET: z.string().trim().min(1).optional(),
-    GOOGLE_AUTHORIZE_URL: httpUrl.default(googleDefaults.authorizeUrl),
-    GOOGLE_TOKEN_URL: httpUrl.default(googleDefaults.tokenUrl),
-    GOOGLE_USERINFO_URL: httpUrl.default(googleDefaults.userinfoUrl),
-    GOOGLE_CALLBACK_URL: httpUrl.optional(),
-    PUBLIC_URL: publicUrl.optional(),
-    SESSION_CLEANUP_INTERVAL_SECS: integer(1, 31_536_000).default(3600),
-    WORKER: z.enum(workerModes).default("auto"),
-    WORKER_CONCURRENCY: integer(1, 100).default(4),
-    SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).trim().optional(),
-    MAIL_FROM: z.string().trim().min(3).default("glassbox <no-reply@localhost>"),
-    // graphile-worker waits e^min(attempt, 10) seconds between attempts: 10 attempts span about 3.5 hours.
-    MAIL_MAX_ATTEMPTS: integer(1, 25).default(10),
-    AUDIT_RETENTION_DAYS: integer(1, 36_500).default(365),
-    MAX_CONCURRENT_REQUESTS: integer(1, 100_000).default(defaultLimits.maxConcurrentRequests),
-    REQUEST_TIMEOUT_MS: integer(100, 600_000).default(defaultLimits.requestTimeoutMs),
-    MAX_BODY_BYTES: integer(1024, 1_073_741_824).default(defaultLimits.maxBodyBytes),
-    CORS_ALLOWED_ORIGINS: originList.default([]),
-    STREAMS_PER_VISITOR: integer(1, 100_000).default(defaultStreamCaps.perVisitor),
-    STREAMS_PER_ADDRESS: integer(1, 1_000_000).default(defaultStreamCaps.perAddress),
-    STREAM_BUFFER_MB: integer(1, 65_536).default(defaultStreamCaps.bufferBytes / MIB),
-    SIGNUPS_PER_ADDRESS_PER_HOUR: integer(1, 1_000_000).default(defaultSignupLimit.attempts),
-    COMPRESSION: z.enum(switches).default("on"),
-  })
+/** The variables, by their names in the environment: each one's rule and default is written here only. */
+const variables = z.object({
+  NODE_ENV: z.enum(environments).default("development"),
+  HOST: z.string().trim().min(1).default("127.0.0.1"),
+  PORT: integer(0, 65535).default(3000),
+  DATA_DIR: z.string().trim().min(1).default(".data"),
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_READ_URL: postgresUrl.optional(),
+  SESSION_SECRET: sessionSecrets.optional(),
+  DB_MAX_CONNECTIONS: integer(1, 1000).default(10),
+  LOG_FORMAT: z.enum(logFormats).optional(),
+  LOG_LEVEL: z.enum(logLevels).default("info"),
+  ADMIN_EMAILS: emailList.default([]),
+  TRUST_PROXY: trustProxy.default(false),
+  TOTP_PENDING_SECS: integer(1, 3600).default(300),
+  GITHUB_CLIENT_ID: z.string().trim().min(1).optional(),
+  GITHUB_CLIENT_SECRET: z.string().trim().min(1).optional(),
+  GITHUB_BASE_URL: httpUrl.default("https://github.com"),
+  GITHUB_API_URL: httpUrl.default("https://api.github.com"),
+  GITHUB_CALLBACK_URL: httpUrl.optional(),
+  GOOGLE_CLIENT_ID: z.string().trim().min(1).optional(),
+  GOOGLE_CLIENT_SECRET: z.string().trim().min(1).optional(),
+  GOOGLE_AUTHORIZE_URL: httpUrl.default(googleDefaults.authorizeUrl),
+  GOOGLE_TOKEN_URL: httpUrl.default(googleDefaults.tokenUrl),
+  GOOGLE_USERINFO_URL: httpUrl.default(googleDefaults.userinfoUrl),
+  GOOGLE_CALLBACK_URL: httpUrl.optional(),
+  PUBLIC_URL: publicUrl.optional(),
+  SESSION_CLEANUP_INTERVAL_SECS: integer(1, 31_536_000).default(3600),
+  WORKER: z.enum(workerModes).default("auto"),
+  WORKER_CONCURRENCY: integer(1, 100).default(4),
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).trim().optional(),
+  MAIL_FROM: z.string().trim().min(3).default("glassbox <no-reply@localhost>"),
+  // graphile-worker waits e^min(attempt, 10) seconds between attempts: 10 attempts span about 3.5 hours.
+  MAIL_MAX_ATTEMPTS: integer(1, 25).default(10),
+  AUDIT_RETENTION_DAYS: integer(1, 36_500).default(365),
+  MAX_CONCURRENT_REQUESTS: integer(1, 100_000).default(defaultLimits.maxConcurrentRequests),
+  REQUEST_TIMEOUT_MS: integer(100, 600_000).default(defaultLimits.requestTimeoutMs),
+  MAX_BODY_BYTES: integer(1024, 1_073_741_824).default(defaultLimits.maxBodyBytes),
+  CORS_ALLOWED_ORIGINS: originList.default([]),
+  STREAMS_PER_VISITOR: integer(1, 100_000).default(defaultStreamCaps.perVisitor),
+  STREAMS_PER_ADDRESS: integer(1, 1_000_000).default(defaultStreamCaps.perAddress),
+  STREAM_BUFFER_MB: integer(1, 65_536).default(defaultStreamCaps.bufferBytes / MIB),
+  SIGNUPS_PER_ADDRESS_PER_HOUR: integer(1, 1_000_000).default(defaultSignupLimit.attempts),
+  COMPRESSION: z.enum(switches).default("on"),
+});
+
+/** The variables checked together, then shaped into the configuration the server uses. */
+const schema = variables
   .superRefine((env, ctx) => {
     const pairs = [
       ["GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "GitHub"],
@@ -207,51 +210,76 @@ const schema = z
         message: "is required in production (generate one: openssl rand -base64 64 | tr '+/' '-_' | tr -d '=\\n')",
       });
     }
-  });
+  })
+  .transform((e) => ({
+    environment: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    dataDir: e.DATA_DIR,
+    /** Unset: start the embedded PostgreSQL in `${dataDir}/postgres`. */
+    databaseUrl: e.DATABASE_URL,
+    databaseReadUrl: e.DATABASE_READ_URL,
+    /** Unset outside production: a development secret is generated into the data directory. */
+    sessionSecrets: e.SESSION_SECRET,
+    dbMaxConnections: e.DB_MAX_CONNECTIONS,
+    logFormat: (e.LOG_FORMAT ?? (e.NODE_ENV === "production" ? "json" : "pretty")) satisfies LogFormat,
+    logLevel: e.LOG_LEVEL,
+    adminEmails: e.ADMIN_EMAILS,
+    trustProxy: e.TRUST_PROXY,
+    /** How long the two-factor step after a right password lasts before the password is asked again. */
+    totpPendingSecs: e.TOTP_PENDING_SECS,
+    /** GitHub sign-in; undefined when GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET are unset. */
+    github:
+      e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET
+        ? ({
+            clientId: e.GITHUB_CLIENT_ID,
+            clientSecret: e.GITHUB_CLIENT_SECRET,
+            authorizeUrl: new URL("/login/oauth/authorize", e.GITHUB_BASE_URL).href,
+            tokenUrl: new URL("/login/oauth/access_token", e.GITHUB_BASE_URL).href,
+            apiUrl: e.GITHUB_API_URL,
+            callbackUrl: e.GITHUB_CALLBACK_URL,
+          } satisfies GitHubSettings)
+        : undefined,
+    /** Google sign-in; undefined when GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET are unset. */
+    google:
+      e.GOOGLE_CLIENT_ID && e.GOOGLE_CLIENT_SECRET
+        ? ({
+            clientId: e.GOOGLE_CLIENT_ID,
+            clientSecret: e.GOOGLE_CLIENT_SECRET,
+            authorizeUrl: e.GOOGLE_AUTHORIZE_URL,
+            tokenUrl: e.GOOGLE_TOKEN_URL,
+            userinfoUrl: e.GOOGLE_USERINFO_URL,
+            callbackUrl: e.GOOGLE_CALLBACK_URL,
+          } satisfies GoogleSettings)
+        : undefined,
+    /** The origin links in mail lead to; unset: the address this server listens on. */
+    publicUrl: e.PUBLIC_URL,
+    /** How often expired sessions are purged. */
+    sessionCleanupIntervalSecs: e.SESSION_CLEANUP_INTERVAL_SECS,
+    /** Whether this web process also runs the background jobs (`auto` resolved: see `runsJobsInline`). */
+    worker: e.WORKER,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    /** Unset: development keeps mail in the development mailbox; production cannot deliver (jobs fail, visibly). */
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    mailMaxAttempts: e.MAIL_MAX_ATTEMPTS,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    /** The stability limits (server/stability.ts). */
+    limits: { maxConcurrentRequests: e.MAX_CONCURRENT_REQUESTS, requestTimeoutMs: e.REQUEST_TIMEOUT_MS, maxBodyBytes: e.MAX_BODY_BYTES } satisfies Limits,
+    corsAllowedOrigins: e.CORS_ALLOWED_ORIGINS,
+    /** How many event streams one visitor and one address may hold open (docs/decisions/0016). */
+    streamCaps: { perVisitor: e.STREAMS_PER_VISITOR, perAddress: e.STREAMS_PER_ADDRESS, bufferBytes: e.STREAM_BUFFER_MB * MIB } satisfies StreamCaps,
+    /** How many accounts one address may create per hour. */
+    signupLimit: { ...defaultSignupLimit, attempts: e.SIGNUPS_PER_ADDRESS_PER_HOUR } satisfies SignupLimit,
+    /** Whether this process compresses responses (COMPRESSION); off when a proxy in front does it. */
+    compression: e.COMPRESSION === "on",
+  }));
 
-export interface Config {
-  readonly environment: Environment;
-  readonly host: string;
-  readonly port: number;
-  readonly dataDir: string;
-  /** Unset: start the embedded PostgreSQL in `${dataDir}/postgres`. */
-  readonly databaseUrl: string | undefined;
-  readonly databaseReadUrl: string | undefined;
-  /** Unset outside production: a development secret is generated into the data directory. */
-  readonly sessionSecrets: readonly string[] | undefined;
-  readonly dbMaxConnections: number;
-  readonly logFormat: LogFormat;
-  readonly logLevel: LogLevel;
-  readonly adminEmails: readonly string[];
-  readonly trustProxy: TrustProxy;
-  /** How long the two-factor step after a right password lasts before the password is asked again. */
-  readonly totpPendingSecs: number;
-  /** GitHub sign-in; undefined when GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET are unset. */
-  readonly github: GitHubSettings | undefined;
-  /** Google sign-in; undefined when GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET are unset. */
-  readonly google: GoogleSettings | undefined;
-  /** The origin links in mail lead to; unset: the address this server listens on. */
-  readonly publicUrl: string | undefined;
-  /** How often expired sessions are purged. */
-  readonly sessionCleanupIntervalSecs: number;
-  /** Whether this web process also runs the background jobs (`auto` resolved: see `runsJobsInline`). */
-  readonly worker: WorkerMode;
-  readonly workerConcurrency: number;
-  /** Unset: development keeps mail in the development mailbox; production cannot deliver (jobs fail, visibly). */
-  readonly smtpUrl: string | undefined;
-  readonly mailFrom: string;
-  readonly mailMaxAttempts: number;
-  readonly auditRetentionDays: number;
-  /** The stability limits (server/stability.ts). */
-  readonly limits: Limits;
-  readonly corsAllowedOrigins: readonly string[];
-  /** How many event streams one visitor and one address may hold open (docs/decisions/0016). */
-  readonly streamCaps: StreamCaps;
-  /** How many accounts one address may create per hour. */
-  readonly signupLimit: SignupLimit;
-  /** Whether this process compresses responses (COMPRESSION); off when a proxy in front does it. */
-  readonly compression: boolean;
-}
+/** The configuration as the server uses it, derived from the schema (names, rules and defaults are written once, above). */
+export type Config = Readonly<z.output<typeof schema>>;
+
+/** Every variable the server reads, in the schema's order (the README's table and .env.example list the same). */
+export const configVariables = Object.keys(variables.shape);
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
@@ -273,60 +301,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
     });
     return { ok: false, problems };
   }
-  const e = result.data;
-  return {
-    ok: true,
-    config: {
-      environment: e.NODE_ENV,
-      host: e.HOST,
-      port: e.PORT,
-      dataDir: e.DATA_DIR,
-      databaseUrl: e.DATABASE_URL,
-      databaseReadUrl: e.DATABASE_READ_URL,
-      sessionSecrets: e.SESSION_SECRET,
-      dbMaxConnections: e.DB_MAX_CONNECTIONS,
-      logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === "production" ? "json" : "pretty"),
-      logLevel: e.LOG_LEVEL,
-      adminEmails: e.ADMIN_EMAILS,
-      trustProxy: e.TRUST_PROXY,
-      totpPendingSecs: e.TOTP_PENDING_SECS,
-      github:
-        e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET
-          ? {
-              clientId: e.GITHUB_CLIENT_ID,
-              clientSecret: e.GITHUB_CLIENT_SECRET,
-              authorizeUrl: new URL("/login/oauth/authorize", e.GITHUB_BASE_URL).href,
-              tokenUrl: new URL("/login/oauth/access_token", e.GITHUB_BASE_URL).href,
-              apiUrl: e.GITHUB_API_URL,
-              callbackUrl: e.GITHUB_CALLBACK_URL,
-            }
-          : undefined,
-      google:
-        e.GOOGLE_CLIENT_ID && e.GOOGLE_CLIENT_SECRET
-          ? {
-              clientId: e.GOOGLE_CLIENT_ID,
-              clientSecret: e.GOOGLE_CLIENT_SECRET,
-              authorizeUrl: e.GOOGLE_AUTHORIZE_URL,
-              tokenUrl: e.GOOGLE_TOKEN_URL,
-              userinfoUrl: e.GOOGLE_USERINFO_URL,
-              callbackUrl: e.GOOGLE_CALLBACK_URL,
-            }
-          : undefined,
-      publicUrl: e.PUBLIC_URL,
-      sessionCleanupIntervalSecs: e.SESSION_CLEANUP_INTERVAL_SECS,
-      worker: e.WORKER,
-      workerConcurrency: e.WORKER_CONCURRENCY,
-      smtpUrl: e.SMTP_URL,
-      mailFrom: e.MAIL_FROM,
-      mailMaxAttempts: e.MAIL_MAX_ATTEMPTS,
-      auditRetentionDays: e.AUDIT_RETENTION_DAYS,
-      limits: { maxConcurrentRequests: e.MAX_CONCURRENT_REQUESTS, requestTimeoutMs: e.REQUEST_TIMEOUT_MS, maxBodyBytes: e.MAX_BODY_BYTES },
-      corsAllowedOrigins: e.CORS_ALLOWED_ORIGINS,
-      streamCaps: { perVisitor: e.STREAMS_PER_VISITOR, perAddress: e.STREAMS_PER_ADDRESS, bufferBytes: e.STREAM_BUFFER_MB * MIB },
-      signupLimit: { ...defaultSignupLimit, attempts: e.SIGNUPS_PER_ADDRESS_PER_HOUR },
-      compression: e.COMPRESSION === "on",
-    },
-  };
+  return { ok: true, config: result.data };
 }
 
 /** The web process runs jobs itself on the embedded database (it alone can reach it) unless told otherwise. */

@@ -1,7 +1,7 @@
 import { useCallback, useState } from "react";
 import { Form, Link, useRevalidator } from "react-router";
 import { auditActions, matchesFilter, resourceTypes, type ActionLogFilter } from "../models/action-log.ts";
-import type { ActionLogView } from "../services/action-logs.ts";
+import type { ActionLogView } from "../models/action-log.ts";
 import { DateTime } from "./date-time.tsx";
 import { useTabEvent } from "./tab-stream.tsx";
 

@@ -1,6 +1,6 @@
 import { useCallback, useState } from "react";
 import { Link, useRevalidator } from "react-router";
-import type { ChatMessageView, ChatStreamEvent } from "../services/chat-feed.ts";
+import type { ChatMessageView, ChatStreamEvent } from "../models/chat.ts";
 import { ChatCompose, type ChatRefusal } from "./chat-compose.tsx";
 import { DateTime } from "./date-time.tsx";
 import { tabId, useSessionRefresh, useTabEvent } from "./tab-stream.tsx";

@@ -1,7 +1,5 @@
 import { parse } from "cookie";
 import { LRUCache } from "lru-cache";
-import type { MiddlewareFunction } from "react-router";
-import { requestContext } from "../context.ts";
 import { streamsDocument } from "./render-mode.ts";
 
 /**
@@ -16,7 +14,7 @@ import { streamsDocument } from "./render-mode.ts";
  * Only what every guest gets alike is kept: GET without a query string, not a `.data` request, no
  * cookie but the neutral ones (so members, and anyone with a session, flash or sign-in cookie, get a
  * fresh render), a 200 HTML answer that sets no cookie. Routes opt in with the `cacheForGuests`
- * middleware; they must have no deferred data and nothing per visitor in their HTML.
+ * middleware (`cache-for-guests.ts`); they must have no deferred data and nothing per visitor in their HTML.
  */
 export interface GuestPageCacheOptions {
   /** How long a render is answered from memory. */
@@ -121,9 +119,3 @@ export function createGuestPageCache(options: GuestPageCacheOptions) {
     stats: () => ({ pages: pages.size, bytes: pages.calculatedSize }),
   };
 }
-
-/** The route middleware of a page every guest sees alike (the home page, case studies, projects). */
-export const cacheForGuests: MiddlewareFunction<Response> = ({ request, context }, next) => {
-  const { guestPages, cspNonce } = context.get(requestContext);
-  return guestPages ? guestPages.serve(request, cspNonce, next) : next();
-};

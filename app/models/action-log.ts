@@ -112,3 +112,28 @@ export function inScope(entry: Pick<ActionLogEntry, "actorId">, scope: ActionLog
 }
 
 export const ACTION_LOG_PAGE = { default: 50, max: 100 } as const;
+
+/** An entry as the API, the admin page and the action-log stream show it (dates as ISO text, the actor with their name). */
+export interface ActionLogView {
+  readonly id: ActionLogId;
+  readonly action: AuditAction;
+  readonly actor: { readonly id: string; readonly username: string | null } | null;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly resource: ResourceRef | null;
+  readonly metadata: Record<string, unknown>;
+  readonly occurredAt: string;
+}
+
+export function actionLogView(entry: ActionLogEntry): ActionLogView {
+  return {
+    id: entry.id,
+    action: entry.action,
+    actor: entry.actorId === null ? null : { id: entry.actorId, username: entry.actorName },
+    ip: entry.ip,
+    userAgent: entry.userAgent,
+    resource: entry.resource,
+    metadata: entry.metadata,
+    occurredAt: entry.occurredAt.toISOString(),
+  };
+}

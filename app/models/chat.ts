@@ -62,3 +62,33 @@ export type ModerationDecision = (typeof moderationDecisions)[number];
 
 export const HISTORY_PAGE = 50;
 export const MESSAGE_RATE = { attempts: 5, windowSecs: 10 } as const;
+
+/** What a `chat` frame of `/events` carries (decision 0023). */
+export type ChatStreamEvent =
+  | { readonly type: "message"; readonly message: ChatMessageView }
+  | { readonly type: "approved"; readonly message: ChatMessageView }
+  | { readonly type: "removed"; readonly id: MessageId }
+  | { readonly type: "resync" };
+
+/** A message as a viewer gets it (pages, the API, the `chat` frames): `mine` for its author. */
+export interface ChatMessageView {
+  readonly id: MessageId;
+  readonly roomId: RoomId;
+  readonly authorName: string;
+  readonly body: string;
+  readonly status: "visible" | "pending";
+  readonly createdAt: string;
+  readonly mine: boolean;
+}
+
+export function viewOf(message: ChatMessage, viewerId: string | null): ChatMessageView {
+  return {
+    id: message.id,
+    roomId: message.roomId,
+    authorName: message.authorName,
+    body: message.body,
+    status: message.status === "pending" ? "pending" : "visible",
+    createdAt: message.createdAt.toISOString(),
+    mine: viewerId !== null && message.authorId === viewerId,
+  };
+}

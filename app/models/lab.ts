@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { messageBodySchema } from "./chat.ts";
-import { emailSchema, usernameSchema } from "./user.ts";
+import type { TraceEvent } from "./trace.ts";
+import { emailSchema, usernameSchema, type Role, type Username } from "./user.ts";
 
 /** The lab's widgets and their rules: pure, shared by the server and the browser. */
 
@@ -74,3 +75,31 @@ export async function runBurst(total: number, probe: () => Promise<boolean>, onP
 /** The command demo's counter never goes below zero. */
 export const applyDelta = (count: number, delta: number): number => Math.max(0, count + delta);
 export const counterDeltaSchema = z.coerce.number({ error: "Choose a step" }).int().min(-100).max(100);
+
+/** What the lab's widgets answer (the service computes them, the lab page renders them). */
+export type AuthStatus = { readonly signedIn: false } | { readonly signedIn: true; readonly username: Username; readonly role: Role };
+
+/** The database check finds only the viewer's own account: a lookup of anyone else's address says nothing about it. */
+export type AccountLookup = { readonly found: false } | { readonly found: true; readonly username: string; readonly role: Role; readonly memberSince: string };
+
+export type CommandEvent =
+  | { readonly type: "count"; readonly count: number }
+  | { readonly type: "guarded"; readonly state: "queued" | "running" | "done"; readonly count: number }
+  | { readonly type: "cancelable"; readonly state: "started" | "cancelled" | "done" };
+
+export type SessionDetails =
+  | { readonly signedIn: false }
+  | { readonly signedIn: true; readonly handle: string; readonly createdAt: string; readonly lastSeenAt: string; readonly expiresAt: string; readonly userAgent: string | null; readonly ip: string | null };
+
+/** What a lab widget's request answers: its result (or error) and the trace of that very request. */
+export type LabResult =
+  | { readonly widget: "auth-status"; readonly status: AuthStatus }
+  | { readonly widget: "session-details"; readonly details: SessionDetails }
+  | { readonly widget: "boundary-check"; readonly result: BoundaryResult }
+  | { readonly widget: "database-check"; readonly lookup: AccountLookup }
+  | { readonly widget: "burst"; readonly summary: BurstProgress }
+  | { readonly widget: "command"; readonly count: number; readonly note: string };
+export type LabWidget = LabResult["widget"];
+
+/** A widget's answer as the page gets it: the result or the error, and the trace of its own request. */
+export type LabOutcome = (LabResult | { readonly widget: LabWidget; readonly error: string }) & { readonly trace: readonly TraceEvent[] };

@@ -5,7 +5,7 @@ import { LabLink } from "../components/lab-link.tsx";
 import { ProjectCard } from "../components/project-card.tsx";
 import { SmartLink } from "../components/smart-link.tsx";
 import { servicesOf } from "../context.ts";
-import { cacheForGuests } from "../http/guest-page-cache.server.ts";
+import { cacheForGuests } from "../http/cache-for-guests.server.ts";
 import { pageMeta } from "../http/page-meta.ts";
 import type { Route } from "./+types/_index";
 

@@ -9,10 +9,10 @@ import { retryAfter } from "../http/problem.ts";
 import { DEFAULT_ROOM, rooms } from "../models/chat.ts";
 import { labHref } from "../models/content.ts";
 import { AppError } from "../models/errors.ts";
-import { boundaryRuleSchema, burstSizeSchema, counterDeltaSchema } from "../models/lab.ts";
+import { boundaryRuleSchema, burstSizeSchema, counterDeltaSchema, type LabOutcome, type LabResult, type LabWidget } from "../models/lab.ts";
 import { SHOWN_REQUESTS } from "../models/timeline.ts";
 import { emailSchema, isEmailVerified } from "../models/user.ts";
-import type { CommandTarget, LabOutcome, LabResult, LabWidget } from "../services/lab.ts";
+import type { CommandTarget } from "../services/lab.ts";
 import { viewerOf } from "../sessions/viewer.ts";
 import type { Route } from "./+types/lab._index";
 

@@ -4,7 +4,7 @@ import { LabLink } from "../components/lab-link.tsx";
 import { SmartLink } from "../components/smart-link.tsx";
 import { TagList } from "../components/tag-list.tsx";
 import { servicesOf } from "../context.ts";
-import { cacheForGuests } from "../http/guest-page-cache.server.ts";
+import { cacheForGuests } from "../http/cache-for-guests.server.ts";
 import { pageMeta } from "../http/page-meta.ts";
 import { caseStudySlug } from "../models/work.ts";
 import type { Route } from "./+types/work.$slug";

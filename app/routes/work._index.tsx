@@ -1,6 +1,6 @@
 import { CaseStudyCard } from "../components/case-study-card.tsx";
 import { servicesOf } from "../context.ts";
-import { cacheForGuests } from "../http/guest-page-cache.server.ts";
+import { cacheForGuests } from "../http/cache-for-guests.server.ts";
 import { pageMeta } from "../http/page-meta.ts";
 import type { Route } from "./+types/work._index";
 

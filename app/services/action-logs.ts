@@ -1,7 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
-import { inScope, scopeOf, type ActionLogEntry, type ActionLogFilter, type ActionLogId, type ActionLogScope, type ResourceRef } from "../models/action-log.ts";
-import type { AuditAction } from "../models/action-log.ts";
+import { actionLogView, inScope, scopeOf, type ActionLogEntry, type ActionLogFilter, type ActionLogId, type ActionLogScope, type ActionLogView } from "../models/action-log.ts";
 import { createAuditRepository } from "../models/audit-repository.ts";
 import type { Database } from "../models/database.ts";
 import type { User } from "../models/user.ts";
@@ -12,30 +11,6 @@ import { createLiveFeed, type FeedBudget } from "./live-feed.ts";
  * Reading the action log: a cursor-paginated listing, and a live stream of new entries. Admins
  * read every entry, everyone else only the actions they did themselves (`scopeOf`).
  */
-export interface ActionLogView {
-  readonly id: ActionLogId;
-  readonly action: AuditAction;
-  readonly actor: { readonly id: string; readonly username: string | null } | null;
-  readonly ip: string | null;
-  readonly userAgent: string | null;
-  readonly resource: ResourceRef | null;
-  readonly metadata: Record<string, unknown>;
-  readonly occurredAt: string;
-}
-
-export function actionLogView(entry: ActionLogEntry): ActionLogView {
-  return {
-    id: entry.id,
-    action: entry.action,
-    actor: entry.actorId === null ? null : { id: entry.actorId, username: entry.actorName },
-    ip: entry.ip,
-    userAgent: entry.userAgent,
-    resource: entry.resource,
-    metadata: entry.metadata,
-    occurredAt: entry.occurredAt.toISOString(),
-  };
-}
-
 export interface ActionLogPage {
   readonly entries: ActionLogView[];
   /** Pass as `before` for the next (older) page; null on the last page. */

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { canSee, type ChatMessage, type MessageId, type RoomId } from "../models/chat.ts";
+import { canSee, viewOf, type ChatMessage, type ChatStreamEvent, type MessageId, type RoomId } from "../models/chat.ts";
 import type { ChatChange, ChatRepository } from "../models/chat-repository.ts";
 import { frame, LIVE_FEED, type ChangeFeed, type Frame } from "../models/live-feed.ts";
 import type { FeedAdapter, LiveFeed } from "./live-feed.ts";
@@ -11,33 +11,6 @@ import type { Tracer } from "./trace.ts";
  * room gets what its viewer may see, one frame per audience (the author, everyone else). Only new
  * messages carry an id, so a reconnect's Last-Event-ID is the last message received.
  */
-export type ChatStreamEvent =
-  | { readonly type: "message"; readonly message: ChatMessageView }
-  | { readonly type: "approved"; readonly message: ChatMessageView }
-  | { readonly type: "removed"; readonly id: MessageId }
-  | { readonly type: "resync" };
-
-export interface ChatMessageView {
-  readonly id: MessageId;
-  readonly roomId: RoomId;
-  readonly authorName: string;
-  readonly body: string;
-  readonly status: "visible" | "pending";
-  readonly createdAt: string;
-  readonly mine: boolean;
-}
-
-export function viewOf(message: ChatMessage, viewerId: string | null): ChatMessageView {
-  return {
-    id: message.id,
-    roomId: message.roomId,
-    authorName: message.authorName,
-    body: message.body,
-    status: message.status === "pending" ? "pending" : "visible",
-    createdAt: message.createdAt.toISOString(),
-    mine: viewerId !== null && message.authorId === viewerId,
-  };
-}
 
 /** Whose chat a stream shows: its room, and its signed-in viewer (null for guests). */
 export interface ChatViewer {

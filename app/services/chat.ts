@@ -1,12 +1,11 @@
 import type { Kysely } from "kysely";
 import type pg from "pg";
-import { holdReason, MESSAGE_RATE, HISTORY_PAGE, type ChatMessage, type MessageBody, type MessageId, type ModerationDecision, type RoomId } from "../models/chat.ts";
+import { holdReason, MESSAGE_RATE, HISTORY_PAGE, viewOf, type ChatMessage, type ChatMessageView, type MessageBody, type MessageId, type ModerationDecision, type RoomId } from "../models/chat.ts";
 import { createChatRepository, type ChatRepository, type QueuedMessage } from "../models/chat-repository.ts";
 import type { Database } from "../models/database.ts";
 import { AppError } from "../models/errors.ts";
 import { combineVerdicts, createLimiter } from "../models/rate-limit.ts";
 import { hasRole, isEmailVerified, type User } from "../models/user.ts";
-import { viewOf, type ChatMessageView } from "./chat-feed.ts";
 import type { Tracer } from "./trace.ts";
 
 /** The chat's use cases: join, read, post (rate-limited, held when risky), the demo bot, moderation. */

@@ -3,13 +3,12 @@ import type pg from "pg";
 import { networkOf, type ClientInfo } from "../models/client-info.ts";
 import type { Database } from "../models/database.ts";
 import { AppError } from "../models/errors.ts";
-import { applyDelta, checkBoundary, runBurst, type BoundaryResult, type BoundaryRule, type BurstProgress } from "../models/lab.ts";
+import { applyDelta, checkBoundary, runBurst, type AccountLookup, type AuthStatus, type BoundaryResult, type BoundaryRule, type BurstProgress, type CommandEvent, type SessionDetails } from "../models/lab.ts";
 import { frame } from "../models/live-feed.ts";
 import { createLimiter, type Limit } from "../models/rate-limit.ts";
 import { defaultLifetimes, sessionHandle } from "../models/session-repository.ts";
-import type { TraceEvent } from "../models/trace.ts";
 import { createUserRepository } from "../models/user-repository.ts";
-import type { Email, Role, User } from "../models/user.ts";
+import type { Email, User } from "../models/user.ts";
 import type { SessionView } from "./accounts.ts";
 import type { RealtimeHub } from "./realtime.ts";
 
@@ -18,18 +17,6 @@ import type { RealtimeHub } from "./realtime.ts";
  * results are pushed to the tab that asked (`tab`), which must have its event stream open on this
  * instance (else 428). Without JavaScript there is no tab: the result is on the page after the redirect.
  */
-/** The database check finds only the viewer's own account: a lookup of anyone else's address says nothing about it. */
-export type AccountLookup = { readonly found: false } | { readonly found: true; readonly username: string; readonly role: Role; readonly memberSince: string };
-
-export type CommandEvent =
-  | { readonly type: "count"; readonly count: number }
-  | { readonly type: "guarded"; readonly state: "queued" | "running" | "done"; readonly count: number }
-  | { readonly type: "cancelable"; readonly state: "started" | "cancelled" | "done" };
-
-export type SessionDetails =
-  | { readonly signedIn: false }
-  | { readonly signedIn: true; readonly handle: string; readonly createdAt: string; readonly lastSeenAt: string; readonly expiresAt: string; readonly userAgent: string | null; readonly ip: string | null };
-
 export interface CommandTarget {
   readonly visitorId: string;
   /** The tab's stream key (`visitor:tab`), or undefined for a form posted without JavaScript. */
@@ -116,7 +103,7 @@ export function createLabService({ db, pool, realtime }: { db: Kysely<Database>;
     /** The session's public one-way handle (ids are bearer secrets), or null for a guest without one. */
     sessionLabel: (sessionId: string): string | null => (sessionId ? sessionHandle(sessionId) : null),
 
-    authStatus: (user: User | null) => (user ? { signedIn: true as const, username: user.username, role: user.role } : { signedIn: false as const }),
+    authStatus: (user: User | null): AuthStatus => (user ? { signedIn: true as const, username: user.username, role: user.role } : { signedIn: false as const }),
 
     /** The current session (from `accounts.listSessions`): when it began, was last used, and ends (sliding or absolute, whichever is first). */
     sessionDetails(current: SessionView | undefined): SessionDetails {
@@ -161,16 +148,3 @@ export function createLabService({ db, pool, realtime }: { db: Kysely<Database>;
 }
 
 export type LabService = ReturnType<typeof createLabService>;
-
-/** What a lab widget's request answers: its result (or error) and the trace of that very request. */
-export type LabResult =
-  | { readonly widget: "auth-status"; readonly status: ReturnType<LabService["authStatus"]> }
-  | { readonly widget: "session-details"; readonly details: SessionDetails }
-  | { readonly widget: "boundary-check"; readonly result: BoundaryResult }
-  | { readonly widget: "database-check"; readonly lookup: AccountLookup }
-  | { readonly widget: "burst"; readonly summary: BurstProgress }
-  | { readonly widget: "command"; readonly count: number; readonly note: string };
-export type LabWidget = LabResult["widget"];
-
-/** A widget's answer as the page gets it: the result or the error, and the trace of its own request. */
-export type LabOutcome = (LabResult | { readonly widget: LabWidget; readonly error: string }) & { readonly trace: readonly TraceEvent[] };

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ActionLogView } from "../../app/services/action-logs.ts";
+import type { ActionLogView } from "../../app/models/action-log.ts";
 import { expectProblem } from "../support/api.ts";
 import { createBrowser, type Browser } from "../support/browser.ts";
 import { post, registerMember, signInElsewhere, uniqueBody, type Member } from "../support/chat.ts";

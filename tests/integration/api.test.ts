@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ActionLogPage, ActionLogView } from "../../app/services/action-logs.ts";
-import type { ChatMessageView } from "../../app/services/chat-feed.ts";
+import type { ActionLogView } from "../../app/models/action-log.ts";
+import type { ActionLogPage } from "../../app/services/action-logs.ts";
+import type { ChatMessageView } from "../../app/models/chat.ts";
 import { expectProblem, getJson, okJson, postJson } from "../support/api.ts";
 import { createBrowser } from "../support/browser.ts";
 import { post, registerMember, uniqueBody, type Member } from "../support/chat.ts";

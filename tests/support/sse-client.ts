@@ -1,5 +1,5 @@
 import { request, type IncomingHttpHeaders } from "node:http";
-import type { ChatMessageView, ChatStreamEvent } from "../../app/services/chat-feed.ts";
+import type { ChatMessageView, ChatStreamEvent } from "../../app/models/chat.ts";
 
 /**
  * A small server-sent events client over node:http for the integration tests: it sends whatever

@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseConfig, runsJobsInline } from "../../server/config.ts";
+import { configVariables, parseConfig, runsJobsInline } from "../../server/config.ts";
 
 const secret = Buffer.alloc(64, 7).toString("base64url");
 
@@ -191,5 +192,14 @@ describe("configuration", () => {
     expect(parseConfig({})).toMatchObject({ ok: true, config: { sessionCleanupIntervalSecs: 3600 } });
     expect(parseConfig({ SESSION_CLEANUP_INTERVAL_SECS: "60" })).toMatchObject({ ok: true, config: { sessionCleanupIntervalSecs: 60 } });
     expect(problems({ SESSION_CLEANUP_INTERVAL_SECS: "0" })).toEqual([expect.stringMatching(/^SESSION_CLEANUP_INTERVAL_SECS: must be a whole number/)]);
+  });
+
+  it("the README's configuration table and .env.example name every variable the schema reads, and no other", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const table = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("\n## ", readme.indexOf("## Configuration") + 1));
+    const documented = [...table.matchAll(/^\| (`[A-Z_]+`(?: \/ `[A-Z_]+`)*) \|/gm)].flatMap(([, names = ""]) => [...names.matchAll(/`([A-Z_]+)`/g)].map(([, name]) => name));
+    expect(documented.toSorted()).toEqual(configVariables.toSorted());
+    const example = readFileSync(new URL("../../.env.example", import.meta.url), "utf8");
+    expect([...example.matchAll(/^# ([A-Z_]+)=/gm)].map(([, name]) => name).toSorted()).toEqual(configVariables.toSorted());
   });
 });

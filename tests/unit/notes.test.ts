@@ -20,6 +20,16 @@ describe("engineering notes", () => {
     expect(notes.map((note) => `${note.slug}.md`)).toEqual(files.sort());
   });
 
+  it("every decision has a date and a status, and the index lists each as its file says", () => {
+    for (const note of notes) {
+      expect(note.date, note.slug).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(note.status, note.slug).toMatch(/^(accepted|superseded by \d{4})\b/);
+    }
+    const index = readFileSync(new URL("README.md", DECISIONS), "utf8");
+    const rows = [...index.matchAll(/^\| \[(\d{4})\]\((\S+)\.md\) \| (.+) \| (.+) \| (\S+) \|$/gm)].map(([, , slug, title, status, date]) => ({ slug, title, status, date }));
+    expect(rows).toEqual(notes.map(({ slug, title, status, date }) => ({ slug, title, status, date })));
+  });
+
   it("renders markdown with raw HTML escaped", () => {
     const html = renderMarkdown('**Decision.** <script>alert(1)</script> <img src=x onerror="alert(1)"> `code`');
     expect(html).toContain("<strong>Decision.</strong>");

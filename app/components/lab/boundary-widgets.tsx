@@ -1,4 +1,4 @@
-import type { LabOutcome } from "../../services/lab.ts";
+import type { LabOutcome } from "../../models/lab.ts";
 import { DateTime } from "../date-time.tsx";
 import { LabWidget } from "./lab-widget.tsx";
 

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from "react";
 import { Form } from "react-router";
 import { labHref } from "../../models/content.ts";
 import { BURST, burstSizeSchema, describeProgress, requestsPerSecond, runBurst, type BurstProgress } from "../../models/lab.ts";
-import type { LabOutcome } from "../../services/lab.ts";
+import type { LabOutcome } from "../../models/lab.ts";
 import { Notice } from "../notice.tsx";
 import { useHydrated } from "./lab-stream.ts";
 

@@ -1,6 +1,6 @@
 import { useCallback, useState, type ReactNode } from "react";
 import { useFetcher, type FetcherWithComponents } from "react-router";
-import type { CommandEvent, LabOutcome } from "../../services/lab.ts";
+import type { CommandEvent, LabOutcome } from "../../models/lab.ts";
 import { Notice } from "../notice.tsx";
 import { tabId, useTabEvent } from "../tab-stream.tsx";
 import { useHydrated } from "./lab-stream.ts";

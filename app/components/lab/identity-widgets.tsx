@@ -1,6 +1,6 @@
 import { Link } from "react-router";
 import { labHref } from "../../models/content.ts";
-import type { LabOutcome } from "../../services/lab.ts";
+import type { LabOutcome } from "../../models/lab.ts";
 import { DateTime } from "../date-time.tsx";
 import { LabWidget } from "./lab-widget.tsx";
 

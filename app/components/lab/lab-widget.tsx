@@ -1,7 +1,7 @@
 import type { ReactNode } from "react";
 import { useFetcher } from "react-router";
 import { labHref } from "../../models/content.ts";
-import type { LabOutcome, LabResult, LabWidget as WidgetId } from "../../services/lab.ts";
+import type { LabOutcome, LabResult, LabWidget as WidgetId } from "../../models/lab.ts";
 import { Notice } from "../notice.tsx";
 import { TraceList } from "./trace-list.tsx";
 
