@@ -116,3 +116,13 @@ export function createLabRelayRepository(pool: pg.Pool) {
 
 export type LabCommandRepository = ReturnType<typeof createLabCommandRepository>;
 export type LabRelayRepository = ReturnType<typeof createLabRelayRepository>;
+
+/**
+ * Command state of tabs idle for a day and trace batches older than a minute (announced to an
+ * instance that died before taking them); a visitor's counter is kept. Returns how many rows went.
+ */
+export async function purgeLabLeftovers(db: Kysely<Database>): Promise<number> {
+  const commands = await db.deleteFrom("lab_commands").where("updated_at", "<", sql<Date>`now() - interval '1 day'`).executeTakeFirst();
+  const batches = await db.deleteFrom("lab_trace_batches").where("created_at", "<", sql<Date>`now() - interval '1 minute'`).executeTakeFirst();
+  return Number(commands.numDeletedRows) + Number(batches.numDeletedRows);
+}
