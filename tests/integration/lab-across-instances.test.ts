@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { CommandEvent } from "../../app/models/lab-relay.ts";
 import type { TraceEvent } from "../../app/models/trace.ts";
 import { formBody, nextIp, type Fields } from "../support/browser.ts";
 import { CookieJar } from "../support/cookie-jar.ts";
-import { createTestDatabase, type TestDatabase } from "../support/database.ts";
-import { startServer, type RunningServer } from "../support/server.ts";
-import { openSse, type SseEvent, type SseStream } from "../support/sse-client.ts";
+import type { RunningServer } from "../support/server.ts";
+import { openSse, type SseEvent } from "../support/sse-client.ts";
+import { twoInstancesOnOneDatabase } from "../support/two-instances.ts";
 
 /**
  * The lab across instances (docs/decisions/0024), two production builds on one database: a tab
@@ -14,21 +14,7 @@ import { openSse, type SseEvent, type SseStream } from "../support/sse-client.ts
  * counter, guarded queue and cancelable work behave as one whichever instance takes each POST;
  * and another visitor, streaming from either instance, sees none of it.
  */
-let database: TestDatabase;
-let a: RunningServer;
-let b: RunningServer;
-const streams: SseStream[] = [];
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  const env = { DATABASE_URL: database.url, SESSION_SECRET: randomBytes(64).toString("base64url"), TRUST_PROXY: "loopback" };
-  [a, b] = await Promise.all([startServer(env), startServer(env)]);
-});
-afterAll(async () => {
-  for (const stream of streams) stream.close();
-  await Promise.all([a?.stop(), b?.stop()]);
-  await database?.drop();
-});
+const cluster = twoInstancesOnOneDatabase();
 
 /** One browser: its cookies (the visitor cookie among them) and address, on whichever instance it asks. */
 function visitor() {
@@ -51,9 +37,9 @@ function visitor() {
     const tab = randomUUID();
     const stream = await openSse(new URL(`/events?${new URLSearchParams({ tab, lab: "1" })}`, server.url), { headers: headers() });
     expect(stream.status).toBe(200);
-    streams.push(stream);
+    cluster.streams.push(stream);
     const key = `${jar.get("glassbox_visitor")}:${tab}`;
-    await until(async () => (await database.db.selectFrom("lab_streams").select("tab_key").where("tab_key", "=", key).executeTakeFirst()) !== undefined, "the tab in lab_streams");
+    await until(async () => (await cluster.database.db.selectFrom("lab_streams").select("tab_key").where("tab_key", "=", key).executeTakeFirst()) !== undefined, "the tab in lab_streams");
     return { tab, stream };
   }
   return { jar, send, labTab, visitorId: () => jar.get("glassbox_visitor") ?? "" };
@@ -73,6 +59,7 @@ const describeCounter = (event: CommandEvent) => (event.type === "count" ? `coun
 
 describe("traces", () => {
   it("reach the visitor's tab on A from requests served by B, numbered in A's order, and no other visitor's stream on either", async () => {
+    const { a, b } = cluster;
     const owner = visitor();
     await owner.send(a, "/lab");
     const { stream } = await owner.labTab(a);
@@ -117,6 +104,7 @@ describe("traces", () => {
 
 describe("the command demo", () => {
   it("keeps one counter, max(0, count + delta), whichever instance takes each step, and pushes it to the tab on A", async () => {
+    const { a, b } = cluster;
     const user = visitor();
     await user.send(a, "/lab");
     const { tab, stream } = await user.labTab(a);
@@ -131,17 +119,19 @@ describe("the command demo", () => {
     // Without JavaScript (no tab): 20 steps at once, half on each instance, none lost.
     const steps = Array.from({ length: 20 }, (_, index) => user.send(index % 2 ? a : b, "/lab?index", { intent: "step", delta: "1" }));
     expect((await Promise.all(steps)).map((response) => response.status)).toEqual(Array(20).fill(303));
-    const row = await database.db.selectFrom("lab_counters").select("count").where("visitor_id", "=", user.visitorId()).executeTakeFirstOrThrow();
+    const row = await cluster.database.db.selectFrom("lab_counters").select("count").where("visitor_id", "=", user.visitorId()).executeTakeFirstOrThrow();
     expect(row.count).toBe(27);
   });
 
   it("answers 428 on either instance for a tab whose stream is open nowhere", async () => {
+    const { a, b } = cluster;
     const user = visitor();
     await user.send(a, "/lab");
     for (const server of [a, b]) expect((await user.send(server, "/lab?index", { intent: "step", delta: "1", tab: randomUUID() })).status).toBe(428);
   });
 
   it("queues a guarded action posted to B behind one running from A, for the same tab", async () => {
+    const { a, b } = cluster;
     const user = visitor();
     await user.send(b, "/lab");
     const { tab, stream } = await user.labTab(a);
@@ -155,6 +145,7 @@ describe("the command demo", () => {
   });
 
   it("cancels the cancelable work running on A when the tab's next one is posted to B, at once", async () => {
+    const { a, b } = cluster;
     const user = visitor();
     await user.send(a, "/lab");
     const { tab, stream } = await user.labTab(a);
