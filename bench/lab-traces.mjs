@@ -15,7 +15,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes, randomUUID } from "node:crypto";
 import pg from "pg";
-import { HOST, log, now, parseOptions, ratio, request, round, sleep, summarize, writeResults } from "./lib/common.mjs";
+import { HOST, log, median, now, parseOptions, ratio, request, round, sleep, summarize, writeResults } from "./lib/common.mjs";
 import { loadAverage, machineInfo, machineLine, runRecord } from "./lib/machine.mjs";
 import { onInterrupt, startGlassbox, stopGlassbox } from "./lib/processes.mjs";
 
@@ -120,10 +120,6 @@ async function burst(scenario, roundIndex, cookie) {
   return window;
 }
 
-const median = (values) => {
-  const sorted = values.filter((value) => typeof value === "number").sort((x, y) => x - y);
-  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : null;
-};
 
 try {
   a = await startGlassbox({ notes, benchCommand: "npm run bench:traces" });

@@ -45,6 +45,13 @@ function visitor() {
   return { jar, send, labTab, visitorId: () => jar.get("glassbox_visitor") ?? "" };
 }
 
+/** A visitor whose cookie came from a lab page on `page`, with a lab tab streaming from `streamOn`. */
+async function labVisitor(page: RunningServer, streamOn: RunningServer) {
+  const user = visitor();
+  await user.send(page, "/lab");
+  return { user, ...(await user.labTab(streamOn)) };
+}
+
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -105,9 +112,7 @@ describe("traces", () => {
 describe("the command demo", () => {
   it("keeps one counter, max(0, count + delta), whichever instance takes each step, and pushes it to the tab on A", async () => {
     const { a, b } = cluster;
-    const user = visitor();
-    await user.send(a, "/lab");
-    const { tab, stream } = await user.labTab(a);
+    const { user, tab, stream } = await labVisitor(a, a);
     const deltas = [5, -3, -10, 4, -1, -100, 7];
     const expected = [5, 2, 0, 4, 3, 0, 7];
     for (const [index, delta] of deltas.entries()) {
@@ -132,9 +137,7 @@ describe("the command demo", () => {
 
   it("queues a guarded action posted to B behind one running from A, for the same tab", async () => {
     const { a, b } = cluster;
-    const user = visitor();
-    await user.send(b, "/lab");
-    const { tab, stream } = await user.labTab(a);
+    const { user, tab, stream } = await labVisitor(b, a);
     const first = user.send(a, "/lab?index", { intent: "guarded", tab });
     await stream.waitFor((frames) => countersOf(frames).some((event) => event.type === "guarded" && event.state === "running"), 5_000, "the first guarded running");
     const second = user.send(b, "/lab?index", { intent: "guarded", tab });
@@ -146,9 +149,7 @@ describe("the command demo", () => {
 
   it("cancels the cancelable work running on A when the tab's next one is posted to B, at once", async () => {
     const { a, b } = cluster;
-    const user = visitor();
-    await user.send(a, "/lab");
-    const { tab, stream } = await user.labTab(a);
+    const { user, tab, stream } = await labVisitor(a, a);
     const first = user.send(a, "/lab?index", { intent: "cancelable", tab });
     await stream.waitFor((frames) => countersOf(frames).length === 1, 5_000, "the first started");
     const posted = performance.now();
