@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect, sql } from "kysely";
 import type pg from "pg";
 import type { Database } from "./database.ts";
-import { instanceChannel, LAB_TABS_CHANNEL, type InstanceId, type InstanceNotice, type RelayedTrace, type TabNotice } from "./lab-relay.ts";
+import { instanceChannel, LAB_TABS_CHANNEL, type CommandEvent, type InstanceId, type InstanceNotice, type RelayedTrace, type TabNotice } from "./lab-relay.ts";
 
 /**
  * The lab's state across instances (migration 0012, docs/decisions/0024). The command demo's
@@ -67,7 +67,7 @@ export function createLabCommandRepository(db: Kysely<Database>) {
       (await db.selectFrom("lab_streams").select("instance_id").where("tab_key", "=", tab).executeTakeFirst())?.instance_id as InstanceId | undefined,
 
     /** A command event for a tab whose stream is on another instance. */
-    async tell(instance: InstanceId, tab: string, event: Extract<InstanceNotice, { kind: "counter" }>["event"]): Promise<void> {
+    async tell(instance: InstanceId, tab: string, event: CommandEvent): Promise<void> {
       await notify(instanceChannel(instance), { kind: "counter", tab, event }).execute(db);
     },
   };
