@@ -10,7 +10,7 @@
 // Everything binds and connects to 127.0.0.1 only. Every process it starts is stopped at the end.
 import http from "node:http";
 import { randomBytes, randomUUID } from "node:crypto";
-import { fmt, HOST, log, parseOptions, ratio, round, sleep, writeResults } from "./lib/common.mjs";
+import { fmt, HOST, log, median, parseOptions, ratio, round, sleep, writeResults } from "./lib/common.mjs";
 import { loadAverage, machineInfo, machineLine, runRecord } from "./lib/machine.mjs";
 import { forkWorker, onInterrupt, startGlassbox, stopChild, stopGlassbox } from "./lib/processes.mjs";
 
@@ -103,10 +103,6 @@ async function measure(scenario, roundIndex) {
     streamBytes: bytes,
   };
 }
-const median = (values) => {
-  const sorted = values.filter((value) => typeof value === "number").sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : null;
-};
 
 try {
   glassbox = await startGlassbox({

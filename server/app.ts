@@ -11,6 +11,7 @@ import { SCRIPTS_COOKIE } from "../app/http/render-mode.ts";
 import { serverTiming } from "../app/http/server-timing.ts";
 import type { KnownDevice } from "../app/models/client-info.ts";
 import type { Database } from "../app/models/database.ts";
+import type { InstanceId } from "../app/models/lab-relay.ts";
 import type { ChangeFeed } from "../app/models/live-feed.ts";
 import type { OAuthSettings } from "../app/models/oauth.ts";
 import { createSessionRepository, defaultLifetimes } from "../app/models/session-repository.ts";
@@ -50,6 +51,10 @@ export interface AppRuntime {
   readonly changes: ChangeFeed;
   readonly actionLogChanges: ChangeFeed;
   readonly sessionChanges: ChangeFeed;
+  /** This instance's id and the lab's notices (docs/decisions/0024). */
+  readonly instance: InstanceId;
+  readonly labInstanceChanges: ChangeFeed;
+  readonly labTabChanges: ChangeFeed;
   /** The trace pipeline server/main.ts opened every request's scope with. */
   readonly tracer: Tracer;
   /** Where this instance listens (known once it does). */
@@ -168,6 +173,8 @@ export function createApp(runtime: AppRuntime): App {
     close: () => {
       services.sessionEvents.close();
       services.realtime.close();
+      services.labRelay.close();
+      services.lab.close();
       services.actionLogStream.close();
       services.streamBudget.close();
     },
@@ -176,6 +183,7 @@ export function createApp(runtime: AppRuntime): App {
       const actionLog = services.actionLogStream.indexSizes();
       return {
         ...services.realtime.indexSizes(),
+        ...services.labRelay.sizes(),
         actionLogStreams: actionLog.streams,
         actionLogMembers: actionLog.topicMembers,
         actionLogClosing: actionLog.closing,

@@ -11,6 +11,7 @@ const schedule: { task: JobName; match: string }[] = [
   // purge.sessions is not here: it runs every SESSION_CLEANUP_INTERVAL_SECS (app/services/maintenance.ts).
   { task: "purge.rate_limits", match: "17 * * * *" }, // hourly
   { task: "purge.account_tokens", match: "37 * * * *" }, // hourly
+  { task: "purge.lab", match: "47 * * * *" }, // hourly
   { task: "purge.audit", match: "27 3 * * *" }, // daily at 03:27
 ];
 

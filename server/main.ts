@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RequestHandler } from "express";
 import type { Kysely } from "kysely";
 import { ACTION_LOG_CHANNEL } from "../app/models/action-log.ts";
 import { CHAT_CHANNEL } from "../app/models/chat-repository.ts";
+import { instanceChannel, instanceIdSchema, LAB_TABS_CHANNEL } from "../app/models/lab-relay.ts";
 import { SESSION_CHANNEL } from "../app/models/session-events.ts";
 import { createTracer, type Tracer } from "../app/services/trace.ts";
 import { migrateToLatest } from "../db/migrate.ts";
@@ -51,7 +53,10 @@ async function main(): Promise<void> {
     if (applied.length) logger.info({ applied }, "database migrated");
     await migrateJobQueue(database.url, logger);
     const mail = mailSettings(config, logger);
-    const listener = startPgListener({ url: database.url, channels: [CHAT_CHANNEL, ACTION_LOG_CHANNEL, SESSION_CHANNEL], logger });
+    // Random per process: what other instances address to this one (docs/decisions/0024).
+    const instance = instanceIdSchema.parse(randomBytes(6).toString("hex"));
+    const channels = [CHAT_CHANNEL, ACTION_LOG_CHANNEL, SESSION_CHANNEL, LAB_TABS_CHANNEL, instanceChannel(instance)];
+    const listener = startPgListener({ url: database.url, channels, logger });
     const runtime: AppRuntime = {
       db: database.db,
       readDb: database.readDb,
@@ -59,6 +64,9 @@ async function main(): Promise<void> {
       changes: listener.feed(CHAT_CHANNEL),
       actionLogChanges: listener.feed(ACTION_LOG_CHANNEL),
       sessionChanges: listener.feed(SESSION_CHANNEL),
+      instance,
+      labInstanceChanges: listener.feed(instanceChannel(instance)),
+      labTabChanges: listener.feed(LAB_TABS_CHANNEL),
       tracer,
       selfOrigin: () => origin,
       logger,

@@ -39,6 +39,7 @@ export function createTaskList({ mail, maintenance, passwordResets, logger }: Ta
     "purge.sessions": purge("sessions", async () => (await maintenance.scheduleSessionPurge(), maintenance.purgeSessions())),
     "purge.account_tokens": purge("account links", maintenance.purgeAccountTokens),
     "purge.rate_limits": purge("rate limits", maintenance.purgeRateLimits),
+    "purge.lab": purge("lab leftovers", maintenance.purgeLab),
     "purge.audit": purge("audit", () => maintenance.purgeAudit()),
   };
   return tasks;

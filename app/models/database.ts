@@ -18,6 +18,10 @@ export interface Database {
   user_oauth_connections: UserOAuthConnectionsTable;
   dev_mailbox: DevMailboxTable;
   account_tokens: AccountTokensTable;
+  lab_counters: LabCountersTable;
+  lab_commands: LabCommandsTable;
+  lab_streams: LabStreamsTable;
+  lab_trace_batches: LabTraceBatchesTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
@@ -159,4 +163,32 @@ export interface DevMailboxTable {
   recipient: string;
   subject: string;
   body: string;
+}
+
+/** The lab across instances (migration 0012, docs/decisions/0024). */
+export interface LabCountersTable {
+  visitor_id: string;
+  count: number;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface LabCommandsTable {
+  key: string;
+  guard_until: Date | null;
+  generation: Generated<number>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface LabStreamsTable {
+  tab_key: string;
+  visitor_id: string;
+  instance_id: string;
+  opened_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface LabTraceBatchesTable {
+  /** bigint: pg returns it as a string. */
+  id: Generated<string>;
+  items: JSONColumnType<object>;
+  created_at: CreatedAt;
 }

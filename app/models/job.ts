@@ -14,6 +14,7 @@ export interface JobPayloads {
   "purge.rate_limits": Record<string, never>;
   "purge.audit": Record<string, never>;
   "purge.account_tokens": Record<string, never>;
+  "purge.lab": Record<string, never>;
 }
 
 export const passwordResetRequestSchema = z.object({ email: emailSchema, origin: z.url() });

@@ -72,8 +72,7 @@ export async function runBurst(total: number, probe: () => Promise<boolean>, onP
   return summary;
 }
 
-/** The command demo's counter never goes below zero. */
-export const applyDelta = (count: number, delta: number): number => Math.max(0, count + delta);
+/** The command demo's step; the counter itself never goes below zero (`max(0, count + delta)`, in the database: models/lab-repository.ts). */
 export const counterDeltaSchema = z.coerce.number({ error: "Choose a step" }).int().min(-100).max(100);
 
 /** What the lab's widgets answer (the service computes them, the lab page renders them). */

@@ -48,7 +48,7 @@ export async function loader({ context, url }: Route.LoaderArgs) {
     diagnostics: services.trace.diagnostics(services.trace.current()?.visitorId ?? null),
     traceAfter: services.trace.lastSeq(),
     filter: url.searchParams.get("filter") ?? "",
-    count: services.lab.count(visitorId),
+    count: await services.lab.count(visitorId),
     commandNotice: done.success ? commandNotices[done.data] : undefined,
     chat: {
       room: rooms.find((candidate) => candidate.id === DEFAULT_ROOM) ?? rooms[0],
@@ -125,7 +125,7 @@ export async function action({ request, context }: Route.ActionArgs) {
       case "step": {
         const { delta, tab } = read(forms.step);
         const target = targetOf(tab);
-        return commandDone(target, "stepped", services.lab.step(target, delta));
+        return commandDone(target, "stepped", await services.lab.step(target, delta));
       }
       case "guarded": {
         const target = targetOf(read(forms.guarded).tab);
@@ -133,7 +133,7 @@ export async function action({ request, context }: Route.ActionArgs) {
       }
       case "cancelable": {
         const target = targetOf(read(forms.cancelable).tab);
-        return commandDone(target, await services.lab.cancelable(target), services.lab.count(visitorId));
+        return commandDone(target, await services.lab.cancelable(target), await services.lab.count(visitorId));
       }
     }
   } catch (error) {

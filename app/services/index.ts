@@ -3,6 +3,8 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import { createChatRepository } from "../models/chat-repository.ts";
 import type { Database } from "../models/database.ts";
+import type { InstanceId } from "../models/lab-relay.ts";
+import { createLabRelayRepository } from "../models/lab-repository.ts";
 import { createLoginThrottle } from "../models/login-throttle.ts";
 import { createSignupThrottle, type SignupLimit } from "../models/signup-throttle.ts";
 import type { MailDelivery } from "../models/mail.ts";
@@ -17,6 +19,7 @@ import { createContentService } from "./content.ts";
 import { createHealthService } from "./health.ts";
 import { createJobsService } from "./jobs.ts";
 import { createLabService } from "./lab.ts";
+import { createLabRelay } from "./lab-relay.ts";
 import { createMailOutbox, createMailService } from "./mail.ts";
 import { createOAuthService } from "./oauth.ts";
 import { createPasswordHasher } from "./password-hashing.ts";
@@ -49,6 +52,11 @@ export interface ServiceDeps {
   readonly sessionChanges: ChangeFeed;
   /** The trace pipeline: use cases are recorded as service steps, the hub streams traces to the lab. */
   readonly tracer: Tracer;
+  /** This process among the instances on the database (docs/decisions/0024), and what is addressed to it. */
+  readonly instance: InstanceId;
+  readonly labInstanceChanges: ChangeFeed;
+  /** Lab streams opening and closing, and cancels, on every instance (`lab_tabs`). */
+  readonly labTabChanges: ChangeFeed;
   readonly logger: Logger;
   /** Mail: where it goes (SMTP_URL, the development mailbox), MAIL_FROM, MAIL_MAX_ATTEMPTS. */
   readonly mail: MailSettings;
@@ -69,8 +77,18 @@ export function createServices(deps: ServiceDeps) {
   const { db, readDb, pool, adminEmails, changes, actionLogChanges, sessionChanges, tracer, logger, mail, streamCaps, signupLimit, publicOrigin } = deps;
   const content = createContentService();
   const posts = traced(tracer, "posts", createPostsService({ db, readDb }));
+  const { instance, labTabChanges } = deps;
   const streamBudget = createStreamBudget({ maxBytes: streamCaps.bufferBytes, log: logger });
-  const realtime = createRealtimeHub({ chat: createChatRepository(db), feed: changes, tracer, log: logger, budget: streamBudget });
+  const labRelay = createLabRelay({
+    repository: createLabRelayRepository(pool),
+    instance,
+    instanceFeed: deps.labInstanceChanges,
+    tabsFeed: labTabChanges,
+    tracer,
+    toTab: (tab, next) => realtime.toTab(tab, next),
+    log: logger,
+  });
+  const realtime = createRealtimeHub({ chat: createChatRepository(db), feed: changes, tracer, log: logger, presence: labRelay, budget: streamBudget });
   const hasher = createPasswordHasher();
   const outbox = createMailOutbox(mail);
   const twoFactor = traced(tracer, "twoFactor", createTwoFactorService({ db, pool }));
@@ -108,7 +126,8 @@ export function createServices(deps: ServiceDeps) {
     twoFactor,
     jobs: traced(tracer, "jobs", createJobsService(db)),
     mail: traced(tracer, "mail", createMailService({ db, ...mail })),
-    lab: traced(tracer, "lab", createLabService({ db, pool, realtime })),
+    lab: traced(tracer, "lab", createLabService({ db, pool, realtime, instance, tabsFeed: labTabChanges })),
+    labRelay,
     realtime,
     streamQuota: createStreamQuota(streamCaps),
     streamBudget,

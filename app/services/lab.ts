@@ -3,8 +3,10 @@ import type pg from "pg";
 import { networkOf, type ClientInfo } from "../models/client-info.ts";
 import type { Database } from "../models/database.ts";
 import { AppError } from "../models/errors.ts";
-import { applyDelta, checkBoundary, runBurst, type AccountLookup, type AuthStatus, type BoundaryResult, type BoundaryRule, type BurstProgress, type CommandEvent, type SessionDetails } from "../models/lab.ts";
-import { frame } from "../models/live-feed.ts";
+import { checkBoundary, runBurst, type AccountLookup, type AuthStatus, type BoundaryResult, type BoundaryRule, type BurstProgress, type CommandEvent, type SessionDetails } from "../models/lab.ts";
+import { parseTabNotice, type InstanceId } from "../models/lab-relay.ts";
+import { createLabCommandRepository } from "../models/lab-repository.ts";
+import { frame, type ChangeFeed } from "../models/live-feed.ts";
 import { createLimiter, type Limit } from "../models/rate-limit.ts";
 import { defaultLifetimes, sessionHandle } from "../models/session-repository.ts";
 import { createUserRepository } from "../models/user-repository.ts";
@@ -13,9 +15,10 @@ import type { SessionView } from "./accounts.ts";
 import type { RealtimeHub } from "./realtime.ts";
 
 /**
- * The lab's use cases. The command demo's counter is server-authoritative and per visitor; its
- * results are pushed to the tab that asked (`tab`), which must have its event stream open on this
- * instance (else 428). Without JavaScript there is no tab: the result is on the page after the redirect.
+ * The lab's use cases. The command demo's state is in Postgres (docs/decisions/0024): the counter
+ * per visitor, the guarded queue and the cancelable work per tab, so any instance can take a
+ * command. Its results are pushed to the tab that asked (`tab`), whose event stream must be open on
+ * some instance (else 428). Without JavaScript there is no tab: the result is on the page after the redirect.
  */
 export interface CommandTarget {
   readonly visitorId: string;
@@ -23,80 +26,95 @@ export interface CommandTarget {
   readonly tabKey?: string;
 }
 
-const MAX_VISITORS = 10_000;
 const LOOKUPS_PER_NETWORK: Limit = { attempts: 10, windowSecs: 60 };
 const GUARDED_WORK_MS = 1_000;
+/** A guarded turn's slot outlasts its work by this much: its step and "done" go out before the next turn's "running". */
+const GUARDED_SETTLE_MS = 200;
 const CANCELABLE_WORK_MS = 3_000;
 
-export function createLabService({ db, pool, realtime }: { db: Kysely<Database>; pool: pg.Pool; realtime: RealtimeHub }) {
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+  });
+
+export function createLabService({ db, pool, realtime, instance, tabsFeed }: { db: Kysely<Database>; pool: pg.Pool; realtime: Pick<RealtimeHub, "hasTab" | "toTab">; instance: InstanceId; tabsFeed: ChangeFeed }) {
   const users = createUserRepository(db);
+  const commands = createLabCommandRepository(db);
   const lookups = createLimiter(pool, "rate_limits", "lab-lookup", LOOKUPS_PER_NETWORK);
-  // Per visitor, least recently used first: the oldest is forgotten past MAX_VISITORS.
-  const counts = new Map<string, number>();
-  const locks = new Map<string, Promise<unknown>>();
-  const running = new Map<string, AbortController>();
+  /** The cancelable work running here, per tab: a newer one, on whichever instance, cancels it. */
+  const running = new Map<string, { readonly generation: number; readonly controller: AbortController }>();
   let burstRunning = false;
 
-  const countOf = (visitorId: string) => counts.get(visitorId) ?? 0;
-  function setCount(visitorId: string, count: number) {
-    counts.delete(visitorId);
-    counts.set(visitorId, count);
-    if (counts.size > MAX_VISITORS) counts.delete(counts.keys().next().value as string);
+  function cancelBefore(key: string, generation: number): void {
+    const current = running.get(key);
+    if (current && current.generation < generation) current.controller.abort();
   }
-  /** Pushes to the target tab; false when it has no stream here. */
-  const tell = (target: CommandTarget, event: CommandEvent): boolean =>
-    target.tabKey === undefined || realtime.toTab(target.tabKey, frame("counter", JSON.stringify(event)));
-  const requireStream = (target: CommandTarget) => {
-    if (target.tabKey !== undefined && !realtime.hasTab(target.tabKey)) throw new AppError("lab:no_stream");
-  };
+  const stopCancels = tabsFeed.listen({
+    changed(payload) {
+      const notice = parseTabNotice(payload);
+      if (notice?.kind === "cancel") cancelBefore(notice.key, notice.generation);
+    },
+    // A missed cancel is caught when the work ends (`isCurrent`).
+    resync: () => undefined,
+  });
+
+  /** Where the tab's stream is (undefined without JavaScript): here, or the instance holding it; 428 when none does. */
+  async function locate(target: CommandTarget): Promise<{ tab: string; instance: InstanceId } | undefined> {
+    if (target.tabKey === undefined) return undefined;
+    if (realtime.hasTab(target.tabKey)) return { tab: target.tabKey, instance };
+    const holder = await commands.instanceOf(target.tabKey);
+    if (holder === undefined || holder === instance) throw new AppError("lab:no_stream");
+    return { tab: target.tabKey, instance: holder };
+  }
+  async function tell(where: { tab: string; instance: InstanceId } | undefined, event: CommandEvent): Promise<void> {
+    if (where === undefined) return;
+    if (where.instance === instance) realtime.toTab(where.tab, frame("counter", JSON.stringify(event)));
+    else await commands.tell(where.instance, where.tab, event);
+  }
+  /** Guarded and cancelable work is keyed per tab; a form without JavaScript has none, so per visitor. */
+  const keyOf = (target: CommandTarget) => target.tabKey ?? target.visitorId;
 
   return {
-    count: (visitorId: string): number => countOf(visitorId),
+    count: (visitorId: string): Promise<number> => commands.countOf(visitorId),
 
-    /** `max(0, count + delta)`, applied in one synchronous step (nothing can interleave), then pushed. */
-    step(target: CommandTarget, delta: number): number {
-      requireStream(target);
-      const count = applyDelta(countOf(target.visitorId), delta);
-      setCount(target.visitorId, count);
-      tell(target, { type: "count", count });
+    /** `max(0, count + delta)`, applied atomically in the database, then pushed. */
+    async step(target: CommandTarget, delta: number): Promise<number> {
+      const where = await locate(target);
+      const count = await commands.step(target.visitorId, delta);
+      await tell(where, { type: "count", count });
       return count;
     },
 
-    /** Adds one after a second of work, one such action per visitor at a time: the next waits its turn. */
+    /** Adds one after a second of work, one such action per tab at a time on every instance: the next waits its turn. */
     async guarded(target: CommandTarget): Promise<number> {
-      requireStream(target);
-      const previous = locks.get(target.visitorId) ?? Promise.resolve();
-      if (locks.has(target.visitorId)) tell(target, { type: "guarded", state: "queued", count: countOf(target.visitorId) });
-      // A failed turn must not block the next one.
-      const turn = previous.catch(() => undefined).then(async () => {
-        tell(target, { type: "guarded", state: "running", count: countOf(target.visitorId) });
-        await new Promise((resolve) => setTimeout(resolve, GUARDED_WORK_MS));
-        const count = applyDelta(countOf(target.visitorId), 1);
-        setCount(target.visitorId, count);
-        tell(target, { type: "guarded", state: "done", count });
-        return count;
-      });
-      locks.set(target.visitorId, turn);
-      try {
-        return await turn;
-      } finally {
-        if (locks.get(target.visitorId) === turn) locks.delete(target.visitorId);
+      const where = await locate(target);
+      const reserved = performance.now();
+      const { startsInMs } = await commands.reserveGuard(keyOf(target), GUARDED_WORK_MS + GUARDED_SETTLE_MS);
+      if (startsInMs > 0) {
+        await tell(where, { type: "guarded", state: "queued", count: await commands.countOf(target.visitorId) });
+        await sleep(reserved + startsInMs - performance.now());
       }
+      await tell(where, { type: "guarded", state: "running", count: await commands.countOf(target.visitorId) });
+      await sleep(reserved + startsInMs + GUARDED_WORK_MS - performance.now());
+      const count = await commands.step(target.visitorId, 1);
+      await tell(where, { type: "guarded", state: "done", count });
+      return count;
     },
 
-    /** Three seconds of work that the visitor's next cancelable action cancels. */
+    /** Three seconds of work that the tab's next cancelable action cancels, whichever instance takes it. */
     async cancelable(target: CommandTarget): Promise<"done" | "cancelled"> {
-      requireStream(target);
-      running.get(target.visitorId)?.abort();
+      const where = await locate(target);
+      const key = keyOf(target);
+      const generation = await commands.startCancelable(key);
+      cancelBefore(key, generation);
       const controller = new AbortController();
-      running.set(target.visitorId, controller);
-      tell(target, { type: "cancelable", state: "started" });
-      const outcome = await new Promise<"done" | "cancelled">((resolve) => {
-        const timer = setTimeout(() => resolve("done"), CANCELABLE_WORK_MS);
-        controller.signal.addEventListener("abort", () => (clearTimeout(timer), resolve("cancelled")), { once: true });
-      });
-      if (running.get(target.visitorId) === controller) running.delete(target.visitorId);
-      tell(target, { type: "cancelable", state: outcome });
+      running.set(key, { generation, controller });
+      await tell(where, { type: "cancelable", state: "started" });
+      await sleep(CANCELABLE_WORK_MS, controller.signal);
+      if (running.get(key)?.controller === controller) running.delete(key);
+      const outcome = !controller.signal.aborted && (await commands.isCurrent(key, generation)) ? "done" : "cancelled";
+      await tell(where, { type: "cancelable", state: outcome });
       return outcome;
     },
 
@@ -144,6 +162,9 @@ export function createLabService({ db, pool, realtime }: { db: Kysely<Database>;
         burstRunning = false;
       }
     },
+
+    /** Stops hearing other instances' cancels (at shutdown). */
+    close: (): void => void stopCancels(),
   };
 }
 

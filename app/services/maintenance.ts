@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import { purgeAuditOlderThan } from "../models/audit-repository.ts";
+import { purgeLabLeftovers } from "../models/lab-repository.ts";
 import type { Database } from "../models/database.ts";
 import { limiterTables, purgeExpiredWindows } from "../models/rate-limit.ts";
 import { createAccountTokenRepository } from "../models/account-token-repository.ts";
@@ -31,6 +32,9 @@ export function createMaintenanceService(db: Kysely<Database>, settings: { audit
       for (const table of limiterTables) purged += await purgeExpiredWindows(db, table);
       return purged;
     },
+
+    /** Deletes the lab's leftovers (docs/decisions/0024): idle command state and trace batches no instance took; returns how many. */
+    purgeLab: (): Promise<number> => purgeLabLeftovers(db),
 
     /** Deletes reset and verification links that expired or were used over a day ago; returns how many. */
     purgeAccountTokens: (): Promise<number> => createAccountTokenRepository(db).purge(),

@@ -24,10 +24,34 @@ export interface TabViewer extends ChatViewer {
 
 export type TabStream = Subscription<TabViewer>;
 
-export function createRealtimeHub({ chat, feed, tracer, log, budget }: { chat: ChatRepository; feed: ChangeFeed; tracer: Tracer; log: Logger; budget?: FeedBudget }) {
+/** Told when a lab tab's stream opens and closes here (the lab relay: other instances route its traces here). */
+export interface LabPresence {
+  opened(tab: string, visitorId: string): void;
+  closed(tab: string): void;
+}
+
+export function createRealtimeHub({
+  chat,
+  feed,
+  tracer,
+  log,
+  presence,
+  budget,
+}: {
+  chat: ChatRepository;
+  feed: ChangeFeed;
+  tracer: Tracer;
+  log: Logger;
+  presence?: LabPresence;
+  budget?: FeedBudget;
+}) {
   const chatFeed = createChatFeed({ chat, tracer, log });
   const labTabs = createLabTraceSink<TabStream>(tracer, (tab, next) => hub.send(tab, next));
-  const hub = createLiveFeed<TabViewer, ChatEntry>({ adapter: chatFeed.adapter, log, budget, left: (tab) => labTabs.leave(tab) });
+  const left = (tab: TabStream) => {
+    labTabs.leave(tab);
+    if (tab.viewer.lab && tab.key !== undefined) presence?.closed(tab.key);
+  };
+  const hub = createLiveFeed<TabViewer, ChatEntry>({ adapter: chatFeed.adapter, log, budget, left });
   const stopListening = chatFeed.connect(hub, feed);
 
   return {
@@ -38,7 +62,10 @@ export function createRealtimeHub({ chat, feed, tracer, log, budget }: { chat: C
      */
     subscribe(key: string, viewer: TabViewer, sink: StreamSink, after?: MessageId): () => void {
       const tab = hub.subscribe({ key, topic: viewer.roomId, viewer }, sink, after);
-      if (viewer.lab) labTabs.join(tab);
+      if (viewer.lab) {
+        labTabs.join(tab);
+        presence?.opened(key, viewer.visitorId);
+      }
       return () => hub.unsubscribe(tab);
     },
 

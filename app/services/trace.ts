@@ -36,8 +36,8 @@ export interface RequestScope {
 
 /** Where live events go as they happen. */
 export interface TraceSink {
-  /** A visitor's own event: only that visitor's tabs may see it. */
-  own(visitorId: string, event: TraceEvent): void;
+  /** A visitor's own event: only that visitor's tabs may see it. `relayed`: it happened on another instance. */
+  own(visitorId: string, event: TraceEvent, relayed: boolean): void;
   /** A finished request as every other visitor may see it (no ids, no SQL). */
   line(line: RequestLine, visitorId: string | null): void;
   /** The server's own work, outside any request (a broadcast): it names no visitor. */
@@ -90,7 +90,7 @@ export function createTracer({ sessionIdleMs = DEFAULT_SESSION_IDLE_MS, now = Da
       scope.events.push(event);
       if (scope.visitorId) {
         sessionOf(scope.visitorId).events.push(event);
-        for (const sink of sinks) sink.own(scope.visitorId, event);
+        for (const sink of sinks) sink.own(scope.visitorId, event, false);
       }
     }
     return event;
@@ -120,6 +120,17 @@ export function createTracer({ sessionIdleMs = DEFAULT_SESSION_IDLE_MS, now = Da
     },
 
     current: (): RequestScope | undefined => storage.getStore(),
+
+    /**
+     * A visitor's live event from another instance (docs/decisions/0024), numbered in this
+     * process's order (a tab drops events numbered before the last it has) and kept like the
+     * visitor's own, so a lab page loaded here shows it too.
+     */
+    adopt(visitorId: string, event: TraceEvent): void {
+      const adopted: TraceEvent = { ...event, seq: ++seq };
+      sessionOf(visitorId).events.push(adopted);
+      for (const sink of sinks) sink.own(visitorId, adopted, true);
+    },
 
     /** The signed-in user of the current request, once it is known. */
     identify(userId: string | null): void {

@@ -53,6 +53,12 @@ export function summarize(values) {
   };
 }
 
+/** The middle of the numbers among `values` (the upper one of an even count), or null when there are none: the figure of several rounds. */
+export function median(values) {
+  const sorted = values.filter((value) => typeof value === "number").sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : null;
+}
+
 export function ratio(a, b, digits = 1) {
   return a && b ? round(a / b, digits) : null;
 }

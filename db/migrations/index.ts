@@ -10,6 +10,7 @@ import * as oauthConnections from "./0008_oauth_connections.ts";
 import * as posts from "./0009_posts.ts";
 import * as rateLimits from "./0010_rate_limits.ts";
 import * as accountRecovery from "./0011_account_recovery.ts";
+import * as labAcrossInstances from "./0012_lab_across_instances.ts";
 
 /**
  * Every migration, in order. Listed here rather than read from disk so the bundled server carries
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   "0009_posts": posts,
   "0010_rate_limits": rateLimits,
   "0011_account_recovery": accountRecovery,
+  "0012_lab_across_instances": labAcrossInstances,
 };

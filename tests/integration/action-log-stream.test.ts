@@ -1,11 +1,9 @@
-import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { ActionLogView } from "../../app/models/action-log.ts";
 import { expectProblem } from "../support/api.ts";
 import { createBrowser, type Browser } from "../support/browser.ts";
 import { post, registerMember, signInElsewhere, uniqueBody, type Member } from "../support/chat.ts";
-import { createTestDatabase, type TestDatabase } from "../support/database.ts";
-import { startServer, type RunningServer } from "../support/server.ts";
+import { twoInstancesOnOneDatabase } from "../support/two-instances.ts";
 import { openSse, type SseEvent, type SseStream } from "../support/sse-client.ts";
 
 /**
@@ -14,30 +12,14 @@ import { openSse, type SseEvent, type SseStream } from "../support/sse-client.ts
  * a reconnect with Last-Event-ID (or ?after=) gets exactly what it missed.
  */
 const ADMIN_EMAIL = "stream-boss@example.com";
-const SECRET = randomBytes(64).toString("base64url");
-
-let database: TestDatabase;
-let a: RunningServer;
-let b: RunningServer;
-const streams: SseStream[] = [];
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  const env = { DATABASE_URL: database.url, SESSION_SECRET: SECRET, TRUST_PROXY: "loopback", ADMIN_EMAILS: ADMIN_EMAIL };
-  [a, b] = await Promise.all([startServer(env), startServer(env)]);
-});
-afterAll(async () => {
-  for (const stream of streams) stream.close();
-  await Promise.all([a?.stop(), b?.stop()]);
-  await database?.drop();
-});
+const cluster = twoInstancesOnOneDatabase({ ADMIN_EMAILS: ADMIN_EMAIL });
 
 async function open(url: string, browser: Browser | undefined, options: { lastEventId?: string; query?: string } = {}): Promise<SseStream> {
   const headers: Record<string, string> = {};
   if (browser?.cookie) headers.cookie = browser.cookie;
   if (options.lastEventId) headers["last-event-id"] = options.lastEventId;
   const stream = await openSse(new URL(`/api/v0/action-logs/stream${options.query ?? ""}`, url), { headers });
-  streams.push(stream);
+  cluster.streams.push(stream);
   return stream;
 }
 
@@ -54,7 +36,7 @@ const postedBody = (entry: ActionLogView) => entry.action === "chat.post" && ent
 async function waitForPost(stream: SseStream, messageId: string) {
   await stream.waitFor((frames) => entries(frames).some((entry) => postedBody(entry) === messageId), 10_000, `the chat.post entry of message ${messageId}`);
 }
-const messageIdOf = async (body: string) => (await database.db.selectFrom("chat_messages").select("id").where("body", "=", body).executeTakeFirstOrThrow()).id;
+const messageIdOf = async (body: string) => (await cluster.database.db.selectFrom("chat_messages").select("id").where("body", "=", body).executeTakeFirstOrThrow()).id;
 
 describe("the action-log stream", () => {
   let boss: Member;
@@ -63,12 +45,12 @@ describe("the action-log stream", () => {
   let adaOnB: Browser;
 
   beforeAll(async () => {
-    [boss, ada, bob] = await Promise.all([registerMember(database.db, a.url, "sboss", ADMIN_EMAIL), registerMember(database.db, a.url, "sada"), registerMember(database.db, a.url, "sbob")]);
-    adaOnB = await signInElsewhere(ada, b.url);
+    [boss, ada, bob] = await Promise.all([registerMember(cluster.database.db, cluster.a.url, "sboss", ADMIN_EMAIL), registerMember(cluster.database.db, cluster.a.url, "sada"), registerMember(cluster.database.db, cluster.a.url, "sbob")]);
+    adaOnB = await signInElsewhere(ada, cluster.b.url);
   });
 
   it("refuses guests with 401 and a malformed Last-Event-ID or parameter with 400, as problems", async () => {
-    const guest = await open(a.url, undefined);
+    const guest = await open(cluster.a.url, undefined);
     await guest.done;
     expect(guest.status).toBe(401);
     expect(JSON.parse(guest.text())).toMatchObject({ status: 401, code: "auth:unauthenticated" });
@@ -78,13 +60,13 @@ describe("the action-log stream", () => {
   });
 
   it("delivers an action done on A to the streams on A and B that may see it, with id: = entry id", async () => {
-    const [adaStreamB, bossStreamA, bobStreamB] = await Promise.all([opened(b.url, adaOnB), opened(a.url, boss.browser), opened(b.url, createBrowser(b.url, { cookie: bob.browser.cookie }))]);
+    const [adaStreamB, bossStreamA, bobStreamB] = await Promise.all([opened(cluster.b.url, adaOnB), opened(cluster.a.url, boss.browser), opened(cluster.b.url, createBrowser(cluster.b.url, { cookie: bob.browser.cookie }))]);
     const body = uniqueBody("streamed");
     await post(ada.browser, body);
     const messageId = await messageIdOf(body);
     await Promise.all([waitForPost(adaStreamB, messageId), waitForPost(bossStreamA, messageId)]);
     const [fromB] = entries(adaStreamB.frames).filter((entry) => postedBody(entry) === messageId);
-    const row = await database.db.selectFrom("action_logs").selectAll().where("action", "=", "chat.post").where("actor_id", "=", ada.id).orderBy("id", "desc").executeTakeFirstOrThrow();
+    const row = await cluster.database.db.selectFrom("action_logs").selectAll().where("action", "=", "chat.post").where("actor_id", "=", ada.id).orderBy("id", "desc").executeTakeFirstOrThrow();
     expect(fromB).toMatchObject({ sseId: row.id, id: row.id, actor: { id: ada.id, username: ada.username }, resource: { type: "chat_room", id: "lobby" } });
 
     // Bob's own action reaches him; Ada's never did.
@@ -100,7 +82,7 @@ describe("the action-log stream", () => {
   });
 
   it("replays exactly what a reconnecting stream missed (Last-Event-ID, or ?after=), then goes live", async () => {
-    const first = await opened(b.url, adaOnB);
+    const first = await opened(cluster.b.url, adaOnB);
     const body = uniqueBody("before the drop");
     await post(ada.browser, body, "support");
     await waitForPost(first, await messageIdOf(body));
@@ -113,7 +95,7 @@ describe("the action-log stream", () => {
     await post(ada.browser, missedBodies[0]!, "demo");
     await post(bob.browser, uniqueBody("not ada's"), "demo");
     await post(ada.browser, missedBodies[1]!, "support");
-    const missed = await database.db
+    const missed = await cluster.database.db
       .selectFrom("action_logs")
       .select(["id", "action"])
       .where("actor_id", "=", ada.id)
@@ -122,7 +104,7 @@ describe("the action-log stream", () => {
       .execute();
     expect(missed.map((row) => row.action)).toEqual(["chat.join", "chat.post", "chat.post"]);
 
-    const resumed = [await opened(b.url, adaOnB, { lastEventId }), await opened(a.url, ada.browser, { query: `?after=${lastEventId}` })];
+    const resumed = [await opened(cluster.b.url, adaOnB, { lastEventId }), await opened(cluster.a.url, ada.browser, { query: `?after=${lastEventId}` })];
     for (const stream of resumed) {
       await stream.waitFor((frames) => entries(frames).length >= missed.length, 10_000, "the replayed entries");
       expect(entries(stream.frames).map((entry) => entry.id)).toEqual(missed.map((row) => row.id));

@@ -117,3 +117,20 @@ it("purges action-log entries (accounts and chat) older than AUDIT_RETENTION_DAY
   expect(await labels("chat.post")).toEqual(live);
   expect(await maintenance().purgeAudit()).toBe(0);
 });
+
+it("purges the lab's command state idle for a day and trace batches no instance took within a minute, and keeps counters", async () => {
+  const { db } = database;
+  await db
+    .insertInto("lab_commands")
+    .values([
+      { key: `idle-${tag}`, updated_at: at(-DAY - HOUR) },
+      { key: `live-${tag}`, updated_at: at(-HOUR) },
+    ])
+    .execute();
+  await db.insertInto("lab_trace_batches").values([{ items: JSON.stringify([]), created_at: at(-120_000) }, { items: JSON.stringify([]) }]).execute();
+  await db.insertInto("lab_counters").values({ visitor_id: `counter-${tag}`, count: 3, updated_at: at(-365 * DAY) }).execute();
+  expect(await maintenance().purgeLab()).toBe(2);
+  expect((await db.selectFrom("lab_commands").select("key").where("key", "like", `%-${tag}`).execute()).map((row) => row.key)).toEqual([`live-${tag}`]);
+  expect(await db.selectFrom("lab_trace_batches").select("id").execute()).toHaveLength(1);
+  expect(await db.selectFrom("lab_counters").select("count").where("visitor_id", "=", `counter-${tag}`).executeTakeFirst()).toEqual({ count: 3 });
+});

@@ -1,38 +1,24 @@
-import { randomBytes, randomUUID } from "node:crypto";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import { expect, it } from "vitest";
 import { newAccount } from "../support/browser.ts";
-import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { registerAndConfirm } from "../support/mail.ts";
 import { OAuthTestClient } from "../support/oauth-client.ts";
-import { startServer, type RunningServer } from "../support/server.ts";
+import type { RunningServer } from "../support/server.ts";
 import { openSse, type SseStream } from "../support/sse-client.ts";
+import { twoInstancesOnOneDatabase } from "../support/two-instances.ts";
 
 /**
  * The `session` live event (DESIGN.md, the SSE stream): a sign-in or sign-out in one tab reaches the
  * visitor's other tabs, and a session revoked elsewhere reaches the account's tabs, across two
  * instances on one database (NOTIFY `session_events`). The tab then loads its page data again.
  */
-let database: TestDatabase;
-let a: RunningServer;
-let b: RunningServer;
-const streams: SseStream[] = [];
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  const env = { DATABASE_URL: database.url, SESSION_SECRET: randomBytes(64).toString("base64url"), TRUST_PROXY: "loopback" };
-  [a, b] = await Promise.all([startServer(env), startServer(env)]);
-});
-afterAll(async () => {
-  for (const stream of streams) stream.close();
-  await Promise.all([a?.stop(), b?.stop()]);
-  await database?.drop();
-});
+const cluster = twoInstancesOnOneDatabase();
 
 /** A tab's stream on `server`, with the client's cookies (visitor and session). */
 async function tab(client: OAuthTestClient, server: RunningServer): Promise<SseStream> {
   const stream = await openSse(new URL(`/events?${new URLSearchParams({ tab: randomUUID(), room: "lobby" })}`, server.url), { headers: { cookie: client.jar.header() ?? "" } });
   expect(stream.status).toBe(200);
-  streams.push(stream);
+  cluster.streams.push(stream);
   return stream;
 }
 
@@ -41,12 +27,13 @@ const waitForChange = (stream: SseStream, change: string) =>
   stream.waitFor((frames) => frames.some((frame) => frame.event === "session" && frame.data.includes(`"${change}"`)), 10_000, `a session event "${change}"`);
 
 it("tells the visitor's other tabs of a sign-in and a sign-out, and the account's tabs of a revocation, on another instance", async () => {
+  const { a, b } = cluster;
   const browser = new OAuthTestClient(a.url);
   await browser.get("/");
   const otherTab = await tab(browser, b);
 
   const account = newAccount("live");
-  await registerAndConfirm(database.db, browser, account); // the confirmation link signs in
+  await registerAndConfirm(cluster.database.db, browser, account); // the confirmation link signs in
   await waitForChange(otherTab, "signed-in");
 
   const device = new OAuthTestClient(a.url);

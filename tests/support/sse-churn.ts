@@ -16,6 +16,7 @@ import pg from "pg";
 import { ACTION_LOG_CHANNEL } from "../../app/models/action-log.ts";
 import { SESSION_CHANNEL } from "../../app/models/session-events.ts";
 import { CHAT_CHANNEL } from "../../app/models/chat-repository.ts";
+import { instanceChannel, instanceIdSchema, LAB_TABS_CHANNEL } from "../../app/models/lab-relay.ts";
 import type { Database } from "../../app/models/database.ts";
 import { defaultSignupLimit } from "../../app/models/signup-throttle.ts";
 import { defaultStreamCaps } from "../../app/services/stream-quota.ts";
@@ -73,7 +74,8 @@ const pool = new pg.Pool({ connectionString: url, max: 6, idleTimeoutMillis: 0 }
 pool.on("error", () => undefined);
 const tracer = createTracer();
 const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (event) => tracer.sql(event.query.sql, event.queryDurationMillis, event.level === "error") });
-const listener = startPgListener({ url, channels: [CHAT_CHANNEL, ACTION_LOG_CHANNEL, SESSION_CHANNEL], logger });
+const instance = instanceIdSchema.parse(randomBytes(6).toString("hex"));
+const listener = startPgListener({ url, channels: [CHAT_CHANNEL, ACTION_LOG_CHANNEL, SESSION_CHANNEL, LAB_TABS_CHANNEL, instanceChannel(instance)], logger });
 const bundle = new URL("../../build/server/index.js", import.meta.url).href;
 const { createApp } = (await import(bundle)) as typeof AppModule;
 const app = createApp({
@@ -87,6 +89,9 @@ const app = createApp({
   changes: listener.feed(CHAT_CHANNEL),
   actionLogChanges: listener.feed(ACTION_LOG_CHANNEL),
   sessionChanges: listener.feed(SESSION_CHANNEL),
+  instance,
+  labInstanceChanges: listener.feed(instanceChannel(instance)),
+  labTabChanges: listener.feed(LAB_TABS_CHANNEL),
   oauth: {},
   publicOrigin: () => "http://127.0.0.1",
   tracer,

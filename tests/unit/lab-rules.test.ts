@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyDelta, BURST, burstSizeSchema, checkBoundary, counterDeltaSchema, describeProgress, requestsPerSecond, runBurst, type BurstProgress } from "../../app/models/lab.ts";
+import { BURST, burstSizeSchema, checkBoundary, counterDeltaSchema, describeProgress, requestsPerSecond, runBurst, type BurstProgress } from "../../app/models/lab.ts";
 
 /** The lab's pure rules: the request burst, the boundary check and the command demo's counter. */
 
@@ -161,21 +161,6 @@ describe("checkBoundary", () => {
 });
 
 describe("the command counter", () => {
-  it("applies a delta but never goes below zero", () => {
-    expect(applyDelta(0, 1)).toBe(1);
-    expect(applyDelta(2, 3)).toBe(5);
-    expect(applyDelta(5, -5)).toBe(0);
-    expect(applyDelta(3, -5)).toBe(0);
-    expect(applyDelta(0, -1)).toBe(0);
-    expect(applyDelta(0, -100)).toBe(0);
-    let count = 0;
-    for (const delta of [5, -3, -10, 4, -1, -100, 7]) {
-      count = applyDelta(count, delta);
-      expect(count).toBeGreaterThanOrEqual(0);
-    }
-    expect(count).toBe(7);
-  });
-
   it("accepts whole steps from -100 to 100", () => {
     for (const delta of [-100, -1, 0, 1, 100, "5", "-5"]) expect(counterDeltaSchema.safeParse(delta).success, String(delta)).toBe(true);
     for (const delta of [-101, 101, 1.5, "x"]) expect(counterDeltaSchema.safeParse(delta).success, String(delta)).toBe(false);
