@@ -3,7 +3,8 @@ import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 
 /**
- * Issue 18's probe, as a test: a thousand lab streams that never read. Each stream's own cap (1 MiB)
+ * Issue 18's probe, as a test: a thousand lab streams that never read, driven until the budget has
+ * ended half of them. Each stream's own cap (1 MiB)
  * would let them hold a gigabyte between them; the process-wide budget (STREAM_BUFFER_MB, 16 here)
  * ends the slowest once all of them together hold more, so the server's RSS grows by about the budget
  * (plus the garbage a busy process makes before its collector runs), and once they close its heap,
@@ -37,6 +38,7 @@ interface ProbeResult {
   maxRssMb: number;
   rssAfterCloseMb: number;
   heapBefore: LiveHeap;
+  heapWhileHeld: LiveHeap;
   heapAfterClose: LiveHeap;
   probes: number;
   drivenMs: number;
@@ -70,7 +72,9 @@ it("keeps 1,000 streams that never read within the unsent-bytes budget, and lets
   // The budget was reached and acted on: streams were ended by it, not by their own cap.
   expect(held.endedByBudget).toBeGreaterThan(0);
   expect(held.maxRssMb - held.rssWithStreamsMb).toBeLessThanOrEqual(BUDGET_MB + ALLOWANCE_MB);
-  // Closed and collected, the heap holds what it held before the streams opened: nothing they were sent is kept.
+  // Closed and collected, the heap holds what it held before the streams opened: nothing they were sent is kept
+  // (while the streams were open, what they held was there to be seen, as array buffers).
+  expect(held.heapWhileHeld.arrayBuffersMb - held.heapBefore.arrayBuffersMb).toBeGreaterThan(BUDGET_MB / 4);
   expect(held.heapAfterClose.liveMb - held.heapBefore.liveMb).toBeLessThanOrEqual(LEFT_AFTER_CLOSE_MB);
   expect(held.heapAfterClose.arrayBuffersMb - held.heapBefore.arrayBuffersMb).toBeLessThanOrEqual(1);
   expect(code).toBe(0);

@@ -8,9 +8,9 @@
  * The production build on its own embedded PostgreSQL; STREAMS lab streams, 16 per visitor (the
  * default cap), that read their headers and then nothing; requests to /lab/probe (the lab burst's
  * target) by those visitors in turn, each request's trace going to its visitor's 16 tabs, until the
- * budget has ended every stream or DRIVE_MS has passed; the server's RSS sampled all along; every
- * client socket closed; what the server's heap holds after a full garbage collection, before the
- * streams and after. One `RESULT {json}` line.
+ * budget has ended half of the streams or DRIVE_MS has passed; the server's RSS sampled all along;
+ * what its heap holds after a full garbage collection before the streams, while the other half still
+ * hold what they were sent, and after every client socket closed. One `RESULT {json}` line.
  *
  * Environment: BUDGET_MB (STREAM_BUFFER_MB, default 16), STREAMS (default 1000), DRIVE_MS (default 30000).
  */
@@ -122,19 +122,19 @@ async function holdAndDrive() {
   const { probe, sent } = prober(visitors);
   await Promise.all(
     Array.from({ length: 16 }, async () => {
-      while (Date.now() - started < driveMs && endedByBudget() - endedBefore < streams) await probe();
+      while (Date.now() - started < driveMs && endedByBudget() - endedBefore < streams / 2) await probe();
     }),
   );
   const drivenMs = Date.now() - started;
-  // The last streams ended get their few seconds to take their last frames, then are cut.
-  await sleep(1_000);
   clearInterval(sampler);
+  const heapWhileHeld = await liveHeap();
   for (const socket of sockets) socket.destroy();
   await sleep(1_000);
   return {
     rssWithStreamsMb: tenths(rssWithStreams),
     maxRssMb: tenths(maxRss),
     rssAfterCloseMb: tenths(rssMb()),
+    heapWhileHeld,
     heapAfterClose: await liveHeap(),
     probes: sent(),
     drivenMs,
