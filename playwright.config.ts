@@ -1,5 +1,6 @@
 import { defineConfig } from "@playwright/test";
 import { chromiumArgs, chromiumExecutable } from "./tests/e2e/chromium.ts";
+import { E2E_DATA_DIR, E2E_SESSION_SECRET } from "./tests/e2e/server-env.ts";
 
 const PORT = Number(process.env.E2E_PORT ?? 3123);
 /** The fake GitHub (tests/support/fake-github.ts) the app signs in with, on a port derived from the app's. */
@@ -44,11 +45,13 @@ export default defineConfig({
     },
     {
       // A fresh data directory per run: the zero-setup path, exactly as `npm start` takes it.
-      command: "rm -rf .data/e2e && exec node build/main.js",
+      command: `rm -rf ${E2E_DATA_DIR} && exec node build/main.js`,
       env: {
         PORT: String(PORT),
         HOST: "127.0.0.1",
-        DATA_DIR: ".data/e2e",
+        DATA_DIR: E2E_DATA_DIR,
+        // tests/e2e/members.ts signs session cookies with it, for tests that start signed in.
+        SESSION_SECRET: E2E_SESSION_SECRET,
         LOG_FORMAT: "json",
         LOG_LEVEL: "warn",
         ADMIN_EMAILS: "admin@e2e.test",

@@ -4,7 +4,7 @@ export default defineConfig({
   resolve: { alias: { "~": new URL("./app", import.meta.url).pathname } },
   test: {
     include: ["tests/unit/**/*.test.ts", "tests/integration/**/*.test.ts"],
-    // One embedded PostgreSQL for the run; each test file creates its own fresh database in it.
+    // One embedded PostgreSQL for the run, with a migrated template; each test file clones its own database from it.
     globalSetup: ["tests/support/postgres-global-setup.ts"],
     pool: "forks",
     testTimeout: 30_000,

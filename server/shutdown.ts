@@ -16,18 +16,24 @@ export interface ShutdownOptions {
 
 /**
  * SIGTERM/SIGINT: stop accepting, let in-flight requests finish, release resources, exit 0.
- * A second signal, or the deadline passing, exits at once with code 1.
+ * A second signal, or the deadline passing, exits at once with code 1. A second signal within a second
+ * of the first is the same one: Ctrl-C in a terminal reaches `npm run dev`'s server twice, from the
+ * terminal and relayed by tsx.
  */
+/** Signals this close together are one (see above). */
+const SAME_SIGNAL_MS = 1_000;
+
 export function installGracefulShutdown(options: ShutdownOptions): { draining: () => boolean } {
   const { server, logger, release, endStreams, graceMs = 7_000, deadlineMs = 10_000 } = options;
-  let draining = false;
+  let drainingSince: number | undefined;
 
   async function shutdown(signal: NodeJS.Signals): Promise<void> {
-    if (draining) {
+    if (drainingSince !== undefined) {
+      if (Date.now() - drainingSince < SAME_SIGNAL_MS) return;
       logger.warn({ signal }, "second signal: exiting now");
       process.exit(1);
     }
-    draining = true;
+    drainingSince = Date.now();
     setTimeout(() => {
       logger.error("shutdown deadline passed: exiting");
       process.exit(1);
@@ -57,5 +63,5 @@ export function installGracefulShutdown(options: ShutdownOptions): { draining: (
   }
 
   for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, (s) => void shutdown(s));
-  return { draining: () => draining };
+  return { draining: () => drainingSince !== undefined };
 }

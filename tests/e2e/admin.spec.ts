@@ -1,6 +1,7 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, type Page } from "@playwright/test";
 import { expectAccessible } from "./accessibility.ts";
-import { header, javaScriptEnabled, newAccount, newDevice, registerThroughForm, signInAsAdmin, type Account } from "./support.ts";
+import { test } from "./members.ts";
+import { header, javaScriptEnabled, newAccount, newDevice, registerThroughForm, type Account } from "./support.ts";
 
 /** Live updates should arrive well within this. */
 const LIVE = { timeout: 5_000 };
@@ -8,10 +9,10 @@ const LIVE = { timeout: 5_000 };
 const actionLog = (page: Page) => page.getByRole("region", { name: "Action log" });
 const entryOf = (page: Page, account: Account, action: string) => actionLog(page).getByRole("listitem").filter({ hasText: action }).filter({ hasText: account.username });
 
-test("the admin's action log shows another user's actions without a reload (with scripts), through the same filter as the list", async ({ page, browser }) => {
-  // Three sign-ups (argon2 each) and an accessibility scan: more than the default 30 s on a busy machine.
+test("the admin's action log shows another user's actions without a reload (with scripts), through the same filter as the list", async ({ page, browser, members }) => {
+  // Two sign-ups through the form (argon2 each) and an accessibility scan: more than the default 30 s on a busy machine.
   test.setTimeout(60_000);
-  await signInAsAdmin(page);
+  await members.signIn(page, "logadm", { role: "admin" });
   await page.goto("/admin");
   // The filter form, as a visitor without scripts uses it too.
   await actionLog(page).getByLabel("Action", { exact: true }).selectOption("auth.register");
@@ -37,13 +38,13 @@ test("the admin's action log shows another user's actions without a reload (with
   await other.context.close();
 });
 
-test("an account's Activity link shows only that account's actions", async ({ page, browser }) => {
+test("an account's Activity link shows only that account's actions", async ({ page, browser, members }) => {
   const other = await newDevice(browser);
   const account = newAccount("act");
   await registerThroughForm(other.page, account);
   await other.context.close();
 
-  await signInAsAdmin(page);
+  await members.signIn(page, "actadm", { role: "admin" });
   await page.goto(`/admin?q=${account.username}`);
   await page.getByRole("link", { name: `Activity of ${account.username}` }).click();
   await expect(page).toHaveURL(/\/admin\?actor=[0-9a-f-]{36}#action-log$/);

@@ -1,6 +1,5 @@
 import {
   expect,
-  test,
   type APIRequest,
   type APIRequestContext,
   type Browser,
@@ -10,7 +9,8 @@ import {
   type Response,
 } from "@playwright/test";
 import { expectAccessible } from "./accessibility.ts";
-import { confirmRegistrationVia, header, javaScriptEnabled, newAccount, newDevice, signInAsAdmin, unique, type Account } from "./support.ts";
+import { test, type Members } from "./members.ts";
+import { header, javaScriptEnabled, newDevice, unique, type Account } from "./support.ts";
 
 /**
  * The live chat end to end: live fan-out between members, posting with and without scripts,
@@ -20,9 +20,7 @@ import { confirmRegistrationVia, header, javaScriptEnabled, newAccount, newDevic
  * Tests run in parallel on one server and database, and there are only three rooms, so every test
  * makes its own accounts and tags its messages with a unique text. Rooms are spread so that no test
  * depends on a room's newest 50 while another floods it: Support belongs to the "Load older" test.
- * Members are registered by posting the registration form from the test's own browser context (its
- * cookies then sign the pages in); no test spends a sign-in attempt except the admin's, which
- * succeed and so give theirs back.
+ * Members start signed in (tests/e2e/members.ts): no test spends a sign-up or a sign-in attempt.
  */
 
 interface Room {
@@ -53,26 +51,10 @@ function newTag(label: string): string {
   return `${label} ${javaScriptEnabled() ? "js" : "nojs"} ${unique()}`;
 }
 
-/**
- * Registers a new member through the registration form's POST and the welcome mail's link, with
- * the cookies of `request` (a browser context's `request` signs that browser in).
- */
-async function registerVia(request: APIRequestContext, prefix: string): Promise<Account> {
-  const account = newAccount(prefix);
-  const response = await request.post("/register", {
-    form: { username: account.username, email: account.email, password: account.password, next: "/account" },
-    headers: originHeader(),
-    maxRedirects: 0,
-  });
-  expect(response.status(), `registering ${account.username}`).toBe(303);
-  await confirmRegistrationVia(request, account.email, new URL(baseURL()).origin);
-  return account;
-}
-
 /** A member outside any browser: its own cookie jar, for posting in bulk. */
-async function apiMember(api: APIRequest, prefix: string): Promise<{ account: Account; request: APIRequestContext }> {
-  const request = await api.newContext({ baseURL: baseURL() });
-  return { account: await registerVia(request, prefix), request };
+async function apiMember(members: Members, api: APIRequest, prefix: string): Promise<{ account: Account; request: APIRequestContext }> {
+  const { account, cookie } = await members.create(prefix);
+  return { account, request: await api.newContext({ baseURL: baseURL(), storageState: { cookies: [cookie], origins: [] } }) };
 }
 
 /** Opens the room as a member's browser would (which joins it), without rendering it. */
@@ -92,10 +74,10 @@ async function apiPost(request: APIRequestContext, room: Room, body: string): Pr
 }
 
 /** admin@e2e.test makes the member a moderator at /admin, in a browser of its own. */
-async function makeModerator(browser: Browser, member: Account): Promise<void> {
+async function makeModerator(browser: Browser, members: Members, member: Account): Promise<void> {
   const admin = await newDevice(browser);
   try {
-    await signInAsAdmin(admin.page);
+    await members.signIn(admin.page, "chatadm", { role: "admin" });
     await admin.page.goto(`/admin?q=${member.username}`);
     const card = admin.page.getByRole("region", { name: "Accounts" }).getByRole("listitem").filter({ hasText: member.email });
     await expect(card).toContainText("member, joined");
@@ -205,12 +187,12 @@ async function messageIds(list: Locator): Promise<bigint[]> {
 }
 
 test.describe("chat", () => {
-  test("a message from one member appears live on another member's open page", { tag: "@scripts" }, async ({ browser }) => {
+  test("a message from one member appears live on another member's open page", { tag: "@scripts" }, async ({ browser, members }) => {
     const tag = newTag("live");
     const alice = await newDevice(browser);
     const bob = await newDevice(browser);
     try {
-      const [aliceAccount, bobAccount] = await Promise.all([registerVia(alice.context.request, "liva"), registerVia(bob.context.request, "livb")]);
+      const [aliceAccount, bobAccount] = await Promise.all([members.signIn(alice.context, "liva"), members.signIn(bob.context, "livb")]);
 
       await openRoom(alice.page, LOBBY);
       await expect(header(alice.page)).toContainText(`Signed in as ${aliceAccount.username}`);
@@ -250,8 +232,8 @@ test.describe("chat", () => {
     }
   });
 
-  test("posting a message brings the room back with the message (303 without scripts)", async ({ page }) => {
-    const member = await registerVia(page.request, "post");
+  test("posting a message brings the room back with the message (303 without scripts)", async ({ page, members }) => {
+    const member = await members.signIn(page, "post");
     await openRoom(page, DEMO);
     await expect(page.getByRole("button", { name: "Send" })).toBeVisible();
     const text = newTag("posted");
@@ -281,7 +263,7 @@ test.describe("chat", () => {
     await expect(message(page, DEMO, text)).toHaveCount(1);
   });
 
-  test("a moderator's approval and removal of held messages reach open pages live", { tag: "@scripts" }, async ({ browser }) => {
+  test("a moderator's approval and removal of held messages reach open pages live", { tag: "@scripts" }, async ({ browser, members }) => {
     test.slow(); // four browser contexts: three members and the admin
     const tag = newTag("held");
     const author = await newDevice(browser);
@@ -289,11 +271,11 @@ test.describe("chat", () => {
     const moderator = await newDevice(browser);
     try {
       const [authorAccount, , moderatorAccount] = await Promise.all([
-        registerVia(author.context.request, "hlda"),
-        registerVia(reader.context.request, "hldb"),
-        registerVia(moderator.context.request, "hldm"),
+        members.signIn(author.context, "hlda"),
+        members.signIn(reader.context, "hldb"),
+        members.signIn(moderator.context, "hldm"),
       ]);
-      await makeModerator(browser, moderatorAccount);
+      await makeModerator(browser, members, moderatorAccount);
 
       await openRoom(author.page, DEMO);
       await post(author.page, DEMO, `${tag} hello`);
@@ -364,9 +346,9 @@ test.describe("chat", () => {
     }
   });
 
-  test("a guest reads the room and asks the demo bot to post", async ({ page, playwright }) => {
+  test("a guest reads the room and asks the demo bot to post", async ({ page, playwright, members }) => {
     const text = newTag("history");
-    const member = await apiMember(playwright.request, "hist");
+    const member = await apiMember(members, playwright.request, "hist");
     try {
       await apiPost(member.request, LOBBY, text);
     } finally {
@@ -405,8 +387,8 @@ test.describe("chat", () => {
     await expect(message(page, LOBBY, text)).toBeVisible();
   });
 
-  test("the sixth message within ten seconds is refused: slow down", async ({ page }) => {
-    await registerVia(page.request, "rate");
+  test("the sixth message within ten seconds is refused: slow down", async ({ page, members }) => {
+    await members.signIn(page, "rate");
     await apiOpen(page.request, DEMO);
     const tag = newTag("burst");
     // The window is 10 s from the first message: the first four go quickly (the page's own
@@ -427,8 +409,8 @@ test.describe("chat", () => {
     await expect(messageBox(page)).toHaveValue(sixth);
   });
 
-  test("a message typed while the previous one is on its way survives, and posts", { tag: "@scripts" }, async ({ page }) => {
-    await registerVia(page.request, "slow");
+  test("a message typed while the previous one is on its way survives, and posts", { tag: "@scripts" }, async ({ page, members }) => {
+    await members.signIn(page, "slow");
     await openRoom(page, LOBBY);
     const tag = newTag("inflight");
     const first = `${tag} first`;
@@ -460,8 +442,8 @@ test.describe("chat", () => {
     await expect(page.getByRole("alert")).toHaveCount(0);
   });
 
-  test("a refused message never overwrites what was typed since: it is offered back", { tag: "@scripts" }, async ({ page }) => {
-    await registerVia(page.request, "back");
+  test("a refused message never overwrites what was typed since: it is offered back", { tag: "@scripts" }, async ({ page, members }) => {
+    await members.signIn(page, "back");
     await apiOpen(page.request, DEMO);
     const tag = newTag("offer");
     // Five messages within ten seconds: the page's next one is refused (429).
@@ -488,20 +470,20 @@ test.describe("chat", () => {
     await expect(message(page, DEMO, refused)).toHaveCount(0);
   });
 
-  test("a room with more than 50 messages offers older messages, page by page", async ({ page, playwright }) => {
+  test("a room with more than 50 messages offers older messages, page by page", async ({ page, playwright, members }) => {
     const tag = newTag("older");
     // 5 messages per 10 s per member: 11 members post 51 messages, the first one before all others.
     // Each opens the room first, as in a browser (see the "at the same moment" test for why that matters).
-    const members = await Promise.all(
+    const posters = await Promise.all(
       Array.from({ length: 11 }, async () => {
-        const member = await apiMember(playwright.request, "old");
+        const member = await apiMember(members, playwright.request, "old");
         await apiOpen(member.request, SUPPORT);
         return member;
       }),
     );
     try {
       const texts = Array.from({ length: 51 }, (_, n) => `${tag} number ${String(n + 1).padStart(2, "0")}`);
-      const [first, ...rest] = members;
+      const [first, ...rest] = posters;
       await apiPost(first!.request, SUPPORT, texts[0]!);
       await Promise.all(
         rest.map(async (member, index) => {
@@ -509,7 +491,7 @@ test.describe("chat", () => {
         }),
       );
     } finally {
-      await Promise.all(members.map((member) => member.request.dispose()));
+      await Promise.all(posters.map((member) => member.request.dispose()));
     }
 
     await openRoom(page, SUPPORT);
@@ -541,14 +523,14 @@ test.describe("chat", () => {
     await expect(page.getByRole("link", { name: "Load older messages" })).toBeVisible();
   });
 
-  test("members posting their first messages in a room at the same moment are all accepted", async ({ playwright }) => {
+  test("members posting their first messages in a room at the same moment are all accepted", async ({ playwright, members }) => {
     // A member's first post in a room also makes the membership (services/chat.ts, post). Members
     // who never opened the room (API clients, a form posted from elsewhere) post at the same moment.
     const tag = newTag("first");
-    const members = await Promise.all(Array.from({ length: 8 }, () => apiMember(playwright.request, "fst")));
+    const posters = await Promise.all(Array.from({ length: 8 }, () => apiMember(members, playwright.request, "fst")));
     try {
       const statuses = await Promise.all(
-        members.map(async ({ request }, index) => {
+        posters.map(async ({ request }, index) => {
           const response = await request.post(`/chat?room=${LOBBY.id}`, {
             form: { intent: "post", body: `${tag} member ${index}` },
             headers: originHeader(),
@@ -557,15 +539,15 @@ test.describe("chat", () => {
           return response.status();
         }),
       );
-      expect(statuses).toEqual(members.map(() => 303));
+      expect(statuses).toEqual(posters.map(() => 303));
     } finally {
-      await Promise.all(members.map((member) => member.request.dispose()));
+      await Promise.all(posters.map((member) => member.request.dispose()));
     }
   });
 
-  test("the room (member view) and the moderation queue are accessible", async ({ page, browser }) => {
+  test("the room (member view) and the moderation queue are accessible", async ({ page, browser, members }) => {
     test.slow(); // axe on two pages, and the admin's sign-in
-    const member = await registerVia(page.request, "a11y");
+    const member = await members.signIn(page, "a11y");
     const tag = newTag("a11y");
     await openRoom(page, DEMO);
     await expect(header(page).getByRole("link", { name: "Moderation" })).toHaveCount(0);
@@ -578,7 +560,7 @@ test.describe("chat", () => {
     // Members may not open the queue.
     expect((await page.goto("/chat/moderation"))?.status()).toBe(403);
 
-    await makeModerator(browser, member);
+    await makeModerator(browser, members, member);
     await openRoom(page, DEMO);
     await header(page).getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Moderation" }).click();
     await expect(page).toHaveURL(/\/chat\/moderation$/);

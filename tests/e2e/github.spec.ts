@@ -1,6 +1,7 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, type Page } from "@playwright/test";
 import { expectAccessible } from "./accessibility.ts";
-import { header, javaScriptEnabled, newAccount, registerThroughForm, unique } from "./support.ts";
+import { test } from "./members.ts";
+import { header, javaScriptEnabled, unique } from "./support.ts";
 
 /**
  * GitHub sign-in end to end, in both projects: the app redirects to the fake GitHub started by
@@ -72,9 +73,9 @@ test.describe("GitHub sign-in", () => {
     await expectAccessible(page);
   });
 
-  test("a GitHub email that belongs to an account is not linked: sign in with the password first", async ({ page }) => {
-    const account = newAccount("ghmail");
-    await registerThroughForm(page, account);
+  test("a GitHub email that belongs to an account is not linked: sign in with the password first", async ({ page, members }) => {
+    const account = await members.signIn(page, "ghmail");
+    await page.goto("/account");
     await header(page).getByRole("button", { name: "Sign out" }).click();
     await expect(header(page).getByRole("link", { name: "Sign in", exact: true })).toBeVisible();
 
@@ -87,9 +88,9 @@ test.describe("GitHub sign-in", () => {
 });
 
 test.describe("GitHub on the account page", () => {
-  test("link GitHub to a password account, sign in with it elsewhere, then unlink", async ({ page, browser }) => {
-    const account = newAccount("ghlink");
-    await registerThroughForm(page, account);
+  test("link GitHub to a password account, sign in with it elsewhere, then unlink", async ({ page, browser, members }) => {
+    const account = await members.signIn(page, "ghlink");
+    await page.goto("/account");
 
     const identity = gitHubIdentity();
     await connections(page).getByRole("button", { name: "Connect GitHub" }).click();

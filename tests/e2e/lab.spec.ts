@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect, test, type Locator, type Page } from "@playwright/test";
+import { expect, type Locator, type Page } from "@playwright/test";
 import { expectAccessible } from "./accessibility.ts";
-import { javaScriptEnabled, newAccount, newDevice, registerThroughForm, unique } from "./support.ts";
+import { test } from "./members.ts";
+import { javaScriptEnabled, newDevice, unique } from "./support.ts";
 
 /**
  * The lab (/lab) end to end, through the browser only: the widgets (each answered by the server,
@@ -158,9 +159,8 @@ function httpRequests(page: Page): Locator {
 }
 
 test.describe("lab", () => {
-  test("a member's auth check says who they are, and that request's flow reaches the timeline within a second", { tag: "@scripts" }, async ({ page }) => {
-    const account = newAccount("labauth");
-    await registerThroughForm(page, account);
+  test("a member's auth check says who they are, and that request's flow reaches the timeline within a second", { tag: "@scripts" }, async ({ page, members }) => {
+    const account = await members.signIn(page, "labauth");
     await shared(async () => {
       await openLab(page);
       // Scripts post through a fetcher: React Router's data request for /lab (/lab.data).
@@ -299,9 +299,8 @@ test.describe("lab", () => {
     ]);
   });
 
-  test("as a member, the widgets show their account and session", async ({ page }) => {
-    const account = newAccount("labwid");
-    await registerThroughForm(page, account);
+  test("as a member, the widgets show their account and session", async ({ page, members }) => {
+    const account = await members.signIn(page, "labwid");
     await openLab(page);
     await expect(page.locator("#session-status")).toContainText(`Signed in as ${account.username} (member).`);
     const handle = await fact(page.locator("#request-meta"), "Session").innerText();
@@ -357,14 +356,13 @@ test.describe("lab", () => {
     });
   });
 
-  test("another visitor sees a member's requests only as anonymous lines", { tag: "@scripts" }, async ({ page, browser }) => {
-    const account = newAccount("labpriv");
+  test("another visitor sees a member's requests only as anonymous lines", { tag: "@scripts" }, async ({ page, browser, members }) => {
+    const account = await members.signIn(page, "labpriv");
     const requestIds = new Set<string>();
     page.on("response", (response) => {
       const id = response.headers()["x-request-id"];
       if (id) requestIds.add(id);
     });
-    await registerThroughForm(page, account);
     const visitor = await newDevice(browser);
     try {
       await shared(async () => {
@@ -443,9 +441,8 @@ test.describe("lab", () => {
     await expect(page.locator("#command").getByRole("status")).toHaveText("The guarded action finished: +1.");
   });
 
-  test("without scripts every widget's answer opens at its own section, in view", { tag: "@no-scripts" }, async ({ page }) => {
-    const account = newAccount("labjump");
-    await registerThroughForm(page, account);
+  test("without scripts every widget's answer opens at its own section, in view", { tag: "@no-scripts" }, async ({ page, members }) => {
+    const account = await members.signIn(page, "labjump");
     await openLab(page);
 
     const auth = page.locator("#auth-status");
@@ -477,9 +474,9 @@ test.describe("lab", () => {
     await expectLandedOn(page, "chat-compose", chat.getByLabel("Message", { exact: true }));
   });
 
-  test("the demo bot in the lab says it posted, next to its button", async ({ page }) => {
+  test("the demo bot in the lab says it posted, next to its button", async ({ page, members }) => {
     // A member's bot allowance is their own (guests share their address's with every other test).
-    await registerThroughForm(page, newAccount("labbot"));
+    await members.signIn(page, "labbot");
     await openLab(page);
     const chat = page.locator("#chat");
     await chat.getByRole("button", { name: "Ask the demo bot to post" }).click();
@@ -511,8 +508,8 @@ test.describe("lab", () => {
     });
   });
 
-  test("the lab is accessible, with widget results on the page", async ({ page }) => {
-    await registerThroughForm(page, newAccount("labaxe"));
+  test("the lab is accessible, with widget results on the page", async ({ page, members }) => {
+    await members.signIn(page, "labaxe");
     await openLab(page);
     await page.locator("#auth-status").getByRole("button", { name: "Check auth status" }).click();
     await expect(fact(page.locator("#auth-status"), "Signed in")).toHaveText("yes");

@@ -1,6 +1,7 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, type Page } from "@playwright/test";
 import { expectAccessible } from "./accessibility.ts";
-import { fillRegistration, header, javaScriptEnabled, mailLink, newAccount, newDevice, registerThroughForm, unique } from "./support.ts";
+import { test } from "./members.ts";
+import { fillRegistration, header, javaScriptEnabled, mailLink, newAccount, newDevice, unique } from "./support.ts";
 
 /**
  * Accounts a user can rely on (issue 13), end to end in both projects: a forgotten password, a
@@ -19,9 +20,8 @@ async function signIn(page: Page, email: string, password: string): Promise<void
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
-test("forgot password: the mailed link sets a new one, and every old session is gone", async ({ page, browser }) => {
-  const account = newAccount("forgot");
-  await registerThroughForm(page, account);
+test("forgot password: the mailed link sets a new one, and every old session is gone", async ({ page, browser, members }) => {
+  const account = await members.signIn(page, "forgot");
   const other = await newDevice(browser);
   const stranger = await newDevice(browser);
   try {
@@ -127,9 +127,9 @@ test.describe("Google", () => {
     await expect(page.getByRole("list", { name: "Messages in Lobby" })).toContainText(body);
   });
 
-  test("link Google to a password account, then sign in with it", async ({ page, browser }) => {
-    const account = newAccount("glink");
-    await registerThroughForm(page, account);
+  test("link Google to a password account, then sign in with it", async ({ page, browser, members }) => {
+    const account = await members.signIn(page, "glink");
+    await page.goto("/account");
     const identity = googleIdentity();
     const connections = page.getByRole("region", { name: "Connected accounts" });
     await connections.getByRole("button", { name: "Connect Google" }).click();
@@ -151,9 +151,8 @@ test.describe("Google", () => {
   });
 });
 
-test("delete the account: confirmed with the password, signed out, chat messages kept as 'deleted user'", async ({ page }) => {
-  const account = newAccount("leave");
-  await registerThroughForm(page, account);
+test("delete the account: confirmed with the password, signed out, chat messages kept as 'deleted user'", async ({ page, members }) => {
+  const account = await members.signIn(page, "leave");
   await page.goto("/chat");
   const body = `last words ${unique()}`;
   await page.getByLabel("Message", { exact: true }).fill(body);
@@ -181,10 +180,10 @@ test("delete the account: confirmed with the password, signed out, chat messages
   await expect(page.getByRole("alert")).toHaveText("Invalid email or password");
 });
 
-test("a sign-out and a sign-in in one tab reach another tab's header and lab without a reload", { tag: "@scripts" }, async ({ context }) => {
-  const account = newAccount("livetab");
+test("a sign-out and a sign-in in one tab reach another tab's header and lab without a reload", { tag: "@scripts" }, async ({ context, members }) => {
+  const account = await members.signIn(context, "livetab");
   const first = await context.newPage();
-  await registerThroughForm(first, account);
+  await first.goto("/account");
   const lab = await context.newPage();
   // The lab's stream is open (its headers came) before anything happens in the other tab.
   const streamOpen = lab.waitForResponse((response) => response.url().includes("/events?"));

@@ -1,4 +1,4 @@
-import { expect, test, type APIRequestContext, type Browser, type BrowserContext, type Locator, type Page } from "@playwright/test";
+import { expect, test, type Browser, type BrowserContext, type Locator, type Page } from "@playwright/test";
 
 /** What the account and chat journeys share: test accounts, the run's admin, extra devices. */
 export interface Account {
@@ -69,19 +69,6 @@ export async function mailLink(page: Page, to: string, subject: RegExp, path: st
 export async function confirmRegistration(page: Page, account: Pick<Account, "email">): Promise<void> {
   await page.goto(await mailLink(page, account.email, /^Welcome to glassbox/, "/verify-email"));
   await page.getByRole("button", { name: `Confirm ${account.email}` }).click();
-}
-
-/**
- * Finishes a sign-up made outside a page (a browser context's `request`, or a context of its own):
- * reads the welcome link's token from the development mailbox and confirms, which signs `request` in.
- */
-export async function confirmRegistrationVia(request: APIRequestContext, email: string, origin: string): Promise<void> {
-  let token: string | undefined;
-  await expect
-    .poll(async () => (token = /\/verify-email\?token=([\w-]{43})/.exec(await (await request.get(`/dev/mailbox?${new URLSearchParams({ to: email })}`)).text())?.[1]), { timeout: 15_000 })
-    .toBeDefined();
-  const confirmed = await request.post("/verify-email", { form: { intent: "confirm", token: token ?? "" }, headers: { Origin: origin }, maxRedirects: 0 });
-  expect(confirmed.status(), `confirming ${email}`).toBe(303);
 }
 
 /** Registers through the form and the welcome mail's link; the account is then signed in on this page, on /account. */

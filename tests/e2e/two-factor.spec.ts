@@ -1,7 +1,8 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, type Page } from "@playwright/test";
 import { codeFor, currentStep, stepAfter } from "../support/totp.ts";
 import { expectAccessible } from "./accessibility.ts";
-import { header, newAccount, registerThroughForm, type Account } from "./support.ts";
+import { test } from "./members.ts";
+import { header, type Account } from "./support.ts";
 
 /**
  * Two-factor sign-in end to end, in both projects (JavaScript on and off). The test is the
@@ -31,10 +32,10 @@ async function sendSecondFactor(page: Page, code: string): Promise<void> {
 const expectSignedInAs = (page: Page, account: Account) => expect(header(page)).toContainText(`Signed in as ${account.username}`);
 
 test.describe("two-factor authentication", () => {
-  test("turn on with the app's code, sign in with a code and with a backup code, turn off", async ({ page }) => {
+  test("turn on with the app's code, sign in with a code and with a backup code, turn off", async ({ page, members }) => {
     test.slow();
-    const account = newAccount("tfa");
-    await registerThroughForm(page, account);
+    const account = await members.signIn(page, "tfa");
+    await page.goto("/account");
 
     await page.getByRole("link", { name: "Manage two-factor authentication" }).click();
     await expect(page).toHaveURL(/\/account\/two-factor$/);

@@ -1,6 +1,7 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, type Page } from "@playwright/test";
 import { expectAccessible } from "./accessibility.ts";
-import { header, newDevice, signInAsAdmin, unique } from "./support.ts";
+import { test } from "./members.ts";
+import { header, newDevice, unique } from "./support.ts";
 
 /** Writing: the admin publishes through the form; a visitor finds the post by a word of its body and reads it. */
 
@@ -17,12 +18,13 @@ async function publish(page: Page, post: { title: string; slug?: string; body: s
   await page.getByRole("button", { name: "Publish" }).click();
 }
 
-test("the admin writes a post; a visitor finds it by a word from its body and opens it", async ({ page, browser }) => {
+test("the admin writes a post; a visitor finds it by a word from its body and opens it", async ({ page, browser, members }) => {
   // Two browsers and three accessibility checks (each a second page without JavaScript).
   test.slow();
   const word = uniqueWord();
   const title = `Field notes ${unique()}`;
-  await signInAsAdmin(page);
+  await members.signIn(page, "writer", { role: "admin" });
+  await page.goto("/");
   await header(page).getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Writing" }).click();
   await publish(page, { title, body: `A first paragraph about nothing much.\n\nThe ${word} came out at dusk <b>and</b> stayed.` });
   await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
@@ -59,9 +61,9 @@ test("the admin writes a post; a visitor finds it by a word from its body and op
   }
 });
 
-test("a taken slug is reported next to the slug field, and what was typed stays", async ({ page }) => {
+test("a taken slug is reported next to the slug field, and what was typed stays", async ({ page, members }) => {
   const slug = `taken-${unique()}`;
-  await signInAsAdmin(page);
+  await members.signIn(page, "writer", { role: "admin" });
   await publish(page, { title: "The first one", slug, body: "First." });
   await expect(page).toHaveURL(new RegExp(`/writing/${slug}\\?done=saved$`));
 

@@ -254,8 +254,12 @@ describe("Last-Event-ID", () => {
     // Last-Event-ID wins over after= (the browser's reconnect of a page opened with after=).
     const reconnect = await stream(b.url, { room: ROOM, browser: author.browser, after: start, headers: { "last-event-id": ids[0]! } });
     await reconnect.waitFor(() => idsOf(reconnect).length >= 1, 10_000, "the replay");
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(idsOf(reconnect)).toEqual([ids[1]]);
+    // A control posted after it: the stream delivers in order, so once it is in, the replay is complete.
+    const control = uniqueBody("mine, after the replay");
+    await post(author.browser, control, ROOM);
+    const controlId = (await messageRow(database.db, control)).id;
+    await reconnect.waitFor(() => idsOf(reconnect).some((id) => id === controlId), 10_000, "the control message");
+    expect(idsOf(reconnect)).toEqual([ids[1], controlId]);
   });
 });
 

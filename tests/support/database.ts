@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { inject } from "vitest";
-import { migrateToLatest } from "../../db/migrate.ts";
 import type { Database } from "../../app/models/database.ts";
 
 export interface TestDatabase {
@@ -14,7 +13,7 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, empty database in the run's PostgreSQL; migrated unless asked otherwise. */
+/** A fresh database in the run's PostgreSQL: a copy of the migrated template, or empty when asked. */
 export async function createTestDatabase({ migrate = true } = {}): Promise<TestDatabase> {
   const clusterUrl = new URL(inject("postgresUrl"));
   const name = `test_${randomBytes(6).toString("hex")}`;
@@ -27,14 +26,13 @@ export async function createTestDatabase({ migrate = true } = {}): Promise<TestD
       await client.end();
     }
   };
-  await admin(`CREATE DATABASE ${name}`);
+  await admin(migrate ? `CREATE DATABASE ${name} TEMPLATE ${inject("migratedTemplate")}` : `CREATE DATABASE ${name}`);
   const url = Object.assign(new URL(clusterUrl.href), { pathname: `/${name}` }).href;
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   // The drop's FORCE (or a test's own Postgres restart) ends connections the pool may still be
   // closing: that is expected, not an uncaught error of the test run.
   pool.on("error", () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  if (migrate) await migrateToLatest(db as Kysely<unknown>);
   return {
     name,
     url,

@@ -1,4 +1,4 @@
-/** Hostile input shared by the hostile-input test (per form field) and the route fuzz (per route parameter). */
+/** Hostile input shared by the hostile-input cases (per form field) and the route fuzz (per route parameter), both in hostile-requests.test.ts. */
 
 export const MB = "x".repeat(1024 * 1024);
 
