@@ -6,7 +6,7 @@ import { refuseCrossSiteWrites } from "./cross-site.ts";
 import type { Limits, TrustProxy } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import type { Tracer } from "../app/services/trace.ts";
-import { finalErrorHandler, refuseMalformedPaths, refuseUnknownMethods } from "./problems.ts";
+import { finalErrorHandler, refuseMalformedHosts, refuseMalformedPaths, refuseUnknownMethods } from "./problems.ts";
 import { requestId } from "./request-id.ts";
 import { requestTrace } from "./request-trace.ts";
 import { securityHeaders } from "./security-headers.ts";
@@ -71,6 +71,7 @@ export function createHttpApp(options: HttpOptions): express.Express {
   http.use(securityHeaders({ viteDevServer: options.viteDevServer, production: options.production, formActionOrigins: options.formActionOrigins ?? [] }));
   http.use(refuseUnknownMethods);
   http.use(refuseMalformedPaths);
+  http.use(refuseMalformedHosts);
   http.use("/api", apiCors(options.corsAllowedOrigins));
   http.use(refuseCrossSiteWrites(options.corsAllowedOrigins));
   http.use(bodyLimit(options.limits.maxBodyBytes));

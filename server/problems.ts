@@ -63,6 +63,15 @@ export const refuseMalformedPaths: RequestHandler = (req, res, next) => {
 };
 
 /**
+ * A host no URL can carry (a port past 65535, spaces, brackets out of place), from `Host` or, behind
+ * a trusted proxy, `X-Forwarded-Host`: 400 before any route, which would build the request's URL from it.
+ */
+export const refuseMalformedHosts: RequestHandler = (req, res, next) => {
+  if (req.host && !URL.canParse(`http://${req.host}/`)) return sendProblem(req, res, new AppError("http:bad_request"));
+  next();
+};
+
+/**
  * Errors that reached Express (a malformed path for the static files, connect-timeout's timeout, a
  * failure in a middleware): the catalogue entry of their status. A 5xx is logged, and its detail
  * shown only in development.

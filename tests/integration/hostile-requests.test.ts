@@ -572,6 +572,16 @@ describe("hostile input, one at a time", () => {
     expect(response.status).toBeLessThan(500);
   });
 
+  it("refuses a forwarded host no URL can carry (trusted proxy) with the catalogue 400, on pages and forms alike", async () => {
+    for (const path of ["/writing/new", "/login", "/api/v0/me"]) {
+      const response = await fetch(new URL(path, server.url), { headers: { "x-forwarded-host": "evil.example:99999", accept: "application/json" } });
+      expect(response.status, path).toBe(400);
+      expect(await response.json()).toMatchObject({ status: 400, code: "http:bad_request" });
+    }
+    const fine = await fetch(new URL("/login", server.url), { headers: { "x-forwarded-host": "glassbox.example:8443" } });
+    expect(fine.status).toBe(200);
+  });
+
   it("answers a sign-in from an over-long forwarded address (trusted proxy) without a 500", async () => {
     // With TRUST_PROXY the forwarded address becomes the client address, used as a throttle key.
     const b = createBrowser(server.url, { ip: randomBytes(2000).toString("hex") });
