@@ -9,15 +9,33 @@ import tseslint from "typescript-eslint";
  * restriction it keeps (the composition root and the SQL ones included), not only its own.
  */
 const restrict = (groups, message) => groups.map((group) => ({ group: [group], message }));
-const NO_SERVER = restrict(["**/server/*", "**/db/*"], "app/ never imports the composition root or migrations.");
-const NO_SQL = restrict(["kysely", "pg", "**/models/database*", "**/models/*-repository*"], "routes and components never run SQL: call a service.");
+// `\\#`: in these gitignore-style patterns a leading # would start a comment.
+const NO_SERVER = restrict(
+  ["\\#server/**", "**/server/**", "\\#db/**", "**/db/**"],
+  "app/ never imports the composition root or migrations.",
+);
+const NO_SQL = restrict(
+  ["kysely", "pg", "**/models/database*", "**/models/*-repository*"],
+  "routes and components never run SQL: call a service.",
+);
 const layer = (files, ...patterns) => ({
   files,
   rules: { "no-restricted-imports": ["error", { patterns: patterns.flat() }] },
 });
 
 export default tseslint.config(
-  { ignores: ["build/", ".react-router/", "node_modules/", "test-results/", "playwright-report/", ".data/", "bench/minimal-app/build/", "bench/minimal-app/.react-router/"] },
+  {
+    ignores: [
+      "build/",
+      ".react-router/",
+      "node_modules/",
+      "test-results/",
+      "playwright-report/",
+      ".data/",
+      "bench/minimal-app/build/",
+      "bench/minimal-app/.react-router/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -33,19 +51,45 @@ export default tseslint.config(
   layer(
     ["app/models/**"],
     NO_SERVER,
-    restrict(["**/services/*", "**/routes/*", "**/components/*", "react-router", "express"], "models hold domain types and repositories: they import nothing above them."),
+    restrict(
+      ["**/services/*", "**/routes/*", "**/components/*", "react-router", "express"],
+      "models hold domain types and repositories: they import nothing above them.",
+    ),
   ),
-  layer(["app/services/**"], NO_SERVER, restrict(["**/routes/*", "**/components/*", "react-router", "express"], "services hold use cases: no routes, components or HTTP types.")),
-  layer(["app/sessions/**"], NO_SERVER, restrict(["**/routes/*", "**/components/*", "express"], "sessions adapt cookies to services: no routes or components.")),
+  layer(
+    ["app/services/**"],
+    NO_SERVER,
+    restrict(
+      ["**/routes/*", "**/components/*", "react-router", "express"],
+      "services hold use cases: no routes, components or HTTP types.",
+    ),
+  ),
+  layer(
+    ["app/sessions/**"],
+    NO_SERVER,
+    restrict(
+      ["**/routes/*", "**/components/*", "express"],
+      "sessions adapt cookies to services: no routes or components.",
+    ),
+  ),
   layer(
     ["app/http/**"],
     NO_SERVER,
-    restrict(["**/routes/*", "**/components/*", "**/services/*", "**/sessions/*", "express"], "http helpers parse requests and shape responses: no routes, components, services or sessions."),
+    restrict(
+      ["**/routes/*", "**/components/*", "**/services/*", "**/sessions/*", "express"],
+      "http helpers parse requests and shape responses: no routes, components, services or sessions.",
+    ),
   ),
   {
     files: ["app/services/**", "app/models/**"],
     rules: {
-      "no-restricted-globals": ["error", ...["Request", "Response", "FormData", "Headers"].map((name) => ({ name, message: "parse HTTP input in the route; pass domain types in." }))],
+      "no-restricted-globals": [
+        "error",
+        ...["Request", "Response", "FormData", "Headers"].map((name) => ({
+          name,
+          message: "parse HTTP input in the route; pass domain types in.",
+        })),
+      ],
     },
   },
   layer(["app/routes/**"], NO_SERVER, NO_SQL),

@@ -24,12 +24,20 @@ export default defineConfig({
   projects: [
     // @scripts tests need JavaScript; @no-scripts tests check what the server alone renders.
     { name: "js", grepInvert: /@no-scripts/, use: { browserName: "chromium", launchOptions, javaScriptEnabled: true } },
-    { name: "no-js", grepInvert: /@scripts/, use: { browserName: "chromium", launchOptions, javaScriptEnabled: false } },
+    {
+      name: "no-js",
+      grepInvert: /@scripts/,
+      use: { browserName: "chromium", launchOptions, javaScriptEnabled: false },
+    },
   ],
   webServer: [
     {
       command: "exec ./node_modules/.bin/tsx tests/support/fake-github.ts",
-      env: { FAKE_GITHUB_PORT: String(FAKE_GITHUB_PORT), FAKE_GITHUB_CLIENT_ID: GITHUB.id, FAKE_GITHUB_CLIENT_SECRET: GITHUB.secret },
+      env: {
+        FAKE_GITHUB_PORT: String(FAKE_GITHUB_PORT),
+        FAKE_GITHUB_CLIENT_ID: GITHUB.id,
+        FAKE_GITHUB_CLIENT_SECRET: GITHUB.secret,
+      },
       url: `http://127.0.0.1:${FAKE_GITHUB_PORT}/`,
       reuseExistingServer: false,
       timeout: 30_000,
@@ -37,7 +45,11 @@ export default defineConfig({
     },
     {
       command: "exec ./node_modules/.bin/tsx tests/support/fake-google.ts",
-      env: { FAKE_GOOGLE_PORT: String(FAKE_GOOGLE_PORT), FAKE_GOOGLE_CLIENT_ID: GOOGLE.id, FAKE_GOOGLE_CLIENT_SECRET: GOOGLE.secret },
+      env: {
+        FAKE_GOOGLE_PORT: String(FAKE_GOOGLE_PORT),
+        FAKE_GOOGLE_CLIENT_ID: GOOGLE.id,
+        FAKE_GOOGLE_CLIENT_SECRET: GOOGLE.secret,
+      },
       url: `${FAKE_GOOGLE}/`,
       reuseExistingServer: false,
       timeout: 30_000,

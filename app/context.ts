@@ -3,11 +3,11 @@ import { createContext, type RouterContextProvider } from "react-router";
 import type { GuestPageCache } from "./http/guest-page-cache.server.ts";
 import type { ResponseConnection } from "./http/live-stream.ts";
 import type { ClientInfo, KnownDevice } from "./models/client-info.ts";
-import type { Services } from "./services/index.ts";
-import type { DeviceCookie } from "./sessions/device-cookie.ts";
-import type { PendingSignInCookie } from "./sessions/pending-sign-in.ts";
-import type { DurableSessionStorage } from "./sessions/session-storage.ts";
-import type { Viewer } from "./sessions/load-viewer.ts";
+import type { Services } from "./services/index.server.ts";
+import type { DeviceCookie } from "./sessions/device-cookie.server.ts";
+import type { PendingSignInCookie } from "./sessions/pending-sign-in.server.ts";
+import type { DurableSessionStorage } from "./sessions/session-storage.server.ts";
+import type { Viewer } from "./sessions/load-viewer.server.ts";
 
 /** What the server hands every loader, action and middleware (set in server/app.ts). */
 export interface RequestContext {
@@ -16,15 +16,15 @@ export interface RequestContext {
   readonly log: Logger;
   readonly cspNonce: string;
   readonly client: ClientInfo;
-  /** The anonymous visitor cookie's id: whose traces and lab counter these are (server/visitor.ts). */
+  /** The anonymous visitor cookie's id: whose traces and lab counter these are (server/http/visitor.ts). */
   readonly visitorId: string;
   /** This instance's own address (http://127.0.0.1:port), for requests it sends itself (the no-JS burst). */
   readonly selfOrigin: string;
   readonly services: Services;
   readonly sessions: DurableSessionStorage;
-  /** The two-factor step between password and session (app/sessions/pending-sign-in.ts). */
+  /** The two-factor step between password and session (app/sessions/pending-sign-in.server.ts). */
   readonly pendingSignIn: PendingSignInCookie;
-  /** The device cookie: which accounts signed in on this browser before (app/sessions/device-cookie.ts). */
+  /** The device cookie: which accounts signed in on this browser before (app/sessions/device-cookie.server.ts). */
   readonly devices: DeviceCookie;
   /** This request's device cookie, read on first call only (only sign-in attempts need it). */
   readonly knownDevice: () => Promise<KnownDevice | undefined>;

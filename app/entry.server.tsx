@@ -59,7 +59,15 @@ export default function handleRequest(
           });
           responseHeaders.set("Content-Type", "text/html; charset=utf-8");
           const scope = services.trace.current();
-          if (scope) responseHeaders.set("Server-Timing", serverTiming({ dbMs: scope.dbMs, renderMs: performance.now() - renderStarted, totalMs: performance.now() - scope.startedAt }));
+          if (scope)
+            responseHeaders.set(
+              "Server-Timing",
+              serverTiming({
+                dbMs: scope.dbMs,
+                renderMs: performance.now() - renderStarted,
+                totalMs: performance.now() - scope.startedAt,
+              }),
+            );
           pipe(body);
           resolve(
             new Response(createReadableStreamFromReadable(body), {
@@ -93,7 +101,11 @@ export const handleError: HandleErrorFunction = (error, { request, context }) =>
 /** Data requests (client navigations and fetchers) carry Server-Timing too. */
 export const handleDataRequest: HandleDataRequestFunction = (response, { context }) => {
   const scope = context.get(requestContext).services.trace.current();
-  if (scope) response.headers.set("Server-Timing", serverTiming({ dbMs: scope.dbMs, totalMs: performance.now() - scope.startedAt }));
+  if (scope)
+    response.headers.set(
+      "Server-Timing",
+      serverTiming({ dbMs: scope.dbMs, totalMs: performance.now() - scope.startedAt }),
+    );
   return response;
 };
 
@@ -109,20 +121,37 @@ export const instrumentations: ServerInstrumentation[] = [
           const started = performance.now();
           const result = await call();
           const ms = Math.round((performance.now() - started) * 10) / 10;
-          context?.get(requestContext).services.trace.record("framework.handler", `React Router handled the request in ${ms}ms`, { ms, failed: result.status === "error" }, "debug");
+          context
+            ?.get(requestContext)
+            .services.trace.record(
+              "framework.handler",
+              `React Router handled the request in ${ms}ms`,
+              { ms, failed: result.status === "error" },
+              "debug",
+            );
         },
       });
     },
     route(route) {
       const timed =
         (kind: "loader" | "action") =>
-        async (call: () => Promise<InstrumentationHandlerResult>, { context }: { context: Pick<RouterContextProvider, "get"> }) => {
+        async (
+          call: () => Promise<InstrumentationHandlerResult>,
+          { context }: { context: Pick<RouterContextProvider, "get"> },
+        ) => {
           const started = performance.now();
           const result = await call();
           const ms = Math.round((performance.now() - started) * 10) / 10;
           // A thrown redirect or 4xx Response is an answer, not a failure.
           const failed = result.status === "error" && !(result.error instanceof Response);
-          context.get(requestContext).services.trace.record(kind, `${kind} ${route.id}`, { route: route.id, ms, ...(failed ? { failed } : {}) }, failed ? "warn" : "info");
+          context
+            .get(requestContext)
+            .services.trace.record(
+              kind,
+              `${kind} ${route.id}`,
+              { route: route.id, ms, ...(failed ? { failed } : {}) },
+              failed ? "warn" : "info",
+            );
         };
       route.instrument({
         loader: timed("loader"),
@@ -131,7 +160,9 @@ export const instrumentations: ServerInstrumentation[] = [
           const started = performance.now();
           await call();
           const ms = Math.round((performance.now() - started) * 10) / 10;
-          context.get(requestContext).services.trace.record("framework.middleware", `middleware ${route.id}`, { route: route.id, ms }, "debug");
+          context
+            .get(requestContext)
+            .services.trace.record("framework.middleware", `middleware ${route.id}`, { route: route.id, ms }, "debug");
         },
       });
     },

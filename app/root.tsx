@@ -1,5 +1,13 @@
 import { useEffect, type ReactNode } from "react";
-import { isRouteErrorResponse, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from "react-router";
+import {
+  isRouteErrorResponse,
+  Links,
+  Meta,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useRouteLoaderData,
+} from "react-router";
 import type { Route } from "./+types/root";
 import { useNonce } from "./components/nonce.tsx";
 import { Notice } from "./components/notice.tsx";
@@ -15,8 +23,8 @@ import { catalogueResourceErrors } from "./http/resource-problems.ts";
 import { isErrorCode, type Problem } from "./models/errors.ts";
 import { siteContent } from "./models/site-content.ts";
 import { isEmailVerified, nameOf } from "./models/user.ts";
-import { viewerOf } from "./sessions/viewer.ts";
-import { takeWelcome } from "./sessions/welcome.ts";
+import { viewerOf } from "./sessions/viewer.server.ts";
+import { takeWelcome } from "./sessions/welcome.server.ts";
 import stylesheet from "./styles/app.css?url";
 
 export const links: Route.LinksFunction = () => [
@@ -27,7 +35,16 @@ export const links: Route.LinksFunction = () => [
 export async function loader({ context }: Route.LoaderArgs) {
   try {
     const { user } = await viewerOf(context);
-    return { viewer: user && { username: user.username, name: nameOf(user), role: user.role, email: user.email, emailVerified: isEmailVerified(user) }, welcome: await takeWelcome(context) };
+    return {
+      viewer: user && {
+        username: user.username,
+        name: nameOf(user),
+        role: user.role,
+        email: user.email,
+        emailVerified: isEmailVerified(user),
+      },
+      welcome: await takeWelcome(context),
+    };
   } catch (error) {
     // The public pages stay up while the database is away; pages that need the account still fail.
     context.get(requestContext).log.warn({ err: error }, "session unavailable: rendering the page for a guest");
@@ -63,9 +80,15 @@ export function Layout({ children }: { children: ReactNode }) {
           Skip to content
         </a>
         <SiteHeader site={siteContent} viewer={rootData?.viewer ?? null} />
-        {rootData?.viewer && !rootData.viewer.emailVerified ? <VerifyEmailBanner email={rootData.viewer.email} /> : null}
+        {rootData?.viewer && !rootData.viewer.emailVerified ? (
+          <VerifyEmailBanner email={rootData.viewer.email} />
+        ) : null}
         <main id="main" tabIndex={-1} className="container main">
-          <Notice tone="success">{rootData?.welcome && rootData.viewer ? `Welcome to ${siteContent.name}, ${rootData.viewer.username}: your account is ready and you are signed in.` : undefined}</Notice>
+          <Notice tone="success">
+            {rootData?.welcome && rootData.viewer
+              ? `Welcome to ${siteContent.name}, ${rootData.viewer.username}: your account is ready and you are signed in.`
+              : undefined}
+          </Notice>
           {children}
         </main>
         <SiteFooter site={siteContent} />
@@ -139,5 +162,12 @@ export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
 }
 
 function isProblem(value: unknown): value is Problem {
-  return typeof value === "object" && value !== null && "code" in value && isErrorCode(value.code) && "message" in value && typeof value.message === "string";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    "code" in value &&
+    isErrorCode(value.code) &&
+    "message" in value &&
+    typeof value.message === "string"
+  );
 }

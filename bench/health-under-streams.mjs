@@ -38,15 +38,19 @@ function openLabStream(origin, cookie) {
     const url = new URL(`/events?${new URLSearchParams({ tab: randomUUID(), lab: "1" })}`, origin);
     if (url.hostname !== HOST) return reject(new Error(`refusing to contact ${url.hostname}`));
     const stream = { status: 0, timelineFrames: 0, bytes: 0, close: () => req.destroy() };
-    const req = http.request(url, { agent: false, headers: { accept: "text/event-stream", ...(cookie ? { cookie } : {}) } }, (res) => {
-      stream.status = res.statusCode;
-      res.on("data", (chunk) => {
-        stream.bytes += chunk.length;
-        stream.timelineFrames += chunk.toString().split("event: timeline\n").length - 1;
-      });
-      res.on("error", () => undefined);
-      resolve(stream);
-    });
+    const req = http.request(
+      url,
+      { agent: false, headers: { accept: "text/event-stream", ...(cookie ? { cookie } : {}) } },
+      (res) => {
+        stream.status = res.statusCode;
+        res.on("data", (chunk) => {
+          stream.bytes += chunk.length;
+          stream.timelineFrames += chunk.toString().split("event: timeline\n").length - 1;
+        });
+        res.on("error", () => undefined);
+        resolve(stream);
+      },
+    );
     req.on("error", (error) => (stream.status ? undefined : reject(error)));
     req.end();
   });
@@ -61,13 +65,18 @@ async function holdStreams(count, cookie) {
   const streams = [];
   const deadline = Date.now() + 10_000;
   while (streams.length < count) {
-    const batch = await Promise.all(Array.from({ length: Math.min(32, count - streams.length) }, () => openLabStream(glassbox.origin, cookie)));
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(32, count - streams.length) }, () => openLabStream(glassbox.origin, cookie)),
+    );
     for (const one of batch) {
       if (one.status === 200) streams.push(one);
       else one.close();
     }
     if (streams.length < count && batch.some((one) => one.status !== 200)) {
-      if (Date.now() > deadline) throw new Error(`only ${streams.length} of ${count} streams were taken: are STREAMS_PER_* lower than --per-visitor/--per-address?`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `only ${streams.length} of ${count} streams were taken: are STREAMS_PER_* lower than --per-visitor/--per-address?`,
+        );
       await sleep(100);
     }
   }
@@ -78,19 +87,35 @@ async function holdStreams(count, cookie) {
 
 const scenarios = [
   { key: "none", label: "no streams", open: async () => ({ streams: [], nextOneAnswered: null }) },
-  { key: "visitor", label: `${options.perVisitor} lab streams of one visitor (its cap)`, open: () => holdStreams(options.perVisitor, `__Host-glassbox_visitor=${randomBytes(16).toString("base64url")}`) },
-  { key: "address", label: `${options.perAddress} lab streams of one address, no cookies (its cap)`, open: () => holdStreams(options.perAddress) },
+  {
+    key: "visitor",
+    label: `${options.perVisitor} lab streams of one visitor (its cap)`,
+    open: () => holdStreams(options.perVisitor, `__Host-glassbox_visitor=${randomBytes(16).toString("base64url")}`),
+  },
+  {
+    key: "address",
+    label: `${options.perAddress} lab streams of one address, no cookies (its cap)`,
+    open: () => holdStreams(options.perAddress),
+  },
 ];
 
 async function measure(scenario, roundIndex) {
   const { streams, nextOneAnswered } = await scenario.open();
   await sleep(500);
   const framesBefore = streams.reduce((sum, one) => sum + one.timelineFrames, 0);
-  const result = await loader.call({ cmd: "run", url: `${glassbox.origin}/health`, connections: options.connections, seconds: options.seconds, headers: {} });
+  const result = await loader.call({
+    cmd: "run",
+    url: `${glassbox.origin}/health`,
+    connections: options.connections,
+    seconds: options.seconds,
+    headers: {},
+  });
   const frames = streams.reduce((sum, one) => sum + one.timelineFrames, 0) - framesBefore;
   const bytes = streams.reduce((sum, one) => sum + one.bytes, 0);
   for (const one of streams) one.close();
-  log(`round ${roundIndex} ${scenario.key}: ${round(result.requestsPerSecond, 1)} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ${frames} timeline frames on ${streams.length} streams`);
+  log(
+    `round ${roundIndex} ${scenario.key}: ${round(result.requestsPerSecond, 1)} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ${frames} timeline frames on ${streams.length} streams`,
+  );
   return {
     round: roundIndex,
     streams: streams.length,
@@ -112,7 +137,13 @@ try {
   });
   loader = forkWorker(new URL("./lib/load-worker.mjs", import.meta.url).pathname, 0);
   log(`glassbox on ${glassbox.origin}; warming up`);
-  await loader.call({ cmd: "run", url: `${glassbox.origin}/health`, connections: options.connections, seconds: 2, headers: {} });
+  await loader.call({
+    cmd: "run",
+    url: `${glassbox.origin}/health`,
+    connections: options.connections,
+    seconds: 2,
+    headers: {},
+  });
   const windows = Object.fromEntries(scenarios.map((scenario) => [scenario.key, []]));
   for (let roundIndex = 1; roundIndex <= options.rounds; roundIndex++) {
     for (const scenario of scenarios) windows[scenario.key].push(await measure(scenario, roundIndex));
@@ -131,11 +162,21 @@ try {
       failures: own.reduce((sum, window) => sum + window.non2xx, 0),
       timelineFramesPerStreamPerSecond: median(own.map((window) => window.timelineFramesPerStreamPerSecond)),
       // Each round's figure against the no-stream window of the same round.
-      meanRatioPerRound: own.map((window, index) => ratio(window.latencyMs.mean, windows.none[index]?.latencyMs.mean, 2)),
-      throughputRatioPerRound: own.map((window, index) => ratio(window.requestsPerSecond, windows.none[index]?.requestsPerSecond, 2)),
+      meanRatioPerRound: own.map((window, index) =>
+        ratio(window.latencyMs.mean, windows.none[index]?.latencyMs.mean, 2),
+      ),
+      throughputRatioPerRound: own.map((window, index) =>
+        ratio(window.requestsPerSecond, windows.none[index]?.requestsPerSecond, 2),
+      ),
     };
   });
-  const report = { ...runRecord("health-under-streams", started, { machine, loadBefore }), options, notes, windows, summary };
+  const report = {
+    ...runRecord("health-under-streams", started, { machine, loadBefore }),
+    options,
+    notes,
+    windows,
+    summary,
+  };
   const rows = summary.map(
     (row) =>
       `| ${row.label} | ${fmt(row.requestsPerSecond)} | ${row.mean} ms | ${row.p50} / ${row.p99} ms | ${median(row.meanRatioPerRound)}x (${row.meanRatioPerRound.join(", ")}) | ${median(row.throughputRatioPerRound)}x | ${fmt(row.timelineFramesPerStreamPerSecond)} | ${row.nextOneAnswered ?? "–"} | ${row.failures} |`,

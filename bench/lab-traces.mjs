@@ -15,7 +15,19 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes, randomUUID } from "node:crypto";
 import pg from "pg";
-import { HOST, log, median, now, parseOptions, ratio, request, round, sleep, summarize, writeResults } from "./lib/common.mjs";
+import {
+  HOST,
+  log,
+  median,
+  now,
+  parseOptions,
+  ratio,
+  request,
+  round,
+  sleep,
+  summarize,
+  writeResults,
+} from "./lib/common.mjs";
 import { loadAverage, machineInfo, machineLine, runRecord } from "./lib/machine.mjs";
 import { onInterrupt, startGlassbox, stopGlassbox } from "./lib/processes.mjs";
 
@@ -63,7 +75,11 @@ function openLabStream(origin, cookie) {
         buffer = frames.pop() ?? "";
         for (const frame of frames) {
           if (!frame.includes("event: trace\n")) continue;
-          const data = frame.split("\n").filter((line) => line.startsWith("data: ")).map((line) => line.slice(6)).join("\n");
+          const data = frame
+            .split("\n")
+            .filter((line) => line.startsWith("data: "))
+            .map((line) => line.slice(6))
+            .join("\n");
           const event = JSON.parse(data);
           if (event.kind === "request.end" && event.requestId) stream.ends.set(event.requestId, at);
         }
@@ -76,7 +92,11 @@ function openLabStream(origin, cookie) {
   });
 }
 
-const batchesSent = async () => Number((await database.query("select case when is_called then last_value else 0 end as n from lab_trace_batches_id_seq")).rows[0].n);
+const batchesSent = async () =>
+  Number(
+    (await database.query("select case when is_called then last_value else 0 end as n from lab_trace_batches_id_seq"))
+      .rows[0].n,
+  );
 
 async function burst(scenario, roundIndex, cookie) {
   const stream = await openLabStream(a.origin, cookie);
@@ -93,7 +113,12 @@ async function burst(scenario, roundIndex, cookie) {
       while (next < options.probes) {
         next += 1;
         const answer = await request(target.origin, { path: "/lab/probe", headers: { cookie } });
-        probes.push({ id: answer.headers["x-request-id"], ok: answer.status === 204, ms: answer.ms, doneAt: answer.sentAt + answer.ms });
+        probes.push({
+          id: answer.headers["x-request-id"],
+          ok: answer.status === 204,
+          ms: answer.ms,
+          doneAt: answer.sentAt + answer.ms,
+        });
       }
     }),
   );
@@ -101,7 +126,9 @@ async function burst(scenario, roundIndex, cookie) {
   // The last tick's batch, and its delivery.
   await sleep(1_000);
   stream.close();
-  const delays = probes.flatMap((probe) => (stream.ends.has(probe.id) ? [stream.ends.get(probe.id) - probe.doneAt] : []));
+  const delays = probes.flatMap((probe) =>
+    stream.ends.has(probe.id) ? [stream.ends.get(probe.id) - probe.doneAt] : [],
+  );
   const window = {
     round: roundIndex,
     scenario,
@@ -120,7 +147,6 @@ async function burst(scenario, roundIndex, cookie) {
   return window;
 }
 
-
 try {
   a = await startGlassbox({ notes, benchCommand: "npm run bench:traces" });
   const url = embeddedUrl(a.dataDir);
@@ -129,7 +155,11 @@ try {
   await database.connect();
   const cookie = `__Host-glassbox_visitor=${randomBytes(16).toString("base64url")}`;
   log(`A on ${a.origin}, B on ${b.origin}; warming up`);
-  await Promise.all(Array.from({ length: 200 }, (_, index) => request(index % 2 ? a.origin : b.origin, { path: "/lab/probe", headers: { cookie } })));
+  await Promise.all(
+    Array.from({ length: 200 }, (_, index) =>
+      request(index % 2 ? a.origin : b.origin, { path: "/lab/probe", headers: { cookie } }),
+    ),
+  );
   const windows = { single: [], cross: [] };
   for (let roundIndex = 1; roundIndex <= options.rounds; roundIndex++) {
     for (const scenario of ["single", "cross"]) windows[scenario].push(await burst(scenario, roundIndex, cookie));
@@ -155,8 +185,16 @@ try {
     probeP50: ratio(cross.probeP50, single.probeP50, 2),
     probeP99: ratio(cross.probeP99, single.probeP99, 2),
   };
-  const report = { ...runRecord("lab-traces", started, { machine, loadBefore }), options, notes, windows, summary, ratios };
-  const row = (label, s) => `| ${label} | ${s.probesPerSecond} | ${s.probeP50} / ${s.probeP99} ms | ${s.delivered} of ${options.probes} | ${s.deliveryP50} / ${s.deliveryP99} ms | ${s.notifications} | ${s.failed} |`;
+  const report = {
+    ...runRecord("lab-traces", started, { machine, loadBefore }),
+    options,
+    notes,
+    windows,
+    summary,
+    ratios,
+  };
+  const row = (label, s) =>
+    `| ${label} | ${s.probesPerSecond} | ${s.probeP50} / ${s.probeP99} ms | ${s.delivered} of ${options.probes} | ${s.deliveryP50} / ${s.deliveryP99} ms | ${s.notifications} | ${s.failed} |`;
   const markdown = `# Lab traces across instances: a ${options.probes.toLocaleString("en-US")}-probe burst
 
 ${machineLine(report)}

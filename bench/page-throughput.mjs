@@ -14,7 +14,15 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import { fmt, log, parseOptions, ratio, request, ROOT, round, sleep, writeResults } from "./lib/common.mjs";
 import { cpuMs, cpuWindow, loadAverage, machineInfo, machineLine, runRecord, treeCpu } from "./lib/machine.mjs";
 import { printProfileTop, profileTop } from "./lib/profile-top.mjs";
-import { forkWorker, newestSource, onInterrupt, startGlassbox, startPortServer, stopChild, stopGlassbox } from "./lib/processes.mjs";
+import {
+  forkWorker,
+  newestSource,
+  onInterrupt,
+  startGlassbox,
+  startPortServer,
+  stopChild,
+  stopGlassbox,
+} from "./lib/processes.mjs";
 
 // ---------------------------------------------------------------------------------------------
 // options
@@ -58,8 +66,15 @@ const ratioTargets = String(options.target)
   .split(",")
   .map((entry) => entry.trim())
   .filter(Boolean)
-  .map((entry) => (entry.includes("=") ? [entry.slice(0, entry.lastIndexOf("=")), Number(entry.slice(entry.lastIndexOf("=") + 1))] : [undefined, Number(entry)]));
-if (ratioTargets.length === 0 || ratioTargets.some(([path, ratio]) => !(ratio > 0) || (path !== undefined && !path.startsWith("/")))) {
+  .map((entry) =>
+    entry.includes("=")
+      ? [entry.slice(0, entry.lastIndexOf("=")), Number(entry.slice(entry.lastIndexOf("=") + 1))]
+      : [undefined, Number(entry)],
+  );
+if (
+  ratioTargets.length === 0 ||
+  ratioTargets.some(([path, ratio]) => !(ratio > 0) || (path !== undefined && !path.startsWith("/")))
+) {
   console.error(`--target takes a ratio (0.7) or path=ratio pairs (/=0.7,/lab=0.4): ${options.target}`);
   process.exit(2);
 }
@@ -88,12 +103,19 @@ function ensureMinimalBuild() {
   const entry = join(ROOT, MINIMAL, "build/server/index.js");
   const newer = newestSource([`${MINIMAL}/app`, `${MINIMAL}/react-router.config.ts`, `${MINIMAL}/vite.config.ts`]);
   if (existsSync(entry) && !(newer && newer.mtimeMs > statSync(entry).mtimeMs)) return;
-  log(`building the minimal app (${existsSync(entry) ? `${newer.path} is newer than its build` : "no build yet"}): react-router build ${MINIMAL}`);
+  log(
+    `building the minimal app (${existsSync(entry) ? `${newer.path} is newer than its build` : "no build yet"}): react-router build ${MINIMAL}`,
+  );
   const require = createRequire(import.meta.url);
   const devPackage = require.resolve("@react-router/dev/package.json");
   const bin = join(devPackage, "..", require(devPackage).bin["react-router"]);
-  const built = spawnSync(process.execPath, [bin, "build", MINIMAL], { cwd: ROOT, encoding: "utf8", env: { ...process.env, NODE_ENV: "production" } });
-  if (built.status !== 0) throw new Error(`building ${MINIMAL} failed (npm run bench:pages:build):\n${built.stdout}\n${built.stderr}`);
+  const built = spawnSync(process.execPath, [bin, "build", MINIMAL], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, NODE_ENV: "production" },
+  });
+  if (built.status !== 0)
+    throw new Error(`building ${MINIMAL} failed (npm run bench:pages:build):\n${built.stdout}\n${built.stderr}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -153,9 +175,19 @@ async function drive(target, seconds) {
   const pid = target.server.pid;
   const before = { server: cpuMs(pid), database: treeCpu(pid, { self: false }), client: cpuMs(loader.child.pid) };
   const endWindow = cpuWindow(machine.cores);
-  const result = await loader.call({ cmd: "run", url: `${target.server.origin}${target.path}`, connections: options.connections, seconds, headers: HEADERS });
+  const result = await loader.call({
+    cmd: "run",
+    url: `${target.server.origin}${target.path}`,
+    connections: options.connections,
+    seconds,
+    headers: HEADERS,
+  });
   const noise = endWindow();
-  const used = { server: cpuMs(pid) - before.server, database: treeCpu(pid, { self: false }) - before.database, client: cpuMs(loader.child.pid) - before.client };
+  const used = {
+    server: cpuMs(pid) - before.server,
+    database: treeCpu(pid, { self: false }) - before.database,
+    client: cpuMs(loader.child.pid) - before.client,
+  };
   const load = { ...result };
   delete load.type; // the IPC envelope
   delete load.id;
@@ -193,7 +225,11 @@ function summarizeTarget(target) {
     seconds: round(seconds, 2),
     requestsPerSecond: seconds ? round(requests / seconds, 1) : null,
     perRound: windows.map((window) => window.requestsPerSecond),
-    latencyMs: { p50: median(windows.map((window) => window.latencyMs.p50)), p99: median(windows.map((window) => window.latencyMs.p99)), max: Math.max(...windows.map((window) => window.latencyMs.max)) },
+    latencyMs: {
+      p50: median(windows.map((window) => window.latencyMs.p50)),
+      p99: median(windows.map((window) => window.latencyMs.p99)),
+      max: Math.max(...windows.map((window) => window.latencyMs.max)),
+    },
     non2xx: sum("non2xx"),
     errors: sum("errors"),
     timeouts: sum("timeouts"),
@@ -242,7 +278,12 @@ function markdown(report) {
       `| \`${c.path}\` | **${fmt(c.throughputRatio, "×")}** | ${fmt(c.perRoundMin, "×")} – ${fmt(c.perRoundMax, "×")} | ≥ ${fmt(c.target, "×")}: ${c.meetsTarget ? "met" : "**not met**"} | ${fmt(c.cpuPerRequestRatio, "×")} | ${fmt(c.p50LatencyRatio, "×")} / ${fmt(c.p99LatencyRatio, "×")} | ${fmt(c.htmlBytesRatio, "×")} |`,
   );
   const problems = report.targets.flatMap((target) =>
-    target.windows.filter((window) => failures(window) > 0).map((window) => `${target.label}, round ${window.round}: ${window.non2xx} non-2xx ${JSON.stringify(window.statusCodes)}, ${window.errors} errors ${JSON.stringify(window.errorCodes)}, ${window.timeouts} timeouts`),
+    target.windows
+      .filter((window) => failures(window) > 0)
+      .map(
+        (window) =>
+          `${target.label}, round ${window.round}: ${window.non2xx} non-2xx ${JSON.stringify(window.statusCodes)}, ${window.errors} errors ${JSON.stringify(window.errorCodes)}, ${window.timeouts} timeouts`,
+      ),
   );
   return `# Page throughput: latest run
 
@@ -289,21 +330,37 @@ async function main() {
   const started = new Date();
   const loadBefore = loadAverage();
   log(`machine: ${machine.cores} cores, Node ${machine.node}, load average ${loadBefore.join(" / ")}`);
-  log(`paths ${paths.join(", ")} against the minimal page; ${options.connections} connections, ${options.warmup} s warm-up, ${options.rounds} rounds of ${options.seconds} s per target`);
+  log(
+    `paths ${paths.join(", ")} against the minimal page; ${options.connections} connections, ${options.warmup} s warm-up, ${options.rounds} rounds of ${options.seconds} s per target`,
+  );
 
   ensureMinimalBuild();
   if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
   const profilesBefore = new Set(cpuProfDir ? readdirSync(cpuProfDir) : []);
   const nodeFlags = cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : [];
-  glassbox = await startGlassbox({ notes, nodeFlags, env: { LOG_LEVEL: options.logLevel }, benchCommand: "npm run bench:pages" });
+  glassbox = await startGlassbox({
+    notes,
+    nodeFlags,
+    env: { LOG_LEVEL: options.logLevel },
+    benchCommand: "npm run bench:pages",
+  });
   log(`glassbox ready at ${glassbox.origin} (pid ${glassbox.pid})`);
-  minimal = await startPortServer("minimal", join(ROOT, MINIMAL, "server.mjs"), { env: { NODE_ENV: "production" }, nodeFlags });
+  minimal = await startPortServer("minimal", join(ROOT, MINIMAL, "server.mjs"), {
+    env: { NODE_ENV: "production" },
+    nodeFlags,
+  });
   log(`minimal React Router server ready at ${minimal.origin} (pid ${minimal.pid})`);
   loader = forkWorker(join(ROOT, "bench/lib/load-worker.mjs"), 0);
 
   const targets = [
     { key: "minimal", label: "minimal `/`", server: minimal, path: "/", windows: [] },
-    ...paths.map((path) => ({ key: `glassbox ${path}`, label: `glassbox \`${path}\``, server: glassbox, path, windows: [] })),
+    ...paths.map((path) => ({
+      key: `glassbox ${path}`,
+      label: `glassbox \`${path}\``,
+      server: glassbox,
+      path,
+      windows: [],
+    })),
   ];
 
   // Every target must answer 2xx before anything is measured: one request, then the warm-up.
@@ -330,7 +387,9 @@ async function main() {
       await sleep(500);
       const window = { round: number, ...(await drive(target, options.seconds)) };
       target.windows.push(window);
-      log(`round ${number} ${target.key}: ${window.requestsPerSecond} req/s, p50 ${window.latencyMs.p50} ms, p99 ${window.latencyMs.p99} ms, ${failures(window)} failed, server ${window.serverCpuMicrosPerRequest} µs CPU/request, other load ${window.otherProcessesCores} cores`);
+      log(
+        `round ${number} ${target.key}: ${window.requestsPerSecond} req/s, p50 ${window.latencyMs.p50} ms, p99 ${window.latencyMs.p99} ms, ${failures(window)} failed, server ${window.serverCpuMicrosPerRequest} µs CPU/request, other load ${window.otherProcessesCores} cores`,
+      );
     }
   }
   const windows = targets.flatMap((target) => target.windows);
@@ -357,7 +416,11 @@ async function main() {
   const report = {
     ...runRecord("page-throughput", started, { machine, loadBefore }),
     options: { ...options, paths },
-    load: { client: targets[0].windows[0]?.client, headers: HEADERS, process: "bench/lib/load-worker.mjs (one forked Node process)" },
+    load: {
+      client: targets[0].windows[0]?.client,
+      headers: HEADERS,
+      process: "bench/lib/load-worker.mjs (one forked Node process)",
+    },
     notes,
     rounds,
     targets: targets.map(({ server, ...target }) => ({ ...target, server: server.name, pid: server.pid })),
@@ -367,8 +430,14 @@ async function main() {
   };
   writeResults(report.file, report, "PAGES-LATEST.md", markdown(report));
   log(`wrote ${report.file} and bench/results/PAGES-LATEST.md`);
-  for (const target of targets) log(`${target.key}: ${target.summary.requestsPerSecond} req/s (rounds ${target.summary.perRound.join(", ")}), p50 ${target.summary.latencyMs.p50} ms, p99 ${target.summary.latencyMs.p99} ms`);
-  for (const c of comparisons) log(`${c.path}: ${c.throughputRatio}× the minimal page (rounds ${c.perRound.join(", ")}); target ≥ ${c.target}× ${c.meetsTarget ? "met" : "NOT met"}`);
+  for (const target of targets)
+    log(
+      `${target.key}: ${target.summary.requestsPerSecond} req/s (rounds ${target.summary.perRound.join(", ")}), p50 ${target.summary.latencyMs.p50} ms, p99 ${target.summary.latencyMs.p99} ms`,
+    );
+  for (const c of comparisons)
+    log(
+      `${c.path}: ${c.throughputRatio}× the minimal page (rounds ${c.perRound.join(", ")}); target ≥ ${c.target}× ${c.meetsTarget ? "met" : "NOT met"}`,
+    );
   for (const profile of profiles) printProfileTop(profile);
 }
 

@@ -18,9 +18,24 @@ const BENCH = fileURLToPath(new URL("./", import.meta.url));
 // ---------------------------------------------------------------------------------------------
 // options
 
-const defaults = { sizes: "1000,10000", burst: 20, singles: 5, workers: 2, targets: "bare,glassbox", room: "lobby", members: 10, concurrency: 100, bodyLength: 120, join: 1, cpuProf: "" };
+const defaults = {
+  sizes: "1000,10000",
+  burst: 20,
+  singles: 5,
+  workers: 2,
+  targets: "bare,glassbox",
+  room: "lobby",
+  members: 10,
+  concurrency: 100,
+  bodyLength: 120,
+  join: 1,
+  cpuProf: "",
+};
 const options = parseOptions(defaults);
-const requestedSizes = String(options.sizes).split(",").map(Number).filter((n) => Number.isInteger(n) && n > 0);
+const requestedSizes = String(options.sizes)
+  .split(",")
+  .map(Number)
+  .filter((n) => Number.isInteger(n) && n > 0);
 const targets = String(options.targets).split(",");
 
 // ---------------------------------------------------------------------------------------------
@@ -32,14 +47,25 @@ const SERVER_FD_HEADROOM = 512; // listening socket, pg pool, LISTEN client, fil
 const CLIENT_FD_HEADROOM = 64;
 const sizes = requestedSizes.map((n) => {
   const limits = [
-    { max: machine.openFilesSoft - SERVER_FD_HEADROOM, why: `the open-files soft limit (ulimit -n = ${machine.openFilesSoft}) less ${SERVER_FD_HEADROOM} descriptors of headroom for the server process` },
-    { max: (machine.openFilesSoft - CLIENT_FD_HEADROOM) * options.workers, why: `${options.workers} client workers under the open-files soft limit of ${machine.openFilesSoft} each` },
-    { max: machine.ephemeralPorts - 2_000, why: `the ${machine.ephemeralPorts} ephemeral ports of 127.0.0.1 less 2,000 spare` },
+    {
+      max: machine.openFilesSoft - SERVER_FD_HEADROOM,
+      why: `the open-files soft limit (ulimit -n = ${machine.openFilesSoft}) less ${SERVER_FD_HEADROOM} descriptors of headroom for the server process`,
+    },
+    {
+      max: (machine.openFilesSoft - CLIENT_FD_HEADROOM) * options.workers,
+      why: `${options.workers} client workers under the open-files soft limit of ${machine.openFilesSoft} each`,
+    },
+    {
+      max: machine.ephemeralPorts - 2_000,
+      why: `the ${machine.ephemeralPorts} ephemeral ports of 127.0.0.1 less 2,000 spare`,
+    },
   ];
   const binding = limits.filter((limit) => limit.max < n).sort((a, b) => a.max - b.max)[0];
   if (!binding) return n;
   const scaled = Math.max(100, Math.floor(binding.max / 100) * 100);
-  notes.push(`N=${n} scaled down to ${scaled}: limited by ${binding.why}. Nothing was raised; run with a higher ulimit -n to measure the full size.`);
+  notes.push(
+    `N=${n} scaled down to ${scaled}: limited by ${binding.why}. Nothing was raised; run with a higher ulimit -n to measure the full size.`,
+  );
   return scaled;
 });
 
@@ -76,19 +102,28 @@ const RATE_ATTEMPTS = 5;
 
 async function register(origin, index) {
   const username = `bench_${runTag}_${index}`.slice(0, 20);
-  const form = new URLSearchParams({ username, email: `${username}@example.com`, password: `bench-password-${runTag}-${index}` });
+  const form = new URLSearchParams({
+    username,
+    email: `${username}@example.com`,
+    password: `bench-password-${runTag}-${index}`,
+  });
   const response = await request(origin, {
     method: "POST",
     path: "/register",
     headers: { Origin: origin, "Content-Type": "application/x-www-form-urlencoded" },
     body: form.toString(),
   });
-  if (response.status !== 303) throw new Error(`registering ${username} answered ${response.status}: ${response.body.slice(0, 300)}`);
+  if (response.status !== 303)
+    throw new Error(`registering ${username} answered ${response.status}: ${response.body.slice(0, 300)}`);
   // Signed in, and allowed to post, once the address is confirmed (the welcome mail's link).
-  const visitor = [response.headers["set-cookie"] ?? []].flat().map((cookie) => cookie.split(";")[0]).join("; ");
+  const visitor = [response.headers["set-cookie"] ?? []]
+    .flat()
+    .map((cookie) => cookie.split(";")[0])
+    .join("; ");
   const session = await confirmSignUp(glassbox, `${username}@example.com`, visitor);
   const me = await request(origin, { path: "/api/v0/me", headers: { Cookie: session } });
-  if (me.status !== 200) throw new Error(`the new session of ${username} is not signed in (GET /api/v0/me answered ${me.status})`);
+  if (me.status !== 200)
+    throw new Error(`the new session of ${username} is not signed in (GET /api/v0/me answered ${me.status})`);
   if (options.join) {
     // What a browser does before its first post: open the room page, which joins the room. Without
     // it (--join=0), concurrent first posts deadlock in PostgreSQL (see bench/README.md).
@@ -131,16 +166,38 @@ async function send(target, seq) {
       headers: { Origin: target.origin, Cookie: member.cookie, "Content-Type": "application/x-www-form-urlencoded" },
       body: form.toString(),
     });
-    return { seq, sentAt: response.sentAt, status: response.status, ok: response.status === 303, responseMs: response.ms, detail: response.status === 303 ? undefined : response.body.slice(0, 300) };
+    return {
+      seq,
+      sentAt: response.sentAt,
+      status: response.status,
+      ok: response.status === 303,
+      responseMs: response.ms,
+      detail: response.status === 303 ? undefined : response.body.slice(0, 300),
+    };
   }
   // The same frame shape glassbox writes (id, event: chat, the message JSON), so the bytes match.
   const data = JSON.stringify({
     type: "message",
-    message: { id: String(seq), roomId: options.room, authorName: `bench_${runTag}_0`, body: messageBody(seq), status: "visible", createdAt: new Date().toISOString(), mine: false },
+    message: {
+      id: String(seq),
+      roomId: options.room,
+      authorName: `bench_${runTag}_0`,
+      body: messageBody(seq),
+      status: "visible",
+      createdAt: new Date().toISOString(),
+      mine: false,
+    },
   });
   const frame = `id: ${seq}\nevent: chat\ndata: ${data}\n\n`;
   const response = await request(target.origin, { method: "POST", path: "/broadcast", body: frame });
-  return { seq, sentAt: response.sentAt, status: response.status, ok: response.status === 204, responseMs: response.ms, fanoutWriteMs: Number(response.headers["x-fanout-ms"]) };
+  return {
+    seq,
+    sentAt: response.sentAt,
+    status: response.status,
+    ok: response.status === 204,
+    responseMs: response.ms,
+    fanoutWriteMs: Number(response.headers["x-fanout-ms"]),
+  };
 }
 
 async function waitDelivered(seqs, timeoutMs) {
@@ -164,19 +221,34 @@ async function runPhase(target, n) {
   const idle = readStatus(target.pid);
 
   const shares = workers.map((_, index) => Math.floor(n / workers.length) + (index < n % workers.length ? 1 : 0));
-  const pathFor = () => (target.name === "glassbox" ? `/events?tab=${randomUUID()}&room=${options.room}` : `/events?tab=${randomUUID()}`);
+  const pathFor = () =>
+    target.name === "glassbox" ? `/events?tab=${randomUUID()}&room=${options.room}` : `/events?tab=${randomUUID()}`;
   const connectStarted = now();
   const connectCpuBefore = cpuMs(target.pid);
   const connects = await Promise.all(
     workers.map((worker, index) =>
-      worker.call({ cmd: "connect", origin: target.origin, paths: Array.from({ length: shares[index] }, pathFor), concurrency: options.concurrency }),
+      worker.call({
+        cmd: "connect",
+        origin: target.origin,
+        paths: Array.from({ length: shares[index] }, pathFor),
+        concurrency: options.concurrency,
+      }),
     ),
   );
   const connected = connects.reduce((sum, reply) => sum + reply.ok, 0);
   const failedErrors = {};
-  for (const reply of connects) for (const [key, count] of Object.entries(reply.errors)) failedErrors[key] = (failedErrors[key] ?? 0) + count;
-  phase.connect = { connected, failed: n - connected, errors: failedErrors, seconds: round((now() - connectStarted) / 1000, 2), serverCpuMsPerConnection: connected ? round((cpuMs(target.pid) - connectCpuBefore) / connected, 3) : null };
-  log(`${target.name} N=${n}: ${connected}/${n} connected in ${phase.connect.seconds} s${connected < n ? ` (${JSON.stringify(failedErrors)})` : ""}`);
+  for (const reply of connects)
+    for (const [key, count] of Object.entries(reply.errors)) failedErrors[key] = (failedErrors[key] ?? 0) + count;
+  phase.connect = {
+    connected,
+    failed: n - connected,
+    errors: failedErrors,
+    seconds: round((now() - connectStarted) / 1000, 2),
+    serverCpuMsPerConnection: connected ? round((cpuMs(target.pid) - connectCpuBefore) / connected, 3) : null,
+  };
+  log(
+    `${target.name} N=${n}: ${connected}/${n} connected in ${phase.connect.seconds} s${connected < n ? ` (${JSON.stringify(failedErrors)})` : ""}`,
+  );
 
   await sleep(2_000);
   const afterConnect = readStatus(target.pid);
@@ -187,7 +259,8 @@ async function runPhase(target, n) {
     idleRssAnonKb: idle.rssAnonKb,
     connectedRssAnonKb: afterConnect.rssAnonKb,
   };
-  if (target.name === "bare") phase.serverOpenStreams = JSON.parse((await request(target.origin, { path: "/stats" })).body).open;
+  if (target.name === "bare")
+    phase.serverOpenStreams = JSON.parse((await request(target.origin, { path: "/stats" })).body).open;
   if (connected === 0) {
     phase.error = "no subscriber could connect";
     await Promise.all(workers.map((worker) => worker.call({ cmd: "disconnect" })));
@@ -200,13 +273,15 @@ async function runPhase(target, n) {
   // warm-up: one message, not counted in the latency figures
   const warm = await send(target, nextSeq++);
   sends.warmup.push(warm);
-  if (warm.ok && !(await waitDelivered([warm.seq], 30_000))) timeouts.push(`warm-up message ${warm.seq} not delivered to everyone within 30 s`);
+  if (warm.ok && !(await waitDelivered([warm.seq], 30_000)))
+    timeouts.push(`warm-up message ${warm.seq} not delivered to everyone within 30 s`);
 
   // single messages, one at a time: post-to-delivery latency with nothing else in flight
   for (let k = 0; k < options.singles; k++) {
     const sent = await send(target, nextSeq++);
     sends.single.push(sent);
-    if (sent.ok && !(await waitDelivered([sent.seq], 30_000))) timeouts.push(`single message ${sent.seq} not delivered to everyone within 30 s`);
+    if (sent.ok && !(await waitDelivered([sent.seq], 30_000)))
+      timeouts.push(`single message ${sent.seq} not delivered to everyone within 30 s`);
     await sleep(250);
   }
 
@@ -217,7 +292,12 @@ async function runPhase(target, n) {
   const burst = await Promise.all(burstSeqs.map((seq) => send(target, seq)));
   sends.burst.push(...burst);
   const burstTimeoutMs = 30_000 + (options.burst * n) / 2; // 30 s + 0.5 ms per delivery
-  if (!(await waitDelivered(burst.filter((sent) => sent.ok).map((sent) => sent.seq), burstTimeoutMs))) {
+  if (
+    !(await waitDelivered(
+      burst.filter((sent) => sent.ok).map((sent) => sent.seq),
+      burstTimeoutMs,
+    ))
+  ) {
     timeouts.push(`burst not delivered to everyone within ${round(burstTimeoutMs / 1000, 0)} s`);
   }
   const cpuAfter = cpuMs(target.pid);
@@ -235,7 +315,8 @@ async function runPhase(target, n) {
       if (typeof value === "number") clientStats[key] = (clientStats[key] ?? 0) + value;
       else {
         clientStats[key] ??= {};
-        for (const [reason, count] of Object.entries(value)) clientStats[key][reason] = (clientStats[key][reason] ?? 0) + count;
+        for (const [reason, count] of Object.entries(value))
+          clientStats[key][reason] = (clientStats[key][reason] ?? 0) + count;
       }
     }
   }
@@ -260,9 +341,19 @@ async function runPhase(target, n) {
       }
       lastReceipt = Math.max(lastReceipt, last);
       const one = summarize(receipts.map((at) => at - sent.sentAt));
-      perMessage.push({ seq: sent.seq, received: receipts.length, p50: one.p50, p99: one.p99, max: one.max, postResponseMs: round(sent.responseMs), ...(sent.fanoutWriteMs !== undefined ? { serverWriteLoopMs: sent.fanoutWriteMs } : {}) });
+      perMessage.push({
+        seq: sent.seq,
+        received: receipts.length,
+        p50: one.p50,
+        p99: one.p99,
+        max: one.max,
+        postResponseMs: round(sent.responseMs),
+        ...(sent.fanoutWriteMs !== undefined ? { serverWriteLoopMs: sent.fanoutWriteMs } : {}),
+      });
     }
-    const failedSends = list.filter((sent) => !sent.ok).map((sent) => ({ seq: sent.seq, status: sent.status, detail: sent.detail }));
+    const failedSends = list
+      .filter((sent) => !sent.ok)
+      .map((sent) => ({ seq: sent.seq, status: sent.status, detail: sent.detail }));
     const seconds = lastReceipt > 0 ? (lastReceipt - firstSent) / 1000 : null;
     return {
       messages: list.length,
@@ -282,11 +373,15 @@ async function runPhase(target, n) {
   phase.single = group(sends.single);
   phase.burst = group(sends.burst);
   phase.burst.serverCpuMs = round(cpuAfter - cpuBefore, 0);
-  phase.burst.serverCpuMicrosPerDelivery = phase.burst.delivered ? round(((cpuAfter - cpuBefore) * 1000) / phase.burst.delivered, 2) : null;
+  phase.burst.serverCpuMicrosPerDelivery = phase.burst.delivered
+    ? round(((cpuAfter - cpuBefore) * 1000) / phase.burst.delivered, 2)
+    : null;
   phase.client = {
     ...clientStats,
     avgChatFrameBytes: clientStats.chatFrames ? round(clientStats.chatFrameBytes / clientStats.chatFrames, 1) : null,
-    socketReadsPerChatFrame: clientStats.chatFrames ? round(clientStats.chatDataEvents / clientStats.chatFrames, 2) : null,
+    socketReadsPerChatFrame: clientStats.chatFrames
+      ? round(clientStats.chatDataEvents / clientStats.chatFrames, 2)
+      : null,
     stillOpenAtEnd: stillOpen,
   };
   phase.timeouts = timeouts;
@@ -300,7 +395,8 @@ async function runPhase(target, n) {
   await Promise.all(workers.map((worker) => worker.call({ cmd: "disconnect" })));
   const closeDeadline = Date.now() + 15_000;
   if (target.name === "bare") {
-    while (Date.now() < closeDeadline && JSON.parse((await request(target.origin, { path: "/stats" })).body).open > 0) await sleep(100);
+    while (Date.now() < closeDeadline && JSON.parse((await request(target.origin, { path: "/stats" })).body).open > 0)
+      await sleep(100);
   } else {
     await sleep(2_000);
   }
@@ -330,23 +426,38 @@ function compare(phases) {
   return out;
 }
 
-
 function markdown(report) {
   const rows = report.phases.map((phase) => {
-    if (!phase.connect) return `| ${fmt(phase.subscribers)} | ${phase.target} | failed: ${phase.error} | | | | | | | | | |`;
+    if (!phase.connect)
+      return `| ${fmt(phase.subscribers)} | ${phase.target} | failed: ${phase.error} | | | | | | | | | |`;
     const missing = phase.single ? phase.warmup.missing + phase.single.missing + phase.burst.missing : null;
     return `| ${fmt(phase.subscribers)} | ${phase.target} | ${fmt(phase.connect.connected)} (${fmt(phase.connect.seconds)} s) | ${fmt(phase.single?.latencyMs.p50)} | ${fmt(phase.single?.latencyMs.p99)} | ${fmt(phase.burst?.latencyMs.p50)} | ${fmt(phase.burst?.latencyMs.p99)} | ${fmt(phase.burst?.deliveriesPerSecond)} | ${fmt(phase.burst?.serverCpuMicrosPerDelivery)} | ${fmt(phase.memory.perConnectionKb)} | ${fmt(missing)} | ${fmt(phase.noise?.burst.otherProcessesCores)} |`;
   });
   const ratios = report.comparisons.map(
-    (c) => `| ${fmt(c.subscribers)} | ${fmt(c.singleP50Ratio, "×")} | ${fmt(c.singleP99Ratio, "×")} | ${fmt(c.burstP50Ratio, "×")} | ${fmt(c.burstP99Ratio, "×")} | ${fmt(c.deliveriesPerSecondRatio, "×")} | ${fmt(c.cpuPerDeliveryRatio, "×")} | ${fmt(c.memoryPerConnectionRatio, "×")} |`,
+    (c) =>
+      `| ${fmt(c.subscribers)} | ${fmt(c.singleP50Ratio, "×")} | ${fmt(c.singleP99Ratio, "×")} | ${fmt(c.burstP50Ratio, "×")} | ${fmt(c.burstP99Ratio, "×")} | ${fmt(c.deliveriesPerSecondRatio, "×")} | ${fmt(c.cpuPerDeliveryRatio, "×")} | ${fmt(c.memoryPerConnectionRatio, "×")} |`,
   );
   const problems = report.phases.flatMap((phase) => [
     ...(phase.error ? [`${phase.target} N=${phase.subscribers}: ${phase.error}`] : []),
     ...(phase.timeouts ?? []).map((text) => `${phase.target} N=${phase.subscribers}: ${text}`),
-    ...(phase.connect?.failed ? [`${phase.target} N=${phase.subscribers}: ${phase.connect.failed} connections failed ${JSON.stringify(phase.connect.errors)}`] : []),
-    ...[phase.warmup, phase.single, phase.burst].flatMap((group) => (group?.failedSends ?? []).map((failed) => `${phase.target} N=${phase.subscribers}: message ${failed.seq} was refused (${failed.status})`)),
-    ...(phase.client?.closedEvents ? [`${phase.target} N=${phase.subscribers}: ${phase.client.closedEvents} streams were closed by the server ${JSON.stringify(phase.client.closedReasons)}`] : []),
-    ...(phase.client?.droppedAfterConnect ? [`${phase.target} N=${phase.subscribers}: ${phase.client.droppedAfterConnect} streams dropped during the run`] : []),
+    ...(phase.connect?.failed
+      ? [
+          `${phase.target} N=${phase.subscribers}: ${phase.connect.failed} connections failed ${JSON.stringify(phase.connect.errors)}`,
+        ]
+      : []),
+    ...[phase.warmup, phase.single, phase.burst].flatMap((group) =>
+      (group?.failedSends ?? []).map(
+        (failed) => `${phase.target} N=${phase.subscribers}: message ${failed.seq} was refused (${failed.status})`,
+      ),
+    ),
+    ...(phase.client?.closedEvents
+      ? [
+          `${phase.target} N=${phase.subscribers}: ${phase.client.closedEvents} streams were closed by the server ${JSON.stringify(phase.client.closedReasons)}`,
+        ]
+      : []),
+    ...(phase.client?.droppedAfterConnect
+      ? [`${phase.target} N=${phase.subscribers}: ${phase.client.droppedAfterConnect} streams dropped during the run`]
+      : []),
   ]);
   return `# SSE fan-out: latest run
 
@@ -387,9 +498,13 @@ NOTIFY, the LISTEN round trip and a re-read of the message); the bare trigger is
 async function main() {
   const started = new Date();
   const loadBefore = loadAverage();
-  log(`machine: ${machine.cores} cores, Node ${machine.node}, ulimit -n ${machine.openFilesSoft}, ${machine.ephemeralPorts} ephemeral ports`);
+  log(
+    `machine: ${machine.cores} cores, Node ${machine.node}, ulimit -n ${machine.openFilesSoft}, ${machine.ephemeralPorts} ephemeral ports`,
+  );
   for (const note of notes) log(`note: ${note}`);
-  log(`sizes ${sizes.join(", ")}; ${options.singles} single messages and a burst of ${options.burst} per size; ${options.workers} client workers`);
+  log(
+    `sizes ${sizes.join(", ")}; ${options.singles} single messages and a burst of ${options.burst} per size; ${options.workers} client workers`,
+  );
 
   if (targets.includes("glassbox")) {
     glassbox = await startGlassbox({
@@ -408,7 +523,9 @@ async function main() {
     bare = await startPortServer("bare", join(BENCH, "lib/bare-broadcaster.mjs"));
     log(`bare broadcaster ready at ${bare.origin} (pid ${bare.pid})`);
   }
-  workers = Array.from({ length: options.workers }, (_, index) => forkWorker(join(BENCH, "lib/client-worker.mjs"), index));
+  workers = Array.from({ length: options.workers }, (_, index) =>
+    forkWorker(join(BENCH, "lib/client-worker.mjs"), index),
+  );
 
   const phases = [];
   for (const n of sizes) {
@@ -420,8 +537,14 @@ async function main() {
         if (stopping) return;
         // Record what happened and go on: a failed phase is a result too.
         const exited = target.child.exitCode ?? target.child.signalCode;
-        log(`${target.name} N=${n} failed: ${error.message}${exited !== null ? ` (the server exited: ${exited})` : ""}`);
-        phases.push({ target: target.name, subscribers: n, error: `${error.message}${exited !== null ? ` (the server exited: ${exited})` : ""}` });
+        log(
+          `${target.name} N=${n} failed: ${error.message}${exited !== null ? ` (the server exited: ${exited})` : ""}`,
+        );
+        phases.push({
+          target: target.name,
+          subscribers: n,
+          error: `${error.message}${exited !== null ? ` (the server exited: ${exited})` : ""}`,
+        });
         await Promise.all(workers.map((worker) => worker.call({ cmd: "disconnect" }).catch(() => undefined)));
         if (exited !== null) break;
       }
@@ -442,7 +565,9 @@ async function main() {
   writeResults(report.file, report, "LATEST.md", markdown(report));
   log(`wrote ${report.file} and bench/results/LATEST.md`);
   for (const c of report.comparisons) {
-    log(`N=${c.subscribers}: glassbox/bare single p99 ${c.singleP99Ratio}×, burst p99 ${c.burstP99Ratio}×, deliveries/s ${c.deliveriesPerSecondRatio}×, memory/connection ${c.memoryPerConnectionRatio}×`);
+    log(
+      `N=${c.subscribers}: glassbox/bare single p99 ${c.singleP99Ratio}×, burst p99 ${c.burstP99Ratio}×, deliveries/s ${c.deliveriesPerSecondRatio}×, memory/connection ${c.memoryPerConnectionRatio}×`,
+    );
   }
 }
 

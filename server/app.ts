@@ -4,30 +4,30 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import { RouterContextProvider, type ServerBuild } from "react-router";
 import * as serverBuild from "virtual:react-router/server-build";
-import { requestContext } from "../app/context.ts";
-import { createGuestPageCache } from "../app/http/guest-page-cache.server.ts";
-import { isLiveStreamRoute, type ResponseConnection } from "../app/http/live-stream.ts";
-import { SCRIPTS_COOKIE } from "../app/http/render-mode.ts";
-import { serverTiming } from "../app/http/server-timing.ts";
-import type { KnownDevice } from "../app/models/client-info.ts";
-import type { Database } from "../app/models/database.ts";
-import type { InstanceId } from "../app/models/lab-relay.ts";
-import type { ChangeFeed } from "../app/models/live-feed.ts";
-import type { OAuthSettings } from "../app/models/oauth.ts";
-import { createSessionRepository, defaultLifetimes } from "../app/models/session-repository.ts";
-import { createServices, type MailSettings } from "../app/services/index.ts";
-import type { SignupLimit } from "../app/models/signup-throttle.ts";
-import type { StreamCaps } from "../app/services/stream-quota.ts";
-import type { Tracer } from "../app/services/trace.ts";
-import { createDeviceCookie, deviceCookieName } from "../app/sessions/device-cookie.ts";
-import { createPendingSignInCookie } from "../app/sessions/pending-sign-in.ts";
-import { createDurableSessionStorage } from "../app/sessions/session-storage.ts";
-import { loadViewer, type Viewer } from "../app/sessions/load-viewer.ts";
-import { clientAddress } from "./client-address.ts";
+import { requestContext } from "#app/context.ts";
+import { createGuestPageCache } from "#app/http/guest-page-cache.server.ts";
+import { isLiveStreamRoute, type ResponseConnection } from "#app/http/live-stream.ts";
+import { SCRIPTS_COOKIE } from "#app/http/render-mode.ts";
+import { serverTiming } from "#app/http/server-timing.ts";
+import type { KnownDevice } from "#app/models/client-info.ts";
+import type { Database } from "#app/models/database.server.ts";
+import type { InstanceId } from "#app/models/lab-relay.ts";
+import type { ChangeFeed } from "#app/models/live-feed.ts";
+import type { OAuthSettings } from "#app/models/oauth.ts";
+import { createSessionRepository, defaultLifetimes } from "#app/models/session-repository.server.ts";
+import { createServices, type MailSettings } from "#app/services/index.server.ts";
+import type { SignupLimit } from "#app/models/signup-throttle.server.ts";
+import type { StreamCaps } from "#app/services/stream-quota.server.ts";
+import type { Tracer } from "#app/services/trace.server.ts";
+import { createDeviceCookie, deviceCookieName } from "#app/sessions/device-cookie.server.ts";
+import { createPendingSignInCookie } from "#app/sessions/pending-sign-in.server.ts";
+import { createDurableSessionStorage } from "#app/sessions/session-storage.server.ts";
+import { loadViewer, type Viewer } from "#app/sessions/load-viewer.server.ts";
+import { clientAddress } from "./http/client-address.ts";
 import type { Environment } from "./config.ts";
-import { createRequestHandler } from "./react-router-handler.ts";
-import { createResponseConnections } from "./response-connection.ts";
-import { visitorCookieName } from "./visitor.ts";
+import { createRequestHandler } from "./http/react-router-handler.ts";
+import { createResponseConnections } from "./streams/response-connection.ts";
+import { visitorCookieName } from "./http/visitor.ts";
 
 /**
  * The React Router side of the composition root. Vite builds this file together with the app
@@ -60,7 +60,7 @@ export interface AppRuntime {
   /** Where this instance listens (known once it does). */
   readonly selfOrigin: () => string;
   readonly logger: Logger;
-  /** Where mail goes (server/mail-settings.ts). */
+  /** Where mail goes (server/jobs/mail-settings.ts). */
   readonly mail: MailSettings;
   /** Open event streams one visitor and one address may hold (STREAMS_PER_*). */
   readonly streamCaps: StreamCaps;
@@ -90,7 +90,11 @@ function liveStreamPaths(table: ServerBuild["routes"]): Set<string> {
     const route = id === undefined ? undefined : table[id];
     return route ? `${fullPath(route.parentId)}/${route.path ?? ""}`.replace(/\/+/g, "/") : "";
   };
-  return new Set(Object.values(table).flatMap((route) => (route && isLiveStreamRoute(route.module) ? [fullPath(route.id).replace(/\/$/, "")] : [])));
+  return new Set(
+    Object.values(table).flatMap((route) =>
+      route && isLiveStreamRoute(route.module) ? [fullPath(route.id).replace(/\/$/, "")] : [],
+    ),
+  );
 }
 
 /** How long a guest page is answered from memory, and how much memory all of them may take (decision 0019). */
@@ -105,7 +109,11 @@ export function createApp(runtime: AppRuntime): App {
     secure: production,
     absoluteLifetimeSecs: defaultLifetimes.absoluteMs / 1000,
   });
-  const pendingSignIn = createPendingSignInCookie({ secrets: runtime.sessionSecrets, secure: production, lifetimeSecs: runtime.totpPendingSecs });
+  const pendingSignIn = createPendingSignInCookie({
+    secrets: runtime.sessionSecrets,
+    secure: production,
+    lifetimeSecs: runtime.totpPendingSecs,
+  });
   const devices = createDeviceCookie({ secrets: runtime.sessionSecrets, secure: production });
   const { tracer } = runtime;
   // Made with the app, so a new build (or an edit in development, which reloads this module) starts empty.
@@ -117,9 +125,22 @@ export function createApp(runtime: AppRuntime): App {
     buildId: (serverBuild as ServerBuild).assets.version,
     record: (outcome) =>
       outcome.kind === "hit"
-        ? tracer.record("page.cache", `served from cache: ${outcome.path} as rendered ${outcome.ageMs} ms ago (no loader ran)`, { ageMs: outcome.ageMs })
-        : tracer.record("page.cache", `rendered for every guest: ${outcome.path} answered from memory for ${outcome.ttlMs} ms`, { ttlMs: outcome.ttlMs }),
-    serverTiming: () => serverTiming({ dbMs: 0, totalMs: performance.now() - (tracer.current()?.startedAt ?? performance.now()), cacheHit: true }),
+        ? tracer.record(
+            "page.cache",
+            `served from cache: ${outcome.path} as rendered ${outcome.ageMs} ms ago (no loader ran)`,
+            { ageMs: outcome.ageMs },
+          )
+        : tracer.record(
+            "page.cache",
+            `rendered for every guest: ${outcome.path} answered from memory for ${outcome.ttlMs} ms`,
+            { ttlMs: outcome.ttlMs },
+          ),
+    serverTiming: () =>
+      serverTiming({
+        dbMs: 0,
+        totalMs: performance.now() - (tracer.current()?.startedAt ?? performance.now()),
+        cacheHit: true,
+      }),
   });
   const viewerOf = async (cookie: string | null) => {
     const viewer = await loadViewer(sessions, services.accounts, cookie);
@@ -162,7 +183,11 @@ export function createApp(runtime: AppRuntime): App {
   // ADMIN_EMAILS grant the role only to proven addresses: say at start which are unclaimed or unproven.
   services.accounts.reviewAdminList().then(
     (report) => {
-      if (report.unclaimed.length || report.unverified.length) runtime.logger.warn(report, "ADMIN_EMAILS: some addresses are unclaimed or not proven yet (no admin role until proven)");
+      if (report.unclaimed.length || report.unverified.length)
+        runtime.logger.warn(
+          report,
+          "ADMIN_EMAILS: some addresses are unclaimed or not proven yet (no admin role until proven)",
+        );
     },
     (error: unknown) => runtime.logger.error({ err: error }, "ADMIN_EMAILS could not be reviewed"),
   );

@@ -1,8 +1,8 @@
 import { isIP } from "node:net";
 import { z } from "zod";
-import type { GitHubSettings, GoogleSettings } from "../app/models/oauth.ts";
-import { defaultSignupLimit, type SignupLimit } from "../app/models/signup-throttle.ts";
-import { defaultStreamCaps, type StreamCaps } from "../app/services/stream-quota.ts";
+import type { GitHubSettings, GoogleSettings } from "#app/models/oauth.ts";
+import { defaultSignupLimit, type SignupLimit } from "#app/models/signup-throttle.server.ts";
+import { defaultStreamCaps, type StreamCaps } from "#app/services/stream-quota.server.ts";
 
 /**
  * The one place where the environment is read. Every variable is validated at once so an
@@ -38,9 +38,7 @@ const integer = (min: number, max: number) =>
         .max(max, `must be a whole number from ${min} to ${max}`),
     );
 
-const postgresUrl = z
-  .url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// or postgresql:// URL" })
-  .trim();
+const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// or postgresql:// URL" }).trim();
 
 /** base64url, at least 64 bytes once decoded; a comma-separated list rotates (the first signs). */
 const MIN_SECRET_BYTES = 64;
@@ -86,10 +84,14 @@ const trustProxy = z
   .transform((value): TrustProxy => {
     if (value === "true" || value === "false") return value === "true";
     if (/^\d+$/.test(value)) return Number(value);
-    return value.split(",").map((entry) => entry.trim()).filter(Boolean);
+    return value
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter(Boolean);
   })
   .refine((value) => typeof value !== "object" || (value.length > 0 && value.every(isProxyAddress)), {
-    message: "must be true, false, a hop count, or addresses/subnets (or loopback, linklocal, uniquelocal), comma-separated",
+    message:
+      "must be true, false, a hop count, or addresses/subnets (or loopback, linklocal, uniquelocal), comma-separated",
   });
 
 const emailList = z
@@ -105,7 +107,12 @@ const emailList = z
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).trim();
 
 /** Where the site is reached from outside (the links in mail): an http(s) origin, no path. */
-const publicUrl = httpUrl.refine((value) => new URL(value).pathname === "/" && !new URL(value).search, "must be an origin such as https://glassbox.example (no path or query)").transform((value) => new URL(value).origin);
+const publicUrl = httpUrl
+  .refine(
+    (value) => new URL(value).pathname === "/" && !new URL(value).search,
+    "must be an origin such as https://glassbox.example (no path or query)",
+  )
+  .transform((value) => new URL(value).origin);
 
 /** Google's OAuth endpoints (OpenID Connect discovery of https://accounts.google.com). */
 export const googleDefaults = {
@@ -125,10 +132,15 @@ export interface Limits {
 const MIB = 1024 * 1024;
 
 /** The defaults of MAX_CONCURRENT_REQUESTS, REQUEST_TIMEOUT_MS and MAX_BODY_BYTES (below). */
-export const defaultLimits: Limits = { maxConcurrentRequests: 256, requestTimeoutMs: 30_000, maxBodyBytes: 1024 * 1024 };
+export const defaultLimits: Limits = {
+  maxConcurrentRequests: 256,
+  requestTimeoutMs: 30_000,
+  maxBodyBytes: 1024 * 1024,
+};
 
 /** Exact browser origins (scheme, host, optional port): what a browser sends as `Origin`. */
-const isOrigin = (entry: string) => URL.canParse(entry) && /^https?:$/.test(new URL(entry).protocol) && new URL(entry).origin === entry;
+const isOrigin = (entry: string) =>
+  URL.canParse(entry) && /^https?:$/.test(new URL(entry).protocol) && new URL(entry).origin === entry;
 const originList = z
   .string()
   .transform((value) =>
@@ -138,7 +150,8 @@ const originList = z
       .filter(Boolean),
   )
   .refine((origins) => origins.every(isOrigin), {
-    message: "each entry must be an exact origin such as https://app.example.com (http or https, no path, no trailing slash)",
+    message:
+      "each entry must be an exact origin such as https://app.example.com (http or https, no path, no trailing slash)",
   });
 
 /** The variables, by their names in the environment: each one's rule and default is written here only. */
@@ -171,7 +184,10 @@ const variables = z.object({
   SESSION_CLEANUP_INTERVAL_SECS: integer(1, 31_536_000).default(3600),
   WORKER: z.enum(workerModes).default("auto"),
   WORKER_CONCURRENCY: integer(1, 100).default(4),
-  SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).trim().optional(),
+  SMTP_URL: z
+    .url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" })
+    .trim()
+    .optional(),
   MAIL_FROM: z.string().trim().min(3).default("glassbox <no-reply@localhost>"),
   // graphile-worker waits e^min(attempt, 10) seconds between attempts: 10 attempts span about 3.5 hours.
   MAIL_MAX_ATTEMPTS: integer(1, 25).default(10),
@@ -197,11 +213,21 @@ const schema = variables
       ["GOOGLE_CLIENT_SECRET", "GOOGLE_CLIENT_ID", "Google"],
     ] as const;
     for (const [name, other, provider] of pairs) {
-      if (env[name] && !env[other]) ctx.addIssue({ code: "custom", path: [other], message: `is required when ${name} is set (set both to turn ${provider} sign-in on, or neither)` });
+      if (env[name] && !env[other])
+        ctx.addIssue({
+          code: "custom",
+          path: [other],
+          message: `is required when ${name} is set (set both to turn ${provider} sign-in on, or neither)`,
+        });
     }
     // Mail with links to the wrong host is worse than no mail: in production the links' origin is stated.
     if (env.NODE_ENV === "production" && env.SMTP_URL && !env.PUBLIC_URL) {
-      ctx.addIssue({ code: "custom", path: ["PUBLIC_URL"], message: "is required in production when SMTP_URL is set: the links in mail (password reset, email confirmation) lead there" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["PUBLIC_URL"],
+        message:
+          "is required in production when SMTP_URL is set: the links in mail (password reset, email confirmation) lead there",
+      });
     }
     if (env.NODE_ENV === "production" && !env.SESSION_SECRET) {
       ctx.addIssue({
@@ -264,11 +290,19 @@ const schema = variables
     mailFrom: e.MAIL_FROM,
     mailMaxAttempts: e.MAIL_MAX_ATTEMPTS,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
-    /** The stability limits (server/stability.ts). */
-    limits: { maxConcurrentRequests: e.MAX_CONCURRENT_REQUESTS, requestTimeoutMs: e.REQUEST_TIMEOUT_MS, maxBodyBytes: e.MAX_BODY_BYTES } satisfies Limits,
+    /** The stability limits (server/http/stability.ts). */
+    limits: {
+      maxConcurrentRequests: e.MAX_CONCURRENT_REQUESTS,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+    } satisfies Limits,
     corsAllowedOrigins: e.CORS_ALLOWED_ORIGINS,
     /** How many event streams one visitor and one address may hold open (docs/decisions/0016). */
-    streamCaps: { perVisitor: e.STREAMS_PER_VISITOR, perAddress: e.STREAMS_PER_ADDRESS, bufferBytes: e.STREAM_BUFFER_MB * MIB } satisfies StreamCaps,
+    streamCaps: {
+      perVisitor: e.STREAMS_PER_VISITOR,
+      perAddress: e.STREAMS_PER_ADDRESS,
+      bufferBytes: e.STREAM_BUFFER_MB * MIB,
+    } satisfies StreamCaps,
     /** How many accounts one address may create per hour. */
     signupLimit: { ...defaultSignupLimit, attempts: e.SIGNUPS_PER_ADDRESS_PER_HOUR } satisfies SignupLimit,
     /** Whether this process compresses responses (COMPRESSION); off when a proxy in front does it. */
@@ -305,4 +339,5 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
 }
 
 /** The web process runs jobs itself on the embedded database (it alone can reach it) unless told otherwise. */
-export const runsJobsInline = (config: Config): boolean => (config.worker === "auto" ? config.databaseUrl === undefined : config.worker === "inline");
+export const runsJobsInline = (config: Config): boolean =>
+  config.worker === "auto" ? config.databaseUrl === undefined : config.worker === "inline";

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { migrateToLatest } from "../db/migrate.ts";
 import { parseConfig } from "./config.ts";
-import { openDatabase } from "./database.ts";
+import { openDatabase } from "./database/database.ts";
 import { createLogger } from "./logger.ts";
 
 /** `npm run db:migrate`: the migrations `npm start` applies, on their own (embedded or DATABASE_URL). */

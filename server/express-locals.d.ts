@@ -4,7 +4,7 @@ declare global {
     interface Locals {
       requestId: string;
       cspNonce: string;
-      /** The anonymous visitor cookie's id (server/visitor.ts). */
+      /** The anonymous visitor cookie's id (server/http/visitor.ts). */
       visitorId: string;
       /** Whether the request came with that cookie (else it was issued just now). */
       returningVisitor: boolean;

@@ -3,26 +3,26 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RequestHandler } from "express";
 import type { Kysely } from "kysely";
-import { ACTION_LOG_CHANNEL } from "../app/models/action-log.ts";
-import { CHAT_CHANNEL } from "../app/models/chat-repository.ts";
-import { instanceChannel, instanceIdSchema, LAB_TABS_CHANNEL } from "../app/models/lab-relay.ts";
-import { SESSION_CHANNEL } from "../app/models/session-events.ts";
-import { createTracer, type Tracer } from "../app/services/trace.ts";
+import { ACTION_LOG_CHANNEL } from "#app/models/action-log.ts";
+import { CHAT_CHANNEL } from "#app/models/chat-repository.server.ts";
+import { instanceChannel, instanceIdSchema, LAB_TABS_CHANNEL } from "#app/models/lab-relay.ts";
+import { SESSION_CHANNEL } from "#app/models/session-events.ts";
+import { createTracer, type Tracer } from "#app/services/trace.server.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import type * as AppModule from "./app.ts";
 import type { App, AppRuntime } from "./app.ts";
 import { parseConfig, runsJobsInline, type Config } from "./config.ts";
-import { openDatabase, type DatabaseRuntime } from "./database.ts";
-import { builtAssets, createHttpApp } from "./http.ts";
+import { openDatabase, type DatabaseRuntime } from "./database/database.ts";
+import { builtAssets, createHttpApp } from "./http/http.ts";
 import { withoutForeignExitHandlers } from "./exit-handlers.ts";
-import { answerClientError } from "./problems.ts";
+import { answerClientError } from "./http/problems.ts";
 import { createLogger, type Logger } from "./logger.ts";
-import { migrateJobQueue } from "./job-runner.ts";
-import { mailSettings } from "./mail-settings.ts";
-import { startPgListener } from "./pg-listener.ts";
+import { migrateJobQueue } from "./jobs/job-runner.ts";
+import { mailSettings } from "./jobs/mail-settings.ts";
+import { startPgListener } from "./database/pg-listener.ts";
 import { resolveSessionSecrets } from "./session-secret.ts";
 import { installGracefulShutdown } from "./shutdown.ts";
-import { runJobs } from "./tasks.ts";
+import { runJobs } from "./jobs/tasks.ts";
 
 /**
  * The entry point: configuration, database, migrations, jobs (in-process on the embedded database), HTTP, shutdown. `npm run dev` runs it with
@@ -104,7 +104,13 @@ interface Handlers {
   readonly endStreams: () => void;
 }
 
-async function serve(config: Config, logger: Logger, tracer: Tracer, { assets, longLived, app, endStreams }: Handlers, release: () => Promise<void>) {
+async function serve(
+  config: Config,
+  logger: Logger,
+  tracer: Tracer,
+  { assets, longLived, app, endStreams }: Handlers,
+  release: () => Promise<void>,
+) {
   const server = createServer();
   const shutdown = installGracefulShutdown({ server, logger, release, endStreams });
   const http = createHttpApp({
@@ -117,7 +123,9 @@ async function serve(config: Config, logger: Logger, tracer: Tracer, { assets, l
     viteDevServer,
     trustProxy: config.trustProxy,
     // Chromium applies form-action to the redirect after a form post: "Continue with GitHub/Google" posts here, then goes there.
-    formActionOrigins: [config.github, config.google].flatMap((provider) => (provider ? [new URL(provider.authorizeUrl).origin] : [])),
+    formActionOrigins: [config.github, config.google].flatMap((provider) =>
+      provider ? [new URL(provider.authorizeUrl).origin] : [],
+    ),
     longLived,
     assets,
     app,
@@ -145,7 +153,12 @@ async function builtApp(runtime: AppRuntime): Promise<Handlers> {
   const bundle = new URL("./server/index.js", import.meta.url).href;
   const { createApp } = (await import(bundle)) as typeof AppModule;
   const app = createApp(runtime);
-  return { assets: builtAssets(new URL("./client", import.meta.url).pathname), longLived: app.longLived, app: app.handler, endStreams: app.close };
+  return {
+    assets: builtAssets(new URL("./client", import.meta.url).pathname),
+    longLived: app.longLived,
+    app: app.handler,
+    endStreams: app.close,
+  };
 }
 
 /** Development: Vite serves the client with HMR and reloads server/app.ts when its graph changes. */
@@ -162,10 +175,16 @@ async function devApp(runtime: AppRuntime): Promise<Handlers> {
     }
     return current.app;
   };
-  const app: RequestHandler = (req, res, next) => void latest().then((latestApp) => latestApp.handler(req, res, next), next);
+  const app: RequestHandler = (req, res, next) =>
+    void latest().then((latestApp) => latestApp.handler(req, res, next), next);
   // Until the first request has loaded the app, no path is known to stay open.
   const longLived = (path: string) => current?.app.longLived(path) ?? false;
-  return { assets: vite.middlewares as unknown as RequestHandler, longLived, app, endStreams: () => current?.app.close() };
+  return {
+    assets: vite.middlewares as unknown as RequestHandler,
+    longLived,
+    app,
+    endStreams: () => current?.app.close(),
+  };
 }
 
 void main();

@@ -1,11 +1,11 @@
 import type { Kysely } from "kysely";
 import { migrateToLatest } from "../db/migrate.ts";
 import { parseConfig } from "./config.ts";
-import { openDatabase, type DatabaseRuntime } from "./database.ts";
-import { migrateJobQueue, type JobRunner } from "./job-runner.ts";
+import { openDatabase, type DatabaseRuntime } from "./database/database.ts";
+import { migrateJobQueue, type JobRunner } from "./jobs/job-runner.ts";
 import { createLogger } from "./logger.ts";
-import { mailSettings } from "./mail-settings.ts";
-import { runJobs } from "./tasks.ts";
+import { mailSettings } from "./jobs/mail-settings.ts";
+import { runJobs } from "./jobs/tasks.ts";
 
 /**
  * `npm run worker`: runs the background jobs and cron beside the web instances, on DATABASE_URL.
@@ -15,13 +15,17 @@ import { runJobs } from "./tasks.ts";
 async function main(): Promise<void> {
   const parsed = parseConfig(process.env);
   if (!parsed.ok) {
-    process.stderr.write(`glassbox worker cannot start, the configuration is invalid:\n${parsed.problems.map((p) => `  - ${p}`).join("\n")}\n`);
+    process.stderr.write(
+      `glassbox worker cannot start, the configuration is invalid:\n${parsed.problems.map((p) => `  - ${p}`).join("\n")}\n`,
+    );
     process.exit(1);
   }
   const config = parsed.config;
   const logger = createLogger(config.logFormat, config.logLevel);
   if (!config.databaseUrl) {
-    logger.fatal("npm run worker needs DATABASE_URL: on the embedded database `npm start` runs the jobs in its own process");
+    logger.fatal(
+      "npm run worker needs DATABASE_URL: on the embedded database `npm start` runs the jobs in its own process",
+    );
     process.exit(1);
   }
   let database: DatabaseRuntime | undefined;

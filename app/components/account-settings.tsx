@@ -43,12 +43,23 @@ export function EmailSettings(props: {
     <section aria-labelledby="email-title">
       <h2 id="email-title">Email address</h2>
       <p>
-        {props.email} — {props.verified ? "confirmed" : "not confirmed yet: follow the link we mailed you, or send it again from the banner above"}
+        {props.email} —{" "}
+        {props.verified
+          ? "confirmed"
+          : "not confirmed yet: follow the link we mailed you, or send it again from the banner above"}
       </p>
       <Notice tone="error">{props.formError}</Notice>
       <Form method="post" className="stack">
         <input type="hidden" name="intent" value="change-email" />
-        <TextField label="New email address" name="email" type="email" autoComplete="email" defaultValue={props.typedEmail} error={props.errors?.email} hint="We mail a link to the new address; your account moves to it when you follow the link." />
+        <TextField
+          label="New email address"
+          name="email"
+          type="email"
+          autoComplete="email"
+          defaultValue={props.typedEmail}
+          error={props.errors?.email}
+          hint="We mail a link to the new address; your account moves to it when you follow the link."
+        />
         <IdentityConfirmation methods={props.methods} errors={props.errors} username={props.username} />
         <p>
           <button type="submit" className="button">
@@ -60,13 +71,23 @@ export function EmailSettings(props: {
   );
 }
 
-export function DeleteAccount({ methods, username, errors, formError }: { methods: IdentityMethods; username: string; errors: IdentityErrors | undefined; formError: string | undefined }) {
+export function DeleteAccount({
+  methods,
+  username,
+  errors,
+  formError,
+}: {
+  methods: IdentityMethods;
+  username: string;
+  errors: IdentityErrors | undefined;
+  formError: string | undefined;
+}) {
   return (
     <section aria-labelledby="delete-title">
       <h2 id="delete-title">Delete your account</h2>
       <p>
-        This signs you out everywhere and removes your account, its sessions, connected accounts and two-factor settings. Your chat messages stay, signed “deleted
-        user”. It cannot be undone.
+        This signs you out everywhere and removes your account, its sessions, connected accounts and two-factor
+        settings. Your chat messages stay, signed “deleted user”. It cannot be undone.
       </p>
       <Notice tone="error">{formError}</Notice>
       <Form method="post" className="stack">

@@ -1,4 +1,4 @@
-import type { Link } from "../models/content.ts";
+import type { Link } from "#app/models/content.ts";
 import { SmartLink } from "./smart-link.tsx";
 
 /** A row of call-to-action buttons: the first is the primary one, the rest are quieter. */

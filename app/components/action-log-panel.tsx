@@ -1,7 +1,7 @@
 import { useCallback, useState } from "react";
 import { Form, Link, useRevalidator } from "react-router";
-import { auditActions, matchesFilter, resourceTypes, type ActionLogFilter } from "../models/action-log.ts";
-import type { ActionLogView } from "../models/action-log.ts";
+import { auditActions, matchesFilter, resourceTypes, type ActionLogFilter } from "#app/models/action-log.ts";
+import type { ActionLogView } from "#app/models/action-log.ts";
 import { DateTime } from "./date-time.tsx";
 import { useTabEvent } from "./tab-stream.tsx";
 
@@ -37,23 +37,46 @@ export function ActionLogPanel({ entries, filter, values, olderHref, newest, fil
     useCallback(
       (data: string) => {
         const entry = JSON.parse(data) as ActionLogView;
-        const passes = matchesFilter({ action: entry.action, actorId: entry.actor?.id ?? null, resource: entry.resource, occurredAt: new Date(entry.occurredAt) }, filter);
+        const passes = matchesFilter(
+          {
+            action: entry.action,
+            actorId: entry.actor?.id ?? null,
+            resource: entry.resource,
+            occurredAt: new Date(entry.occurredAt),
+          },
+          filter,
+        );
         if (!passes) return;
-        setLive((current) => (current.some((known) => known.id === entry.id) ? current : [entry, ...current].slice(0, KEEP)));
+        setLive((current) =>
+          current.some((known) => known.id === entry.id) ? current : [entry, ...current].slice(0, KEEP),
+        );
       },
       [filter],
     ),
   );
-  useTabEvent(streamUrl, "resync", useCallback(() => void revalidator.revalidate(), [revalidator]));
+  useTabEvent(
+    streamUrl,
+    "resync",
+    useCallback(() => void revalidator.revalidate(), [revalidator]),
+  );
   const shown = [...live, ...entries];
   return (
     <section id="action-log" aria-labelledby="action-log-title">
       <h2 id="action-log-title">Action log</h2>
-      <p className="muted">Newest first. With JavaScript, new entries that match the filter appear as they happen; without, reload the page.</p>
+      <p className="muted">
+        Newest first. With JavaScript, new entries that match the filter appear as they happen; without, reload the
+        page.
+      </p>
       <Form method="get" action="/admin#action-log" className="filter-form" aria-label="Filter the action log">
         {values.actor ? <input type="hidden" name="actor" value={values.actor} /> : null}
         <Choice id="log-action" name="action" label="Action" options={auditActions} value={values.action} />
-        <Choice id="log-resource-type" name="resourceType" label="Resource" options={resourceTypes} value={values.resourceType} />
+        <Choice
+          id="log-resource-type"
+          name="resourceType"
+          label="Resource"
+          options={resourceTypes}
+          value={values.resourceType}
+        />
         <span className="filter-form__field">
           <label htmlFor="log-resource-id">Resource id</label>
           <input id="log-resource-id" name="resourceId" defaultValue={values.resourceId} maxLength={200} />
@@ -83,7 +106,9 @@ export function ActionLogPanel({ entries, filter, values, olderHref, newest, fil
             <DateTime value={entry.occurredAt} /> <code>{entry.action}</code> by {entry.actor?.username ?? "anonymous"}
             {entry.ip ? ` from ${entry.ip}` : null}
             {entry.resource ? ` on ${entry.resource.type} ${entry.resource.id}` : null}
-            {Object.keys(entry.metadata).length > 0 ? <code className="activity-list__meta">{JSON.stringify(entry.metadata)}</code> : null}
+            {Object.keys(entry.metadata).length > 0 ? (
+              <code className="activity-list__meta">{JSON.stringify(entry.metadata)}</code>
+            ) : null}
           </li>
         ))}
       </ol>
@@ -93,7 +118,19 @@ export function ActionLogPanel({ entries, filter, values, olderHref, newest, fil
 }
 
 /** A labelled select of `options`, with "Any" (empty) first. */
-function Choice({ id, name, label, options, value }: { id: string; name: string; label: string; options: readonly string[]; value: string }) {
+function Choice({
+  id,
+  name,
+  label,
+  options,
+  value,
+}: {
+  id: string;
+  name: string;
+  label: string;
+  options: readonly string[];
+  value: string;
+}) {
   return (
     <span className="filter-form__field">
       <label htmlFor={id}>{label}</label>

@@ -1,4 +1,4 @@
-import type { DocsField, DocsOperation, DocsType } from "../http/api-docs.ts";
+import type { DocsField, DocsOperation, DocsType } from "#app/http/api-docs.ts";
 import { DataTable } from "./data-table.tsx";
 
 /** The pieces of the `/docs` page: a type (linked to its schema), a field table, one operation. */
@@ -19,7 +19,15 @@ function splitAround(text: string, part: string): [string, string] {
   return at === -1 ? [`${text} `, ""] : [text.slice(0, at), text.slice(at + part.length)];
 }
 
-export function FieldTable({ caption, fields, withLocation = false }: { caption: string; fields: readonly DocsField[]; withLocation?: boolean }) {
+export function FieldTable({
+  caption,
+  fields,
+  withLocation = false,
+}: {
+  caption: string;
+  fields: readonly DocsField[];
+  withLocation?: boolean;
+}) {
   return (
     <DataTable caption={caption} columns={["Name", withLocation ? "In" : null, "Type", "Required", "Description"]}>
       {fields.map((field) => (
@@ -46,10 +54,13 @@ export function OperationSection({ operation }: { operation: DocsOperation }) {
         <span className="api-method">{operation.method}</span> <code>{operation.path}</code>
       </h3>
       <p>
-        <strong>{operation.summary}.</strong> {operation.signedIn ? "Needs a signed-in session (the site's cookie)." : "Open to guests."}
+        <strong>{operation.summary}.</strong>{" "}
+        {operation.signedIn ? "Needs a signed-in session (the site's cookie)." : "Open to guests."}
       </p>
       {operation.description ? <p>{operation.description}</p> : null}
-      {operation.parameters.length ? <FieldTable caption="Parameters" fields={operation.parameters} withLocation /> : null}
+      {operation.parameters.length ? (
+        <FieldTable caption="Parameters" fields={operation.parameters} withLocation />
+      ) : null}
       {operation.body ? (
         <>
           <p>
@@ -64,7 +75,9 @@ export function OperationSection({ operation }: { operation: DocsOperation }) {
             <th scope="row">{response.status}</th>
             <td>
               {response.type ? <TypeName type={response.type} /> : "none"}
-              {response.contentType && response.contentType !== "application/json" ? <> ({response.contentType})</> : null}
+              {response.contentType && response.contentType !== "application/json" ? (
+                <> ({response.contentType})</>
+              ) : null}
             </td>
             <td>
               {response.codes.length ? (

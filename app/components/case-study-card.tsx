@@ -1,5 +1,5 @@
 import { Link } from "react-router";
-import type { CaseStudy } from "../models/work.ts";
+import type { CaseStudy } from "#app/models/work.ts";
 import { TagList } from "./tag-list.tsx";
 
 /** A case study as a card whose title leads to its page; `level` keeps the page's heading order. */

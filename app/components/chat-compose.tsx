@@ -1,6 +1,6 @@
 import { useRef, useState, type FormEvent } from "react";
 import { Form, Link, useFetcher } from "react-router";
-import { MAX_BODY_LENGTH } from "../models/chat.ts";
+import { MAX_BODY_LENGTH } from "#app/models/chat.ts";
 import { Notice } from "./notice.tsx";
 
 /** The chat action's answer when it refuses a message (400, 429): why, and the text it was sent. */
@@ -54,7 +54,10 @@ export function ChatCompose(props: {
         </p>
       ) : null}
       {props.signedIn && props.unverified ? (
-        <p>Confirm your email address to post: follow the link we mailed you, or send it again from the banner at the top of the page.</p>
+        <p>
+          Confirm your email address to post: follow the link we mailed you, or send it again from the banner at the top
+          of the page.
+        </p>
       ) : props.signedIn ? (
         <Form method="post" action={anchored} onSubmit={post.submit} className="stack">
           <input type="hidden" name="intent" value="post" />
@@ -86,7 +89,8 @@ export function ChatCompose(props: {
         </Form>
       ) : (
         <p>
-          <Link to={`/login?${new URLSearchParams({ next: props.target })}`}>Sign in</Link> to post. Guests can read, and can ask the demo bot.
+          <Link to={`/login?${new URLSearchParams({ next: props.target })}`}>Sign in</Link> to post. Guests can read,
+          and can ask the demo bot.
         </p>
       )}
       <Form method="post" action={anchored} preventScrollReset>

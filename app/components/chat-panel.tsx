@@ -1,6 +1,6 @@
 import { useCallback, useState } from "react";
 import { Link, useRevalidator } from "react-router";
-import type { ChatMessageView, ChatStreamEvent } from "../models/chat.ts";
+import type { ChatMessageView, ChatStreamEvent } from "#app/models/chat.ts";
 import { ChatCompose, type ChatRefusal } from "./chat-compose.tsx";
 import { DateTime } from "./date-time.tsx";
 import { tabId, useSessionRefresh, useTabEvent } from "./tab-stream.tsx";
@@ -45,13 +45,20 @@ export function ChatPanel(props: ChatPanelProps) {
   const revalidator = useRevalidator();
   // Fixed per room (the panel is keyed by room) so a new message never makes the stream reconnect.
   const [after] = useState(props.streamAfter);
-  const streamUrl = props.latestHref ? undefined : (props.streamUrl ?? `/events?${new URLSearchParams({ tab: tabId, room: room.id, after })}`);
+  const streamUrl = props.latestHref
+    ? undefined
+    : (props.streamUrl ?? `/events?${new URLSearchParams({ tab: tabId, room: room.id, after })}`);
 
   const onChat = useCallback(
     (data: string) => {
       const event = JSON.parse(data) as ChatStreamEvent;
       if (event.type === "resync") return void revalidator.revalidate();
-      setLive((current) => new Map(current).set(event.type === "removed" ? event.id : event.message.id, event.type === "removed" ? "removed" : event.message));
+      setLive((current) =>
+        new Map(current).set(
+          event.type === "removed" ? event.id : event.message.id,
+          event.type === "removed" ? "removed" : event.message,
+        ),
+      );
     },
     [revalidator],
   );
@@ -75,7 +82,11 @@ export function ChatPanel(props: ChatPanelProps) {
         <ul className="chat__rooms">
           {props.rooms.map((other) => (
             <li key={other.id}>
-              <Link to={`${props.action}?room=${other.id}`} aria-current={other.id === room.id ? "page" : undefined} className="nav-link">
+              <Link
+                to={`${props.action}?room=${other.id}`}
+                aria-current={other.id === room.id ? "page" : undefined}
+                className="nav-link"
+              >
                 {other.name}
               </Link>
             </li>
@@ -90,7 +101,11 @@ export function ChatPanel(props: ChatPanelProps) {
       <ol className="chat__messages" aria-label={`Messages in ${room.name}`} aria-live="polite">
         {list.length === 0 ? <li className="muted">No messages yet. Say hello.</li> : null}
         {list.map((message) => (
-          <li key={message.id} className={`chat__message${message.status === "pending" ? " chat__message--pending" : ""}`} data-message-id={message.id}>
+          <li
+            key={message.id}
+            className={`chat__message${message.status === "pending" ? " chat__message--pending" : ""}`}
+            data-message-id={message.id}
+          >
             <p className="chat__meta">
               <strong>{message.authorName}</strong> <DateTime value={message.createdAt} />
               {message.status === "pending" ? <span className="badge">pending review</span> : null}
@@ -104,7 +119,14 @@ export function ChatPanel(props: ChatPanelProps) {
           <Link to={props.latestHref}>Back to the latest messages</Link>
         </p>
       ) : null}
-      <ChatCompose target={`${props.action}?room=${room.id}`} returnTo={props.returnTo} signedIn={props.signedIn} unverified={props.unverified} refusal={props.refusal} botDone={props.botDone} />
+      <ChatCompose
+        target={`${props.action}?room=${room.id}`}
+        returnTo={props.returnTo}
+        signedIn={props.signedIn}
+        unverified={props.unverified}
+        refusal={props.refusal}
+        botDone={props.botDone}
+      />
     </section>
   );
 }

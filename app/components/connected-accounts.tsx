@@ -1,5 +1,5 @@
 import { Form } from "react-router";
-import { providerNames, type OAuthConnection, type OAuthProvider } from "../models/oauth.ts";
+import { providerNames, type OAuthConnection, type OAuthProvider } from "#app/models/oauth.ts";
 import { DateTime } from "./date-time.tsx";
 import { OAuthButton } from "./oauth-button.tsx";
 
@@ -40,7 +40,9 @@ export function ConnectedAccounts({
                 <DateTime value={linked.createdAt} />
               </dd>
             </dl>
-            {hasPassword || connections.length > 1 ? null : <p>{name} is your only way to sign in: set a password below before you disconnect it.</p>}
+            {hasPassword || connections.length > 1 ? null : (
+              <p>{name} is your only way to sign in: set a password below before you disconnect it.</p>
+            )}
             <Form method="post" action={`/auth/${provider}/disconnect`}>
               <button type="submit" className="button button--quiet">
                 Disconnect {name}

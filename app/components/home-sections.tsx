@@ -1,10 +1,22 @@
 import type { ReactNode } from "react";
-import type { HomeContent } from "../models/content.ts";
+import type { HomeContent } from "#app/models/content.ts";
 import { LabLink } from "./lab-link.tsx";
 import { SmartLink } from "./smart-link.tsx";
 
 /** A home section with a lead paragraph and a grid of cards. */
-function CardSection({ id, heading, lead, wide = false, children }: { id: string; heading: string; lead: string; wide?: boolean; children: ReactNode }) {
+function CardSection({
+  id,
+  heading,
+  lead,
+  wide = false,
+  children,
+}: {
+  id: string;
+  heading: string;
+  lead: string;
+  wide?: boolean;
+  children: ReactNode;
+}) {
   return (
     <section aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>{heading}</h2>

@@ -1,12 +1,20 @@
 import { Form } from "react-router";
-import { providerNames, type OAuthProvider } from "../models/oauth.ts";
+import { providerNames, type OAuthProvider } from "#app/models/oauth.ts";
 
 /**
  * "Continue with GitHub" (sign-in) / "Connect Google": a form post to /auth/<provider>, which
  * redirects to the provider. Always a full document submission (`reloadDocument`), with or without
  * JavaScript: the answer is a redirect to another site, with the state cookie on it.
  */
-export function OAuthButton({ provider, children, next }: { provider: OAuthProvider; children: string; next?: string }) {
+export function OAuthButton({
+  provider,
+  children,
+  next,
+}: {
+  provider: OAuthProvider;
+  children: string;
+  next?: string;
+}) {
   return (
     <Form method="post" action={`/auth/${provider}`} reloadDocument>
       {next ? <input type="hidden" name="next" value={next} /> : null}

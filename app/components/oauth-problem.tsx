@@ -1,8 +1,16 @@
 import { Link } from "react-router";
-import type { Problem } from "../models/errors.ts";
+import type { Problem } from "#app/models/errors.ts";
 
 /** Why a GitHub or Google sign-in, link or unlink did not happen, and where to go from here. */
-export function OAuthProblem({ problem, signedIn, provider }: { problem: Problem; signedIn: boolean; provider: string }) {
+export function OAuthProblem({
+  problem,
+  signedIn,
+  provider,
+}: {
+  problem: Problem;
+  signedIn: boolean;
+  provider: string;
+}) {
   return (
     <section className="error-page" aria-labelledby="oauth-problem-title">
       <p className="eyebrow">Error {problem.status}</p>

@@ -1,5 +1,5 @@
 import { Link } from "react-router";
-import type { PostMatch, PostSummary } from "../models/post.ts";
+import type { PostMatch, PostSummary } from "#app/models/post.ts";
 import { DateTime } from "./date-time.tsx";
 import { HighlightedText } from "./highlighted-text.tsx";
 

@@ -1,4 +1,4 @@
-import type { Project } from "../models/open-source.ts";
+import type { Project } from "#app/models/open-source.ts";
 import { SmartLink } from "./smart-link.tsx";
 import { TagList } from "./tag-list.tsx";
 

@@ -1,4 +1,4 @@
-import type { SiteContent } from "../models/content.ts";
+import type { SiteContent } from "#app/models/content.ts";
 import { SmartLink } from "./smart-link.tsx";
 
 export function SiteFooter({ site }: { site: SiteContent }) {

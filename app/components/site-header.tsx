@@ -1,6 +1,6 @@
 import { Form, Link, NavLink } from "react-router";
-import type { SiteContent } from "../models/content.ts";
-import { hasRole, type Role } from "../models/user.ts";
+import type { SiteContent } from "#app/models/content.ts";
+import { hasRole, type Role } from "#app/models/user.ts";
 
 export interface HeaderViewer {
   readonly username: string;

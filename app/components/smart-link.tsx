@@ -1,6 +1,6 @@
 import type { ReactNode } from "react";
 import { Link } from "react-router";
-import { isInternal } from "../models/content.ts";
+import { isInternal } from "#app/models/content.ts";
 
 /** A path whose last segment has an extension (/resume.txt) is a file, not a page to render. */
 function isFile(path: string): boolean {

@@ -1,6 +1,12 @@
 import { z } from "zod";
-import { actionLogIdSchema, auditActions, resourceTypeSchema, type ActionLogFilter, type ActionLogId } from "../models/action-log.ts";
-import { userIdSchema } from "../models/user.ts";
+import {
+  actionLogIdSchema,
+  auditActions,
+  resourceTypeSchema,
+  type ActionLogFilter,
+  type ActionLogId,
+} from "#app/models/action-log.ts";
+import { userIdSchema } from "#app/models/user.ts";
 
 /**
  * The admin page's action-log filter, from its GET form: the API's filters (action, actor,
@@ -26,17 +32,29 @@ const schema = z
     action: z.enum(auditActions).optional(),
     actor: userIdSchema.optional(),
     resourceType: resourceTypeSchema.optional(),
-    resourceId: z.string().max(200).regex(/^\P{Cc}*$/u).optional(),
+    resourceId: z
+      .string()
+      .max(200)
+      .regex(/^\P{Cc}*$/u)
+      .optional(),
     from: utcMinute.optional(),
     to: utcMinute.optional(),
     before: actionLogIdSchema.optional(),
   })
-  .refine((query) => !query.from || !query.to || query.from < query.to, { message: "“From” must be before “to”.", path: ["from"] });
+  .refine((query) => !query.from || !query.to || query.from < query.to, {
+    message: "“From” must be before “to”.",
+    path: ["from"],
+  });
 
 export function parseActionLogFilter(params: URLSearchParams): ActionLogFilterForm {
   const given = (name: string) => params.get(name)?.trim() || undefined;
-  const values = Object.fromEntries(fields.map((name) => [name, (given(name) ?? "").slice(0, 200)])) as ActionLogFilterForm["values"];
-  const parsed = schema.safeParse({ ...Object.fromEntries(fields.map((name) => [name, given(name)])), before: given("before") });
+  const values = Object.fromEntries(
+    fields.map((name) => [name, (given(name) ?? "").slice(0, 200)]),
+  ) as ActionLogFilterForm["values"];
+  const parsed = schema.safeParse({
+    ...Object.fromEntries(fields.map((name) => [name, given(name)])),
+    before: given("before"),
+  });
   if (!parsed.success) {
     const names = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? "filter")))];
     return { filter: {}, values, error: `The filter was not applied: check ${names.join(", ")}.` };

@@ -1,4 +1,4 @@
-import { errorCatalogue, type ErrorCode } from "../models/errors.ts";
+import { errorCatalogue, type ErrorCode } from "#app/models/errors.ts";
 import { openApiDocument } from "./openapi.ts";
 
 /**
@@ -46,8 +46,17 @@ export interface ApiDocs {
   readonly title: string;
   readonly version: string;
   readonly description: string;
-  readonly groups: readonly { readonly tag: string; readonly description?: string; readonly operations: readonly DocsOperation[] }[];
-  readonly schemas: readonly { readonly name: string; readonly anchor: string; readonly description?: string; readonly fields: readonly DocsField[] }[];
+  readonly groups: readonly {
+    readonly tag: string;
+    readonly description?: string;
+    readonly operations: readonly DocsOperation[];
+  }[];
+  readonly schemas: readonly {
+    readonly name: string;
+    readonly anchor: string;
+    readonly description?: string;
+    readonly fields: readonly DocsField[];
+  }[];
   readonly errors: readonly { readonly code: string; readonly status: number; readonly message: string }[];
 }
 
@@ -93,7 +102,10 @@ function typeOf(schema: Schema | undefined): DocsType {
   if (variants) {
     const types = variants.filter((variant) => !isNull(variant)).map(typeOf);
     const nullable = variants.some(isNull) ? " or null" : "";
-    return { text: `${types.map((type) => type.text).join(" or ")}${nullable}`, ref: types.find((type) => type.ref)?.ref };
+    return {
+      text: `${types.map((type) => type.text).join(" or ")}${nullable}`,
+      ref: types.find((type) => type.ref)?.ref,
+    };
   }
   if (schema.enum) return { text: `one of ${schema.enum.map((value) => JSON.stringify(value)).join(", ")}` };
   if (schema.const !== undefined) return { text: JSON.stringify(schema.const) };
@@ -104,8 +116,10 @@ function typeOf(schema: Schema | undefined): DocsType {
   const base = Array.isArray(schema.type) ? schema.type.join(" or ") : (schema.type ?? "any");
   const notes: string[] = [];
   if (schema.format) notes.push(schema.format);
-  if (schema.minimum !== undefined || schema.maximum !== undefined) notes.push(`${schema.minimum ?? "…"}–${schema.maximum ?? "…"}`);
-  if (schema.minLength !== undefined || schema.maxLength !== undefined) notes.push(`${schema.minLength ?? 0}–${schema.maxLength ?? "…"} characters`);
+  if (schema.minimum !== undefined || schema.maximum !== undefined)
+    notes.push(`${schema.minimum ?? "…"}–${schema.maximum ?? "…"}`);
+  if (schema.minLength !== undefined || schema.maxLength !== undefined)
+    notes.push(`${schema.minLength ?? 0}–${schema.maxLength ?? "…"} characters`);
   if (typeof schema.additionalProperties === "object") notes.push("any keys");
   if (schema.default !== undefined) notes.push(`default ${JSON.stringify(schema.default)}`);
   return { text: [base, ...notes].join(", ") };
@@ -115,7 +129,12 @@ function typeOf(schema: Schema | undefined): DocsType {
 function fieldsOf(schema: Schema | undefined, prefix = ""): DocsField[] {
   if (!schema?.properties) return [];
   return Object.entries(schema.properties).flatMap(([name, property]) => {
-    const field: DocsField = { name: `${prefix}${name}`, type: typeOf(property), required: schema.required?.includes(name) ?? false, description: property.description };
+    const field: DocsField = {
+      name: `${prefix}${name}`,
+      type: typeOf(property),
+      required: schema.required?.includes(name) ?? false,
+      description: property.description,
+    };
     const inline = (property.anyOf ?? property.oneOf)?.find((variant) => variant.properties) ?? property;
     return [field, ...(inline.properties && !property.$ref ? fieldsOf(inline, `${field.name}.`) : [])];
   });
@@ -138,11 +157,20 @@ function operationOf(method: string, path: string, operation: Operation, named: 
       required: parameter.required ?? false,
       description: parameter.description,
     })),
-    body: bodyType && bodyMedia ? { contentType: bodyType, type: typeOf(bodyMedia.schema), fields: fieldsOf(resolved(bodyMedia.schema)) } : undefined,
+    body:
+      bodyType && bodyMedia
+        ? { contentType: bodyType, type: typeOf(bodyMedia.schema), fields: fieldsOf(resolved(bodyMedia.schema)) }
+        : undefined,
     responses: Object.entries(operation.responses).map(([status, response]) => {
       const [contentType, media] = Object.entries(response.content ?? {})[0] ?? [];
       const codes = media?.schema?.properties?.code?.enum?.map(String) ?? [];
-      return { status, description: response.description, contentType, type: codes.length ? { text: "Problem", ref: "Problem" } : typeOf(media?.schema), codes };
+      return {
+        status,
+        description: response.description,
+        contentType,
+        type: codes.length ? { text: "Problem", ref: "Problem" } : typeOf(media?.schema),
+        codes,
+      };
     }),
   };
 }
@@ -151,7 +179,10 @@ export function apiDocs(): ApiDocs {
   const document = openApiDocument();
   const named = (document.components?.schemas ?? {}) as Record<string, Schema>;
   const operations = Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
-    Object.entries(item as Record<string, Operation>).map(([method, operation]) => ({ tag: operation.tags?.[0] ?? "other", operation: operationOf(method, path, operation, named) })),
+    Object.entries(item as Record<string, Operation>).map(([method, operation]) => ({
+      tag: operation.tags?.[0] ?? "other",
+      operation: operationOf(method, path, operation, named),
+    })),
   );
   const problem = document.components?.schemas?.Problem as Schema | undefined;
   return {
@@ -169,6 +200,10 @@ export function apiDocs(): ApiDocs {
       description: (schema as Schema).description,
       fields: fieldsOf(schema as Schema),
     })),
-    errors: ((problem?.properties?.code?.enum ?? []) as ErrorCode[]).map((code) => ({ code, status: errorCatalogue[code].status, message: errorCatalogue[code].message })),
+    errors: ((problem?.properties?.code?.enum ?? []) as ErrorCode[]).map((code) => ({
+      code,
+      status: errorCatalogue[code].status,
+      message: errorCatalogue[code].message,
+    })),
   };
 }

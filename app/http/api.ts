@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { AppError, errorCatalogue, type Problem } from "../models/errors.ts";
+import { AppError, errorCatalogue, type Problem } from "#app/models/errors.ts";
 import { problemResponse } from "./problem.ts";
 
 /**
@@ -17,7 +17,9 @@ export function apiJson<Schema extends z.ZodType>(_schema: Schema, body: z.input
 
 /** `The body does not match the schema. body: Keep it to 1000 characters`: the catalogue message, then each failing field. */
 function invalidProblem(code: "api:invalid_parameters" | "api:invalid_body", error: z.ZodError): Problem {
-  const fields = error.issues.map((issue) => `${issue.path.length ? issue.path.join(".") : "(the whole value)"}: ${issue.message}`);
+  const fields = error.issues.map(
+    (issue) => `${issue.path.length ? issue.path.join(".") : "(the whole value)"}: ${issue.message}`,
+  );
   return { status: errorCatalogue[code].status, code, message: `${errorCatalogue[code].message} ${fields.join("; ")}` };
 }
 
@@ -46,8 +48,12 @@ export function parseParameters<Schema extends z.ZodType>(schema: Schema, values
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /** A JSON body: 415 when it is not declared JSON, 400 when it does not parse, 422 naming each field that breaks the schema. */
-export async function readJsonBody<Schema extends z.ZodType>(request: Request, schema: Schema): Promise<z.output<Schema>> {
-  if (!JSON_TYPE.test(request.headers.get("content-type") ?? "")) throw problemResponse(new AppError("api:unsupported_media_type"));
+export async function readJsonBody<Schema extends z.ZodType>(
+  request: Request,
+  schema: Schema,
+): Promise<z.output<Schema>> {
+  if (!JSON_TYPE.test(request.headers.get("content-type") ?? ""))
+    throw problemResponse(new AppError("api:unsupported_media_type"));
   let value: unknown;
   try {
     value = JSON.parse(await request.text());

@@ -1,5 +1,5 @@
 import type { MiddlewareFunction } from "react-router";
-import { requestContext } from "../context.ts";
+import { requestContext } from "#app/context.ts";
 
 /**
  * The route middleware of a page every guest sees alike (the home page, case studies, projects):

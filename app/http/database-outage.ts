@@ -1,6 +1,6 @@
 import { createContext, data, type MiddlewareFunction, type RouterContextProvider } from "react-router";
-import { isDatabaseUnavailable } from "../models/database-errors.ts";
-import { AppError, DATABASE_RETRY_AFTER_SECS, problemOf } from "../models/errors.ts";
+import { isDatabaseUnavailable } from "#app/models/database-errors.ts";
+import { AppError, DATABASE_RETRY_AFTER_SECS, problemOf } from "#app/models/errors.ts";
 
 /**
  * While PostgreSQL cannot be reached, a request that needed it answers 503
@@ -28,7 +28,8 @@ const withRetryAfter: MiddlewareFunction<Response> = async ({ context }, next) =
   const note: OutageNote = { unavailable: false };
   context.set(outage, note);
   const response = await next();
-  if (note.unavailable && response.status === 503 && !response.headers.has("Retry-After")) response.headers.set("Retry-After", String(DATABASE_RETRY_AFTER_SECS));
+  if (note.unavailable && response.status === 503 && !response.headers.has("Retry-After"))
+    response.headers.set("Retry-After", String(DATABASE_RETRY_AFTER_SECS));
   return response;
 };
 
@@ -38,8 +39,12 @@ const answer503: MiddlewareFunction<Response> = async ({ context }, next) => {
   if (!context.get(outage)?.unavailable || response.status < 500) return response;
   const type = response.headers.get("Content-Type") ?? "";
   // Documents and client navigations (turbo-stream) render the root error boundary with the problem.
-  if (type.startsWith("text/html") || type.startsWith("text/x-script")) throw data(problemOf(unavailable()), { status: 503 });
-  return Response.json(problemOf(unavailable()), { status: 503, headers: { "Retry-After": String(DATABASE_RETRY_AFTER_SECS) } });
+  if (type.startsWith("text/html") || type.startsWith("text/x-script"))
+    throw data(problemOf(unavailable()), { status: 503 });
+  return Response.json(problemOf(unavailable()), {
+    status: 503,
+    headers: { "Retry-After": String(DATABASE_RETRY_AFTER_SECS) },
+  });
 };
 
 export const databaseOutage: MiddlewareFunction<Response>[] = [withRetryAfter, answer503];

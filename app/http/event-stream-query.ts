@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { DEFAULT_ROOM, messageIdSchema, roomIdSchema, type MessageId, type RoomId } from "../models/chat.ts";
-import { AppError } from "../models/errors.ts";
+import { DEFAULT_ROOM, messageIdSchema, roomIdSchema, type MessageId, type RoomId } from "#app/models/chat.ts";
+import { AppError } from "#app/models/errors.ts";
 
 /**
  * What a tab asks of `/events?tab=<uuid>&room=<room>&after=<id>&lab=1`: one stream per tab, the room whose
@@ -28,7 +28,10 @@ const queryShape = z.object({
   trace: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 
-export function parseEventStreamQuery(params: URLSearchParams, lastEventId: string | null): EventStreamQuery | AppError {
+export function parseEventStreamQuery(
+  params: URLSearchParams,
+  lastEventId: string | null,
+): EventStreamQuery | AppError {
   const query = queryShape.safeParse(Object.fromEntries(params));
   if (!query.success) return new AppError("stream:invalid_request");
   const resumeAt = messageIdSchema.safeParse(lastEventId);

@@ -32,7 +32,9 @@ export interface GuestPageCacheOptions {
   readonly now?: () => number;
 }
 
-export type CacheOutcome = { readonly kind: "hit"; readonly path: string; readonly ageMs: number } | { readonly kind: "stored"; readonly path: string; readonly ttlMs: number };
+export type CacheOutcome =
+  | { readonly kind: "hit"; readonly path: string; readonly ageMs: number }
+  | { readonly kind: "stored"; readonly path: string; readonly ttlMs: number };
 
 interface CachedPage {
   readonly path: string;
@@ -75,7 +77,8 @@ export function createGuestPageCache(options: GuestPageCacheOptions) {
 
   async function keep(response: Response, nonce: string, path: string): Promise<CachedPage | undefined> {
     const type = response.headers.get("content-type") ?? "";
-    if (response.status !== 200 || !type.startsWith("text/html") || response.headers.has("set-cookie")) return undefined;
+    if (response.status !== 200 || !type.startsWith("text/html") || response.headers.has("set-cookie"))
+      return undefined;
     const headers = [...response.headers].filter(([name]) => !PER_RESPONSE.has(name.toLowerCase()));
     return { path, html: await response.text(), nonce, status: response.status, headers, renderedAt: now() };
   }
@@ -83,7 +86,10 @@ export function createGuestPageCache(options: GuestPageCacheOptions) {
   function answer(page: CachedPage, nonce: string): Response {
     const headers = new Headers(page.headers as [string, string][]);
     headers.set("Server-Timing", options.serverTiming());
-    return new Response(page.nonce === nonce ? page.html : page.html.replaceAll(page.nonce, nonce), { status: page.status, headers });
+    return new Response(page.nonce === nonce ? page.html : page.html.replaceAll(page.nonce, nonce), {
+      status: page.status,
+      headers,
+    });
   }
 
   return {

@@ -1,4 +1,4 @@
-import { LIVE_FEED, type Frame, type StreamSink } from "../models/live-feed.ts";
+import { LIVE_FEED, type Frame, type StreamSink } from "#app/models/live-feed.ts";
 
 /**
  * A live stream as an HTTP answer: the `init` a resource route hands remix-utils' `eventStream`,
@@ -30,7 +30,12 @@ export const LIVE_STREAM_HEADERS = { "X-Accel-Buffering": "no" } as const;
 export const liveStreamHandle = { liveStream: true } as const;
 
 export function isLiveStreamRoute(module: { readonly handle?: unknown }): boolean {
-  return typeof module.handle === "object" && module.handle !== null && "liveStream" in module.handle && module.handle.liveStream === true;
+  return (
+    typeof module.handle === "object" &&
+    module.handle !== null &&
+    "liveStream" in module.handle &&
+    module.handle.liveStream === true
+  );
 }
 
 type Send = (frame: Frame) => void;
@@ -39,7 +44,11 @@ type Send = (frame: Frame) => void;
  * `open` subscribes the sink and returns what ends the subscription; it and `release` (the stream's
  * slot, stream-quota.ts) run once when the stream ends, however it ends.
  */
-export function liveStream(connection: ResponseConnection, release: () => void, open: (sink: StreamSink) => () => void) {
+export function liveStream(
+  connection: ResponseConnection,
+  release: () => void,
+  open: (sink: StreamSink) => () => void,
+) {
   return (send: Send, close: () => void): (() => void) => {
     let live = true;
     /** The server ended the stream: only its connection's close finishes it. */

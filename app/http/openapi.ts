@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponsesObject } from "zod-openapi";
-import { errorCatalogue, type ErrorCode } from "../models/errors.ts";
+import { errorCatalogue, type ErrorCode } from "#app/models/errors.ts";
 import {
   actionLogPageSchema,
   actionLogQuerySchema,
@@ -31,13 +31,20 @@ const session = [{ session: [] }];
 
 function operation({ success, errors, ...rest }: Operation): ZodOpenApiOperationObject {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of errors) byStatus.set(errorCatalogue[code].status, [...(byStatus.get(errorCatalogue[code].status) ?? []), code]);
+  for (const code of errors)
+    byStatus.set(errorCatalogue[code].status, [...(byStatus.get(errorCatalogue[code].status) ?? []), code]);
   const failures = Object.fromEntries(
     [...byStatus].map(([status, codes]) => [
       String(status),
       {
         description: codes.map((code) => `\`${code}\`: ${errorCatalogue[code].message}`).join(" "),
-        ...(status === 429 ? { headers: z.object({ "retry-after": z.string().meta({ description: "Seconds to wait before trying again." }) }) } : {}),
+        ...(status === 429
+          ? {
+              headers: z.object({
+                "retry-after": z.string().meta({ description: "Seconds to wait before trying again." }),
+              }),
+            }
+          : {}),
         content: { "application/json": { schema: problemWith(codes as [ErrorCode, ...ErrorCode[]]) } },
       },
     ]),
@@ -108,7 +115,8 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           operationId: "listMessages",
           tags: ["chat"],
           summary: "A room's messages, newest first",
-          description: "Visible messages, plus the viewer's own messages held for moderation. Walk older pages with `before=<nextCursor>`; pages never repeat or skip a message while new ones arrive. Guests may read.",
+          description:
+            "Visible messages, plus the viewer's own messages held for moderation. Walk older pages with `before=<nextCursor>`; pages never repeat or skip a message while new ones arrive. Guests may read.",
           requestParams: { path: roomPathSchema, query: messageListQuerySchema },
           success: { "200": json(messagePageSchema, "One page of messages.") },
           errors: ["api:invalid_parameters", "chat:room_not_found"],
@@ -123,7 +131,15 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           requestParams: { path: roomPathSchema },
           requestBody: { required: true, content: { "application/json": { schema: newMessageSchema } } },
           success: { "201": json(chatMessageSchema, "The message as stored (`pending` when held).") },
-          errors: ["api:malformed_json", "auth:unauthenticated", "chat:room_not_found", "api:unsupported_media_type", "api:invalid_body", "auth:email_not_verified", "chat:rate_limited"],
+          errors: [
+            "api:malformed_json",
+            "auth:unauthenticated",
+            "chat:room_not_found",
+            "api:unsupported_media_type",
+            "api:invalid_body",
+            "auth:email_not_verified",
+            "chat:rate_limited",
+          ],
         }),
       },
       "/api/v0/action-logs": {
@@ -150,7 +166,13 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           success: {
             "200": {
               description: "The event stream (`text/event-stream`); it stays open.",
-              content: { "text/event-stream": { schema: z.string().meta({ description: "Frames like `id: 42\\nevent: action\\ndata: {ActionLogEntry}`." }) } },
+              content: {
+                "text/event-stream": {
+                  schema: z
+                    .string()
+                    .meta({ description: "Frames like `id: 42\\nevent: action\\ndata: {ActionLogEntry}`." }),
+                },
+              },
             },
           },
           errors: ["api:invalid_parameters", "auth:unauthenticated"],

@@ -1,5 +1,5 @@
 import { data } from "react-router";
-import { problemOf, type AppError } from "../models/errors.ts";
+import { problemOf, type AppError } from "#app/models/errors.ts";
 
 /** A catalogue error as a resource route answers it: `{status, code, message}` JSON. */
 export function problemResponse(error: AppError): Response {

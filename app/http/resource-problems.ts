@@ -1,5 +1,5 @@
 import type { MiddlewareFunction } from "react-router";
-import { httpErrorCode, isErrorCode, problemOf, AppError, type Problem } from "../models/errors.ts";
+import { httpErrorCode, isErrorCode, problemOf, AppError, type Problem } from "#app/models/errors.ts";
 
 /** React Router's last-resort body for an unhandled throw in a resource route (plus the error in development mode). */
 const LAST_RESORT = "Unexpected Server Error";

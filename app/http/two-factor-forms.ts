@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { secondFactorSchema, totpCodeSchema } from "../models/two-factor.ts";
+import { secondFactorSchema, totpCodeSchema } from "#app/models/two-factor.ts";
 
 /** The two-factor forms' fields, built from the rules in app/models/two-factor.ts. */
 

@@ -56,7 +56,11 @@ export function createAccountLockout(pool: pg.Pool, prefix: string, { limit, cei
     /** The right secret: this source's count starts again (and the account's, for a stranger's network). */
     async succeeded(account: string, source: AttemptSource): Promise<void> {
       if (source.trustedDevice !== undefined) return byDevice.reset(pairOf(account, source.trustedDevice));
-      await Promise.all([byAccountNetwork.reset(pairOf(account, source.network)), byAccount.reset(account), byAccountCeiling.giveBack(account)]);
+      await Promise.all([
+        byAccountNetwork.reset(pairOf(account, source.network)),
+        byAccount.reset(account),
+        byAccountCeiling.giveBack(account),
+      ]);
     },
   };
 }

@@ -87,7 +87,12 @@ export interface ActionLogFilter {
 
 /** Whether an entry passes a filter: the same rules as the listing's query (`audit-repository.ts`), for entries that arrive live. */
 export function matchesFilter(
-  entry: { readonly action: AuditAction; readonly actorId: string | null; readonly resource: ResourceRef | null; readonly occurredAt: Date },
+  entry: {
+    readonly action: AuditAction;
+    readonly actorId: string | null;
+    readonly resource: ResourceRef | null;
+    readonly occurredAt: Date;
+  },
   filter: ActionLogFilter,
 ): boolean {
   return (

@@ -54,7 +54,9 @@ export function holdReason(body: MessageBody): HoldReason | undefined {
 
 /** Who may read a message: everyone once visible; its author while it is pending. */
 export function canSee(message: Pick<ChatMessage, "status" | "authorId">, viewerId: string | null): boolean {
-  return message.status === "visible" || (message.status === "pending" && viewerId !== null && message.authorId === viewerId);
+  return (
+    message.status === "visible" || (message.status === "pending" && viewerId !== null && message.authorId === viewerId)
+  );
 }
 
 export const moderationDecisions = ["approved", "removed"] as const;

@@ -7,7 +7,7 @@ export interface ClientInfo {
   readonly device?: KnownDevice;
 }
 
-/** A browser that has signed in before: its device id and the accounts that signed in on it (app/sessions/device-cookie.ts). */
+/** A browser that has signed in before: its device id and the accounts that signed in on it (app/sessions/device-cookie.server.ts). */
 export interface KnownDevice {
   readonly id: string;
   readonly userIds: readonly string[];
@@ -28,7 +28,11 @@ export function networkOf(ip: string): string {
   const [head = "", tail = ""] = ip.toLowerCase().split("%")[0]?.split("::") ?? [];
   const headGroups = head ? head.split(":") : [];
   const tailGroups = ip.includes("::") ? (tail ? tail.split(":") : []) : [];
-  const groups = [...headGroups, ...Array<string>(Math.max(0, 8 - headGroups.length - tailGroups.length)).fill("0"), ...tailGroups];
+  const groups = [
+    ...headGroups,
+    ...Array<string>(Math.max(0, 8 - headGroups.length - tailGroups.length)).fill("0"),
+    ...tailGroups,
+  ];
   return `${groups
     .slice(0, 4)
     .map((group) => group.replace(/^0+(?=.)/, ""))

@@ -74,7 +74,16 @@ export const homeSchema = z.object({
     heading: text,
     lead: text,
     items: z
-      .array(z.object({ area: text, summary: text, verified: z.array(text).min(1), how: text, demos: z.array(labLink), notes: z.array(link) }))
+      .array(
+        z.object({
+          area: text,
+          summary: text,
+          verified: z.array(text).min(1),
+          how: text,
+          demos: z.array(labLink),
+          notes: z.array(link),
+        }),
+      )
       .min(1),
   }),
   stack: z.object({ heading: text, items: z.array(z.object({ name: text, role: text })).min(1) }),
@@ -98,7 +107,9 @@ export class ContentError extends Error {
 export function parseContent<Schema extends z.ZodType>(file: string, schema: Schema, json: unknown): z.infer<Schema> {
   const result = schema.safeParse(json);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `  - ${issue.path.join(".") || "(the whole file)"}: ${issue.message}`);
+  const problems = result.error.issues.map(
+    (issue) => `  - ${issue.path.join(".") || "(the whole file)"}: ${issue.message}`,
+  );
   throw new ContentError(`${file} does not match its schema:\n${problems.join("\n")}`);
 }
 

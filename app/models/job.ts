@@ -4,7 +4,7 @@ import { emailSchema } from "./user.ts";
 
 /**
  * The background jobs (graphile-worker tasks) and what each one carries. The task list in
- * server/tasks.ts must handle every name here; cron schedules the purges (server/crontab.ts).
+ * server/jobs/tasks.ts must handle every name here; cron schedules the purges (server/jobs/crontab.ts).
  */
 export interface JobPayloads {
   "mail.send": OutgoingMail;
@@ -38,4 +38,5 @@ export interface TroubledJob {
   readonly createdAt: Date;
 }
 
-export const jobStateOf = (attempts: number, maxAttempts: number): JobState => (attempts >= maxAttempts ? "failed" : "retrying");
+export const jobStateOf = (attempts: number, maxAttempts: number): JobState =>
+  attempts >= maxAttempts ? "failed" : "retrying";

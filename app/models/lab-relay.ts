@@ -14,7 +14,10 @@ import { traceKinds, type TraceEvent, type TraceKind } from "./trace.ts";
 export const LAB_TABS_CHANNEL = "lab_tabs";
 
 /** 12 hex characters: random per process, so a restarted instance never inherits another's tabs. */
-export const instanceIdSchema = z.string().regex(/^[0-9a-f]{12}$/).brand<"InstanceId">();
+export const instanceIdSchema = z
+  .string()
+  .regex(/^[0-9a-f]{12}$/)
+  .brand<"InstanceId">();
 export type InstanceId = z.infer<typeof instanceIdSchema>;
 export const instanceChannel = (instance: InstanceId): string => `lab_instance_${instance}`;
 
@@ -24,7 +27,11 @@ export const RELAY_TICK_MS = 100;
 
 const commandEventSchema: z.ZodType<CommandEvent> = z.discriminatedUnion("type", [
   z.object({ type: z.literal("count"), count: z.number().int().min(0) }),
-  z.object({ type: z.literal("guarded"), state: z.enum(["queued", "running", "done"]), count: z.number().int().min(0) }),
+  z.object({
+    type: z.literal("guarded"),
+    state: z.enum(["queued", "running", "done"]),
+    count: z.number().int().min(0),
+  }),
   z.object({ type: z.literal("cancelable"), state: z.enum(["started", "cancelled", "done"]) }),
 ]);
 
@@ -70,7 +77,8 @@ const parseJson = <T>(schema: z.ZodType<T>, payload: string): T | undefined => {
   }
 };
 export const parseTabNotice = (payload: string): TabNotice | undefined => parseJson(tabNoticeSchema, payload);
-export const parseInstanceNotice = (payload: string): InstanceNotice | undefined => parseJson(instanceNoticeSchema, payload);
+export const parseInstanceNotice = (payload: string): InstanceNotice | undefined =>
+  parseJson(instanceNoticeSchema, payload);
 
 /** Adds `item` to a tick's batch, keeping the newest RELAY_BATCH_MAX: a burst costs one bounded batch per tick. */
 export function addToBatch<T>(batch: T[], item: T): void {

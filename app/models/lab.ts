@@ -14,11 +14,15 @@ export const boundaryRules = {
 export type BoundaryRule = keyof typeof boundaryRules;
 export const boundaryRuleSchema = z.enum(Object.keys(boundaryRules) as [BoundaryRule, ...BoundaryRule[]]);
 
-export type BoundaryResult = { readonly rule: BoundaryRule; readonly ok: true; readonly value: string } | { readonly rule: BoundaryRule; readonly ok: false; readonly error: string };
+export type BoundaryResult =
+  | { readonly rule: BoundaryRule; readonly ok: true; readonly value: string }
+  | { readonly rule: BoundaryRule; readonly ok: false; readonly error: string };
 
 export function checkBoundary(rule: BoundaryRule, input: string): BoundaryResult {
   const parsed = boundaryRules[rule].safeParse(input);
-  return parsed.success ? { rule, ok: true, value: String(parsed.data) } : { rule, ok: false, error: parsed.error.issues[0]?.message ?? "Not valid" };
+  return parsed.success
+    ? { rule, ok: true, value: String(parsed.data) }
+    : { rule, ok: false, error: parsed.error.issues[0]?.message ?? "Not valid" };
 }
 
 /** The request burst: a slider of 100–5000 in steps of 100, 24 workers, progress every 20. */
@@ -42,7 +46,8 @@ export interface BurstProgress {
   readonly elapsedMs: number;
 }
 
-export const requestsPerSecond = ({ sent, elapsedMs }: Pick<BurstProgress, "sent" | "elapsedMs">): number => (elapsedMs > 0 ? Math.round((sent * 1000) / elapsedMs) : 0);
+export const requestsPerSecond = ({ sent, elapsedMs }: Pick<BurstProgress, "sent" | "elapsedMs">): number =>
+  elapsedMs > 0 ? Math.round((sent * 1000) / elapsedMs) : 0;
 
 /** "sent/total | ok | failed | req/s", as the burst reports its progress. */
 export const describeProgress = (progress: BurstProgress): string =>
@@ -52,7 +57,12 @@ export const describeProgress = (progress: BurstProgress): string =>
  * Sends `total` probes through `workers` concurrent loops; `probe` says whether one succeeded (it
  * must not throw). Reports progress every `progressEvery` finished probes, and at the end.
  */
-export async function runBurst(total: number, probe: () => Promise<boolean>, onProgress: (progress: BurstProgress) => void, now: () => number = () => performance.now()): Promise<BurstProgress> {
+export async function runBurst(
+  total: number,
+  probe: () => Promise<boolean>,
+  onProgress: (progress: BurstProgress) => void,
+  now: () => number = () => performance.now(),
+): Promise<BurstProgress> {
   const started = now();
   let next = 0;
   let ok = 0;
@@ -72,14 +82,17 @@ export async function runBurst(total: number, probe: () => Promise<boolean>, onP
   return summary;
 }
 
-/** The command demo's step; the counter itself never goes below zero (`max(0, count + delta)`, in the database: models/lab-repository.ts). */
+/** The command demo's step; the counter itself never goes below zero (`max(0, count + delta)`, in the database: models/lab-repository.server.ts). */
 export const counterDeltaSchema = z.coerce.number({ error: "Choose a step" }).int().min(-100).max(100);
 
 /** What the lab's widgets answer (the service computes them, the lab page renders them). */
-export type AuthStatus = { readonly signedIn: false } | { readonly signedIn: true; readonly username: Username; readonly role: Role };
+export type AuthStatus =
+  { readonly signedIn: false } | { readonly signedIn: true; readonly username: Username; readonly role: Role };
 
 /** The database check finds only the viewer's own account: a lookup of anyone else's address says nothing about it. */
-export type AccountLookup = { readonly found: false } | { readonly found: true; readonly username: string; readonly role: Role; readonly memberSince: string };
+export type AccountLookup =
+  | { readonly found: false }
+  | { readonly found: true; readonly username: string; readonly role: Role; readonly memberSince: string };
 
 export type CommandEvent =
   | { readonly type: "count"; readonly count: number }
@@ -88,7 +101,15 @@ export type CommandEvent =
 
 export type SessionDetails =
   | { readonly signedIn: false }
-  | { readonly signedIn: true; readonly handle: string; readonly createdAt: string; readonly lastSeenAt: string; readonly expiresAt: string; readonly userAgent: string | null; readonly ip: string | null };
+  | {
+      readonly signedIn: true;
+      readonly handle: string;
+      readonly createdAt: string;
+      readonly lastSeenAt: string;
+      readonly expiresAt: string;
+      readonly userAgent: string | null;
+      readonly ip: string | null;
+    };
 
 /** What a lab widget's request answers: its result (or error) and the trace of that very request. */
 export type LabResult =
@@ -101,4 +122,6 @@ export type LabResult =
 export type LabWidget = LabResult["widget"];
 
 /** A widget's answer as the page gets it: the result or the error, and the trace of its own request. */
-export type LabOutcome = (LabResult | { readonly widget: LabWidget; readonly error: string }) & { readonly trace: readonly TraceEvent[] };
+export type LabOutcome = (LabResult | { readonly widget: LabWidget; readonly error: string }) & {
+  readonly trace: readonly TraceEvent[];
+};

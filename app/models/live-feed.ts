@@ -1,6 +1,6 @@
 /**
  * What every live stream of this process (the tab's `/events`, the action-log stream) is made of,
- * shared by the hub that feeds them (services/live-feed.ts) and the HTTP edge that writes them
+ * shared by the hub that feeds them (services/live-feed.server.ts) and the HTTP edge that writes them
  * (http/live-stream.ts): one frame type, one set of limits, and the two ports between them.
  */
 export interface Frame {
@@ -52,7 +52,7 @@ export interface StreamSink {
   taken(): number;
 }
 
-/** Where change notices come from (server/pg-listener.ts: LISTEN/NOTIFY). */
+/** Where change notices come from (server/database/pg-listener.ts: LISTEN/NOTIFY). */
 export interface ChangeFeed {
   /** `changed` for each notice; `resync` after notices may have been missed (a reconnect). */
   listen(handlers: { changed(payload: string): void; resync(): void }): () => void;

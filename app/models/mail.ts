@@ -8,7 +8,7 @@ export const outgoingMailSchema = z.object({
 });
 export type OutgoingMail = z.infer<typeof outgoingMailSchema>;
 
-/** Hands a message to a mail server (SMTP in server/smtp-transport.ts); throws when it is refused. */
+/** Hands a message to a mail server (SMTP in server/jobs/smtp-transport.ts); throws when it is refused. */
 export interface MailTransport {
   send(mail: OutgoingMail): Promise<void>;
 }
@@ -17,7 +17,10 @@ export interface MailTransport {
  * Where mail goes, chosen once at start: an SMTP server, the development mailbox (no SMTP_URL outside
  * production), or nowhere yet (production without SMTP_URL: delivery fails and is retried, visibly).
  */
-export type MailDelivery = { readonly kind: "smtp"; readonly transport: MailTransport } | { readonly kind: "mailbox" } | { readonly kind: "unconfigured" };
+export type MailDelivery =
+  | { readonly kind: "smtp"; readonly transport: MailTransport }
+  | { readonly kind: "mailbox" }
+  | { readonly kind: "unconfigured" };
 
 /** A message kept by the development mailbox. */
 export interface MailboxEntry extends OutgoingMail {

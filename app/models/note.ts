@@ -5,7 +5,10 @@ import { z } from "zod";
  * shows it under `/notes/<slug>`. The slug is the file name without `.md` ("0016-abuse-limits");
  * the title is its first heading, without the "16." numbering; "Date: … · Status: …" is read when present.
  */
-export const noteSlugSchema = z.string().regex(/^\d{4}-[a-z0-9-]+$/).brand<"NoteSlug">();
+export const noteSlugSchema = z
+  .string()
+  .regex(/^\d{4}-[a-z0-9-]+$/)
+  .brand<"NoteSlug">();
 export type NoteSlug = z.infer<typeof noteSlugSchema>;
 
 export interface Note {
@@ -27,7 +30,10 @@ export function parseNote(fileName: string, source: string): Note | undefined {
   const slug = noteSlugSchema.safeParse(fileName.replace(/\.md$/, ""));
   if (!slug.success) return undefined;
   const [first = "", ...rest] = source.replace(/\r\n/g, "\n").split("\n");
-  const title = first.replace(/^#\s*/, "").replace(/^\d+\.\s*/, "").trim();
+  const title = first
+    .replace(/^#\s*/, "")
+    .replace(/^\d+\.\s*/, "")
+    .trim();
   // "Date: … · Status: …" near the top is shown apart from the body, not in it.
   const metaIndex = rest.slice(0, 4).findIndex((line) => META.test(line));
   const meta = metaIndex === -1 ? null : META.exec(rest[metaIndex] ?? "");

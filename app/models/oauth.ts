@@ -12,7 +12,8 @@ export const oauthProviderSchema = z.enum(oauthProviders);
 export const providerNames: Record<OAuthProvider, string> = { github: "GitHub", google: "Google" };
 
 /** A catalogue error whose message names the provider ("GitHub did not authorize glassbox …"). */
-export const oauthError = (code: ErrorCode, provider: OAuthProvider): AppError => new AppError(code, undefined, { provider: providerNames[provider] });
+export const oauthError = (code: ErrorCode, provider: OAuthProvider): AppError =>
+  new AppError(code, undefined, { provider: providerNames[provider] });
 
 /** What glassbox asks each provider for: who the account is and its verified address, nothing else. */
 export const providerScopes: Record<OAuthProvider, readonly string[]> = {
@@ -86,12 +87,19 @@ const MAX = 20;
  * `usernameSchema`; the caller takes the first that is free.
  */
 export function* usernameCandidates(login: string): Generator<Username> {
-  let base = login.toLowerCase().replace(/-/g, "_").replace(/[^a-z0-9_]/g, "").slice(0, MAX);
+  let base = login
+    .toLowerCase()
+    .replace(/-/g, "_")
+    .replace(/[^a-z0-9_]/g, "")
+    .slice(0, MAX);
   if (base.length < MIN) base = `${base}_gh`.padEnd(MIN, "_");
   const withSuffix = (suffix: string) => usernameSchema.parse(`${base.slice(0, MAX - suffix.length)}${suffix}`);
   yield usernameSchema.parse(base);
   for (let n = 2; n <= 9; n += 1) yield withSuffix(`_${n}`);
   // Web Crypto (not node:crypto): the provider names in this module also reach the browser.
-  const randomHex = () => Array.from(globalThis.crypto.getRandomValues(new Uint8Array(3)), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  const randomHex = () =>
+    Array.from(globalThis.crypto.getRandomValues(new Uint8Array(3)), (byte) => byte.toString(16).padStart(2, "0")).join(
+      "",
+    );
   for (;;) yield withSuffix(`_${randomHex()}`);
 }

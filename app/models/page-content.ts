@@ -1,7 +1,7 @@
-import homeJson from "../../content/home.json";
-import openSourceJson from "../../content/open-source.json";
-import resumeJson from "../../content/resume.json";
-import workJson from "../../content/work.json";
+import homeJson from "#content/home.json";
+import openSourceJson from "#content/open-source.json";
+import resumeJson from "#content/resume.json";
+import workJson from "#content/work.json";
 import { homeSchema, parseContent } from "./content.ts";
 import { openSourceSchema } from "./open-source.ts";
 import { resumeSchema } from "./resume.ts";

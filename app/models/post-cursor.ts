@@ -14,7 +14,10 @@ export const PAGE_SIZE = 10;
  */
 // Bounded to what Postgres accepts back (timestamptz from year 1, real up to 3.4e38): a forged
 // cursor outside them is a 400, not a failed query.
-const listCursorSchema = z.strictObject({ at: z.iso.datetime({ precision: 6 }).refine((at) => !at.startsWith("0000")), id: postIdSchema });
+const listCursorSchema = z.strictObject({
+  at: z.iso.datetime({ precision: 6 }).refine((at) => !at.startsWith("0000")),
+  id: postIdSchema,
+});
 const searchCursorSchema = z.strictObject({ rank: z.number().finite().nonnegative().max(3.4e38), id: postIdSchema });
 export type ListCursor = z.infer<typeof listCursorSchema>;
 export type SearchCursor = z.infer<typeof searchCursorSchema>;

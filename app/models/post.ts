@@ -57,7 +57,12 @@ export const postSummarySchema = z
 export const postBodySchema = z
   .string({ error: "Write the post" })
   .transform((body) => printable(body).trim())
-  .pipe(z.string().min(1, "Write the post").max(BODY_MAX, `Keep the post to ${BODY_MAX.toLocaleString("en")} characters`))
+  .pipe(
+    z
+      .string()
+      .min(1, "Write the post")
+      .max(BODY_MAX, `Keep the post to ${BODY_MAX.toLocaleString("en")} characters`),
+  )
   .brand<"PostBody">();
 export type PostBody = z.infer<typeof postBodySchema>;
 
@@ -129,7 +134,8 @@ export const SEARCH_QUERY_MAX = 200;
  */
 const searchQuerySchema = z.string().brand<"SearchQuery">();
 export type SearchQuery = z.infer<typeof searchQuerySchema>;
-export type NormalisedQuery = { readonly ok: true; readonly query: SearchQuery | null } | { readonly ok: false; readonly typed: string };
+export type NormalisedQuery =
+  { readonly ok: true; readonly query: SearchQuery | null } | { readonly ok: false; readonly typed: string };
 
 export function normaliseSearchQuery(raw: string | null | undefined): NormalisedQuery {
   const query = oneLine(raw ?? "");

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from "kysely";
 import type pg from "pg";
 import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
-import type { Database } from "./database.ts";
+import type { Database } from "./database.server.ts";
 
 /**
  * Fixed-window counters in Postgres through rate-limiter-flexible's RateLimiterPostgres: one atomic
@@ -39,7 +39,11 @@ export function createLimiter(pool: pg.Pool, table: LimiterTable, keyPrefix: str
       } catch (rejection) {
         // The library rejects with a RateLimiterRes when over the limit, with an Error when the store fails.
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        return { allowed: false, retryAfterSecs: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)), used: rejection.consumedPoints };
+        return {
+          allowed: false,
+          retryAfterSecs: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
+          used: rejection.consumedPoints,
+        };
       }
     },
     async giveBack(key: string): Promise<void> {
@@ -51,7 +55,6 @@ export function createLimiter(pool: pg.Pool, table: LimiterTable, keyPrefix: str
   };
 }
 
-
 /** The stricter of several verdicts: refused if any is, with the longest wait. */
 export function combineVerdicts(verdicts: readonly LimitVerdict[]): LimitVerdict {
   const waits = verdicts.flatMap((verdict) => (verdict.allowed ? [] : [verdict.retryAfterSecs]));
@@ -60,6 +63,9 @@ export function combineVerdicts(verdicts: readonly LimitVerdict[]): LimitVerdict
 
 /** Removes counters whose window has ended; returns how many. */
 export async function purgeExpiredWindows(db: Kysely<Database>, table: LimiterTable): Promise<number> {
-  const result = await db.deleteFrom(table).where("expire", "<", sql<string>`${Date.now()}`).executeTakeFirst();
+  const result = await db
+    .deleteFrom(table)
+    .where("expire", "<", sql<string>`${Date.now()}`)
+    .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

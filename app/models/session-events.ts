@@ -1,5 +1,5 @@
 import { sql, type Kysely } from "kysely";
-import type { Database } from "./database.ts";
+import type { Database } from "./database.server.ts";
 import type { UserId } from "./user.ts";
 
 /**
@@ -28,6 +28,10 @@ export function parseSessionEvent(payload: string): { audience: SessionAudience;
 }
 
 /** Announces the change; inside a transaction it goes out at commit (nothing is told about what rolled back). */
-export async function announceSessionChange(db: Kysely<Database>, audience: SessionAudience, change: SessionChange): Promise<void> {
+export async function announceSessionChange(
+  db: Kysely<Database>,
+  audience: SessionAudience,
+  change: SessionChange,
+): Promise<void> {
   await sql`select pg_notify(${SESSION_CHANNEL}, ${sessionEventPayload(audience, change)})`.execute(db);
 }

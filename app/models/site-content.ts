@@ -1,4 +1,4 @@
-import siteJson from "../../content/site.json";
+import siteJson from "#content/site.json";
 import { parseContent, siteSchema } from "./content.ts";
 
 /**

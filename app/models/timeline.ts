@@ -14,7 +14,11 @@ export interface Flow {
 export const SHOWN_REQUESTS = 20;
 
 /** Flows newest first, at most `limit`, without those whose title contains one of the filter's terms. */
-export function flowsOf(runtime: { readonly events: readonly TraceEvent[]; readonly lines: readonly RequestLine[] }, filter: string, limit = SHOWN_REQUESTS): Flow[] {
+export function flowsOf(
+  runtime: { readonly events: readonly TraceEvent[]; readonly lines: readonly RequestLine[] },
+  filter: string,
+  limit = SHOWN_REQUESTS,
+): Flow[] {
   const terms = filter
     .split(",")
     .map((term) => term.trim().toLowerCase())
@@ -29,7 +33,13 @@ export function flowsOf(runtime: { readonly events: readonly TraceEvent[]; reado
   }
   const flows: Flow[] = [
     ...[...own].map(([key, flow]) => ({ key, ...flow })),
-    ...runtime.lines.map((line) => ({ key: `line-${line.flow}`, title: `${line.method} ${line.path}`, events: [], line, latest: line.seq })),
+    ...runtime.lines.map((line) => ({
+      key: `line-${line.flow}`,
+      title: `${line.method} ${line.path}`,
+      events: [],
+      line,
+      latest: line.seq,
+    })),
   ];
   return flows
     .filter((flow) => !terms.some((term) => flow.title.toLowerCase().includes(term)))

@@ -20,7 +20,14 @@ export function newTotpSecret(): TotpSecret {
 }
 
 function totpOf(secret: TotpSecret, accountName: string): TOTP {
-  return new TOTP({ issuer: TOTP_ISSUER, label: accountName, algorithm: "SHA1", digits: 6, period: PERIOD_SECS, secret: Secret.fromBase32(secret) });
+  return new TOTP({
+    issuer: TOTP_ISSUER,
+    label: accountName,
+    algorithm: "SHA1",
+    digits: 6,
+    period: PERIOD_SECS,
+    secret: Secret.fromBase32(secret),
+  });
 }
 
 /** The otpauth:// URI an authenticator app reads from the QR code. */
@@ -69,7 +76,9 @@ export type BackupCode = string & z.$brand<"BackupCode">;
 
 export function newBackupCodes(count = BACKUP_CODE_COUNT): BackupCode[] {
   return Array.from({ length: count }, () => {
-    const chars = Array.from({ length: BACKUP_LENGTH }, () => BACKUP_ALPHABET[randomInt(BACKUP_ALPHABET.length)]).join("");
+    const chars = Array.from({ length: BACKUP_LENGTH }, () => BACKUP_ALPHABET[randomInt(BACKUP_ALPHABET.length)]).join(
+      "",
+    );
     return (chars.match(/.{4}/g) ?? []).join("-") as BackupCode;
   });
 }
@@ -84,7 +93,8 @@ export function hashBackupCode(code: BackupCode): string {
 }
 
 /** What the second step accepts: the app's current code, or one unused backup code. */
-export type SecondFactor = { readonly kind: "totp"; readonly code: TotpCode } | { readonly kind: "backup"; readonly code: BackupCode };
+export type SecondFactor =
+  { readonly kind: "totp"; readonly code: TotpCode } | { readonly kind: "backup"; readonly code: BackupCode };
 
 const ENTER_EITHER = "Enter the 6-digit code from your authenticator app, or one of your backup codes";
 export const secondFactorSchema = z.string({ error: ENTER_EITHER }).transform((value, ctx): SecondFactor => {

@@ -80,7 +80,10 @@ export const isEmailVerified = (user: Pick<User, "emailVerifiedAt">): boolean =>
 export const nameOf = (user: Pick<User, "displayName" | "username">): string => user.displayName ?? user.username;
 
 /** The role changes admins make: a member becomes a moderator, a moderator a member again. */
-export const roleChanges = { promote: { from: "member", to: "moderator" }, demote: { from: "moderator", to: "member" } } as const satisfies Record<string, { from: Role; to: Role }>;
+export const roleChanges = {
+  promote: { from: "member", to: "moderator" },
+  demote: { from: "moderator", to: "member" },
+} as const satisfies Record<string, { from: Role; to: Role }>;
 export type RoleChange = keyof typeof roleChanges;
 
 /** Only admins change roles, and only between member and moderator (admins come from ADMIN_EMAILS). */

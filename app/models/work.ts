@@ -30,14 +30,22 @@ export const workSchema = z.object({
   heading: text,
   lead: text,
   /** The case study pages' own headings, so they read in the owner's words too. */
-  labels: z.object({ challenge: text, implementation: text, outcomes: text, stack: text, notes: text, allStudies: text }),
+  labels: z.object({
+    challenge: text,
+    implementation: text,
+    outcomes: text,
+    stack: text,
+    notes: text,
+    allStudies: text,
+  }),
   studies: z
     .array(caseStudy)
     .min(1)
     .superRefine((studies, ctx) => {
       const seen = new Set<string>();
       studies.forEach((study, index) => {
-        if (seen.has(study.slug)) ctx.addIssue({ code: "custom", path: [index, "slug"], message: `"${study.slug}" is used twice` });
+        if (seen.has(study.slug))
+          ctx.addIssue({ code: "custom", path: [index, "slug"], message: `"${study.slug}" is used twice` });
         seen.add(study.slug);
       });
     }),

@@ -1,12 +1,12 @@
-import { ActionLinks } from "../components/action-links.tsx";
-import { CaseStudyCard } from "../components/case-study-card.tsx";
-import { AuditSection, PrinciplesSection, StackSection } from "../components/home-sections.tsx";
-import { LabLink } from "../components/lab-link.tsx";
-import { ProjectCard } from "../components/project-card.tsx";
-import { SmartLink } from "../components/smart-link.tsx";
-import { servicesOf } from "../context.ts";
-import { cacheForGuests } from "../http/cache-for-guests.server.ts";
-import { pageMeta } from "../http/page-meta.ts";
+import { ActionLinks } from "#app/components/action-links.tsx";
+import { CaseStudyCard } from "#app/components/case-study-card.tsx";
+import { AuditSection, PrinciplesSection, StackSection } from "#app/components/home-sections.tsx";
+import { LabLink } from "#app/components/lab-link.tsx";
+import { ProjectCard } from "#app/components/project-card.tsx";
+import { SmartLink } from "#app/components/smart-link.tsx";
+import { servicesOf } from "#app/context.ts";
+import { cacheForGuests } from "#app/http/cache-for-guests.server.ts";
+import { pageMeta } from "#app/http/page-meta.ts";
 import type { Route } from "./+types/_index";
 
 /** The same for every guest: answered from the guest page cache (decision 0019). */

@@ -1,27 +1,43 @@
 import { data, Form, Link, redirect } from "react-router";
 import { z } from "zod";
-import { DeleteAccount, DisplayNameSettings, EmailSettings } from "../components/account-settings.tsx";
-import { ConnectedAccounts } from "../components/connected-accounts.tsx";
-import { DateTime } from "../components/date-time.tsx";
-import { useResetAfterAnswer } from "../components/form-reset.ts";
-import { Notice } from "../components/notice.tsx";
-import { TextField } from "../components/text-field.tsx";
-import { requestContext, servicesOf } from "../context.ts";
-import { changeEmailForm, changePasswordForm, deleteAccountForm, displayNameForm, revokeSessionForm, setPasswordForm } from "../http/account-forms.ts";
-import { parseForm, readForm, textOf, type FormState } from "../http/form.ts";
-import { documentHeaders } from "../http/document-headers.ts";
-import { formFailure } from "../http/problem.ts";
-import { AppError } from "../models/errors.ts";
-import { deviceName } from "../models/user-agent.ts";
-import { requireUser } from "../sessions/guards.ts";
-import { isEmailVerified } from "../models/user.ts";
-import type { IdentityProof } from "../services/accounts.ts";
-import { attemptingClient, endSessionAndRedirect, signInAndRedirect } from "../sessions/sign-in.ts";
+import { DeleteAccount, DisplayNameSettings, EmailSettings } from "#app/components/account-settings.tsx";
+import { ConnectedAccounts } from "#app/components/connected-accounts.tsx";
+import { DateTime } from "#app/components/date-time.tsx";
+import { useResetAfterAnswer } from "#app/components/form-reset.ts";
+import { Notice } from "#app/components/notice.tsx";
+import { TextField } from "#app/components/text-field.tsx";
+import { requestContext, servicesOf } from "#app/context.ts";
+import {
+  changeEmailForm,
+  changePasswordForm,
+  deleteAccountForm,
+  displayNameForm,
+  revokeSessionForm,
+  setPasswordForm,
+} from "#app/http/account-forms.ts";
+import { parseForm, readForm, textOf, type FormState } from "#app/http/form.ts";
+import { documentHeaders } from "#app/http/document-headers.ts";
+import { formFailure } from "#app/http/problem.ts";
+import { AppError } from "#app/models/errors.ts";
+import { deviceName } from "#app/models/user-agent.ts";
+import { requireUser } from "#app/sessions/guards.server.ts";
+import { isEmailVerified } from "#app/models/user.ts";
+import type { IdentityProof } from "#app/services/accounts.server.ts";
+import { attemptingClient, endSessionAndRedirect, signInAndRedirect } from "#app/sessions/sign-in.server.ts";
 import type { Route } from "./+types/account";
 
-const intents = z.enum(["revoke-session", "sign-out-others", "change-password", "display-name", "change-email", "delete-account"]);
+const intents = z.enum([
+  "revoke-session",
+  "sign-out-others",
+  "change-password",
+  "display-name",
+  "change-email",
+  "delete-account",
+]);
 type Intent = z.infer<typeof intents>;
-type AccountState = FormState<"currentPassword" | "newPassword" | "displayName" | "email" | "code" | "confirmUsername"> & { readonly intent?: Intent };
+type AccountState = FormState<
+  "currentPassword" | "newPassword" | "displayName" | "email" | "code" | "confirmUsername"
+> & { readonly intent?: Intent };
 
 /** Success messages after the redirect (303 to ?done=…), so a reload never repeats the action. */
 const notices = {
@@ -33,7 +49,8 @@ const notices = {
   "google-linked": "Google is connected: you can now sign in with it.",
   "google-unlinked": "Google was disconnected from your account.",
   "display-name-changed": "Your display name was saved.",
-  "email-change-sent": "We sent a link to the new address. Your account moves to it when you follow the link; until then it keeps its current address.",
+  "email-change-sent":
+    "We sent a link to the new address. Your account moves to it when you follow the link; until then it keeps its current address.",
   "email-changed": "Your email address was changed.",
   "email-verified": "Your email address is confirmed.",
   "verification-sent": "We sent a new confirmation link to your email address.",
@@ -46,7 +63,14 @@ export async function loader(args: Route.LoaderArgs) {
   const sessions = await accounts.listSessions(user, session.id);
   const done = doneSchema.safeParse(args.url.searchParams.get("done"));
   return {
-    user: { username: user.username, email: user.email, role: user.role, createdAt: user.createdAt, displayName: user.displayName, emailVerified: isEmailVerified(user) },
+    user: {
+      username: user.username,
+      email: user.email,
+      role: user.role,
+      createdAt: user.createdAt,
+      displayName: user.displayName,
+      emailVerified: isEmailVerified(user),
+    },
     // Named on the server: the user-agent parser stays out of the browser bundle.
     sessions: sessions.map((one) => ({ ...one, device: deviceName(one.userAgent) })),
     twoFactorOn: (await twoFactor.status(user)).state === "on",
@@ -62,12 +86,14 @@ export async function action(args: Route.ActionArgs) {
   const { services, client } = args.context.get(requestContext);
   const form = await readForm(args.request);
   const intent = intents.safeParse(textOf(form, "intent"));
-  if (!intent.success) return data<AccountState>({ formError: "Choose one of the actions on this page." }, { status: 400 });
+  if (!intent.success)
+    return data<AccountState>({ formError: "Choose one of the actions on this page." }, { status: 400 });
   try {
     switch (intent.data) {
       case "revoke-session": {
         const parsed = parseForm(revokeSessionForm, form);
-        if (!parsed.ok) return data<AccountState>({ intent: intent.data, formError: parsed.errors.session }, { status: 400 });
+        if (!parsed.ok)
+          return data<AccountState>({ intent: intent.data, formError: parsed.errors.session }, { status: 400 });
         await services.accounts.revokeSession(user, parsed.data.session, client);
         return redirectTo("session-revoked");
       }
@@ -78,7 +104,13 @@ export async function action(args: Route.ActionArgs) {
         const hasPassword = await services.accounts.hasPassword(user);
         const parsed = hasPassword ? parseForm(changePasswordForm, form) : parseForm(setPasswordForm, form);
         if (!parsed.ok) return data<AccountState>({ intent: intent.data, errors: parsed.errors }, { status: 400 });
-        await services.accounts.changePassword(user, parsed.data.currentPassword, parsed.data.newPassword, session.id, await attemptingClient(args.context));
+        await services.accounts.changePassword(
+          user,
+          parsed.data.currentPassword,
+          parsed.data.newPassword,
+          session.id,
+          await attemptingClient(args.context),
+        );
         // A new id for this device too: the password change is a privilege boundary.
         return await signInAndRedirect(args.context, user, "/account?done=password-changed");
       }
@@ -91,7 +123,8 @@ export async function action(args: Route.ActionArgs) {
       case "change-email": {
         const parsed = parseForm(changeEmailForm, form);
         const values = { email: textOf(form, "email")?.slice(0, 320) };
-        if (!parsed.ok) return data<AccountState>({ intent: intent.data, errors: parsed.errors, values }, { status: 400 });
+        if (!parsed.ok)
+          return data<AccountState>({ intent: intent.data, errors: parsed.errors, values }, { status: 400 });
         try {
           // The same answer whether the new address is free or another account's (docs/decisions/0018).
           await services.recovery.requestEmailChange(user, parsed.data.email, proofOf(parsed.data), client);
@@ -116,7 +149,10 @@ export async function action(args: Route.ActionArgs) {
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
     if (error.code === "auth:wrong_password") {
-      return data<AccountState>({ intent: intent.data, errors: { currentPassword: error.message } }, { status: error.status });
+      return data<AccountState>(
+        { intent: intent.data, errors: { currentPassword: error.message } },
+        { status: error.status },
+      );
     }
     return formFailure<AccountState>(error, { intent: intent.data });
   }
@@ -126,7 +162,11 @@ function redirectTo(done: keyof typeof notices) {
   return redirect(`/account?done=${done}`, 303);
 }
 
-const proofOf = (fields: { currentPassword?: IdentityProof["password"]; code?: IdentityProof["secondFactor"]; confirmUsername?: string }): IdentityProof => ({
+const proofOf = (fields: {
+  currentPassword?: IdentityProof["password"];
+  code?: IdentityProof["secondFactor"];
+  confirmUsername?: string;
+}): IdentityProof => ({
   password: fields.currentPassword,
   secondFactor: fields.code,
   username: fields.confirmUsername,
@@ -134,7 +174,12 @@ const proofOf = (fields: { currentPassword?: IdentityProof["password"]; code?: I
 
 /** A refused confirmation ("is it you?") next to the field it concerns; other refusals above the form. */
 function identityFailure(error: AppError, intent: Intent, values?: AccountState["values"]) {
-  const field = { "auth:wrong_password": "currentPassword", "auth:totp_invalid": "code", "account:confirmation_mismatch": "confirmUsername", "account:email_unchanged": "email" } as const;
+  const field = {
+    "auth:wrong_password": "currentPassword",
+    "auth:totp_invalid": "code",
+    "account:confirmation_mismatch": "confirmUsername",
+    "account:email_unchanged": "email",
+  } as const;
   const name = field[error.code as keyof typeof field];
   if (name) return data<AccountState>({ intent, errors: { [name]: error.message }, values }, { status: error.status });
   return formFailure<AccountState>(error, { intent, values });
@@ -205,7 +250,8 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
                   <input type="hidden" name="intent" value="revoke-session" />
                   <input type="hidden" name="session" value={session.handle} />
                   <button type="submit" className="button button--quiet">
-                    Revoke<span className="visually-hidden"> the session from {session.ip ?? "an unknown address"}</span>
+                    Revoke
+                    <span className="visually-hidden"> the session from {session.ip ?? "an unknown address"}</span>
                   </button>
                 </Form>
               )}
@@ -224,13 +270,20 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
 
       <section aria-labelledby="two-factor-title">
         <h2 id="two-factor-title">Two-factor authentication</h2>
-        <p>{twoFactorOn ? "On: signing in asks for a code from your authenticator app." : "Off: signing in asks only for your password."}</p>
+        <p>
+          {twoFactorOn
+            ? "On: signing in asks for a code from your authenticator app."
+            : "Off: signing in asks only for your password."}
+        </p>
         <p>
           <Link to="/account/two-factor">Manage two-factor authentication</Link>
         </p>
       </section>
 
-      <DisplayNameSettings displayName={user.displayName} error={state?.intent === "display-name" ? state.errors?.displayName : undefined} />
+      <DisplayNameSettings
+        displayName={user.displayName}
+        error={state?.intent === "display-name" ? state.errors?.displayName : undefined}
+      />
 
       <EmailSettings
         email={user.email}
@@ -242,18 +295,39 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
         formError={state?.intent === "change-email" ? state.formError : undefined}
       />
 
-      <ConnectedAccounts connections={loaderData.connections} enabled={loaderData.providers} hasPassword={hasPassword} />
+      <ConnectedAccounts
+        connections={loaderData.connections}
+        enabled={loaderData.providers}
+        hasPassword={hasPassword}
+      />
 
       <section aria-labelledby="password-title">
         <h2 id="password-title">{hasPassword ? "Change password" : "Set a password"}</h2>
-        <p>{hasPassword ? "Changing it signs you out everywhere else." : "Your account was made with GitHub or Google. A password lets you sign in without it; setting one signs you out everywhere else."}</p>
+        <p>
+          {hasPassword
+            ? "Changing it signs you out everywhere else."
+            : "Your account was made with GitHub or Google. A password lets you sign in without it; setting one signs you out everywhere else."}
+        </p>
         <Notice tone="error">{state?.intent === "change-password" ? state.formError : undefined}</Notice>
         <Form ref={passwordForm} method="post" className="stack">
           <input type="hidden" name="intent" value="change-password" />
           {hasPassword ? (
-            <TextField label="Current password" name="currentPassword" type="password" autoComplete="current-password" error={state?.errors?.currentPassword} />
+            <TextField
+              label="Current password"
+              name="currentPassword"
+              type="password"
+              autoComplete="current-password"
+              error={state?.errors?.currentPassword}
+            />
           ) : null}
-          <TextField label="New password" name="newPassword" type="password" autoComplete="new-password" hint="At least 12 characters" error={state?.errors?.newPassword} />
+          <TextField
+            label="New password"
+            name="newPassword"
+            type="password"
+            autoComplete="new-password"
+            hint="At least 12 characters"
+            error={state?.errors?.newPassword}
+          />
           <p>
             <button type="submit" className="button">
               {hasPassword ? "Change password" : "Set password"}

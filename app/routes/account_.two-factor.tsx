@@ -1,16 +1,16 @@
 import { data, Form, Link, redirect } from "react-router";
 import { z } from "zod";
-import { Notice } from "../components/notice.tsx";
-import { TextField } from "../components/text-field.tsx";
-import { requestContext, servicesOf } from "../context.ts";
-import { documentHeaders } from "../http/document-headers.ts";
-import { parseForm, readForm, textOf, type FormState } from "../http/form.ts";
-import { formFailure } from "../http/problem.ts";
-import { qrCodeDataUri } from "../http/qr-code.server.ts";
-import { confirmTwoFactorForm, secondFactorForm } from "../http/two-factor-forms.ts";
-import { AppError } from "../models/errors.ts";
-import { requireUser } from "../sessions/guards.ts";
-import { attemptingClient } from "../sessions/sign-in.ts";
+import { Notice } from "#app/components/notice.tsx";
+import { TextField } from "#app/components/text-field.tsx";
+import { requestContext, servicesOf } from "#app/context.ts";
+import { documentHeaders } from "#app/http/document-headers.ts";
+import { parseForm, readForm, textOf, type FormState } from "#app/http/form.ts";
+import { formFailure } from "#app/http/problem.ts";
+import { qrCodeDataUri } from "#app/http/qr-code.server.ts";
+import { confirmTwoFactorForm, secondFactorForm } from "#app/http/two-factor-forms.ts";
+import { AppError } from "#app/models/errors.ts";
+import { requireUser } from "#app/sessions/guards.server.ts";
+import { attemptingClient } from "#app/sessions/sign-in.server.ts";
 import type { Route } from "./+types/account_.two-factor";
 
 /**
@@ -47,8 +47,10 @@ export async function action(args: Route.ActionArgs) {
   const { services } = args.context.get(requestContext);
   const form = await readForm(args.request);
   const intent = intents.safeParse(textOf(form, "intent"));
-  if (!intent.success) return data<TwoFactorState>({ formError: "Choose one of the actions on this page." }, { status: 400 });
-  const invalid = (errors: TwoFactorState["errors"]) => data<TwoFactorState>({ intent: intent.data, errors }, { status: 400 });
+  if (!intent.success)
+    return data<TwoFactorState>({ formError: "Choose one of the actions on this page." }, { status: 400 });
+  const invalid = (errors: TwoFactorState["errors"]) =>
+    data<TwoFactorState>({ intent: intent.data, errors }, { status: 400 });
   try {
     switch (intent.data) {
       case "start":
@@ -61,12 +63,26 @@ export async function action(args: Route.ActionArgs) {
         const parsed = parseForm(confirmTwoFactorForm, form);
         if (!parsed.ok) return invalid(parsed.errors);
         // The backup codes are shown in this response and never again (only their hashes are kept), so no redirect here.
-        return { intent: intent.data, backupCodes: await services.twoFactor.confirmSetup(user, parsed.data.code, await attemptingClient(args.context)) };
+        return {
+          intent: intent.data,
+          backupCodes: await services.twoFactor.confirmSetup(
+            user,
+            parsed.data.code,
+            await attemptingClient(args.context),
+          ),
+        };
       }
       case "regenerate": {
         const parsed = parseForm(secondFactorForm, form);
         if (!parsed.ok) return invalid(parsed.errors);
-        return { intent: intent.data, backupCodes: await services.twoFactor.regenerateBackupCodes(user, parsed.data.code, await attemptingClient(args.context)) };
+        return {
+          intent: intent.data,
+          backupCodes: await services.twoFactor.regenerateBackupCodes(
+            user,
+            parsed.data.code,
+            await attemptingClient(args.context),
+          ),
+        };
       }
       case "disable": {
         const parsed = parseForm(secondFactorForm, form);
@@ -77,7 +93,8 @@ export async function action(args: Route.ActionArgs) {
     }
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
-    if (error.code === "auth:totp_invalid") return data<TwoFactorState>({ intent: intent.data, errors: { code: error.message } }, { status: error.status });
+    if (error.code === "auth:totp_invalid")
+      return data<TwoFactorState>({ intent: intent.data, errors: { code: error.message } }, { status: error.status });
     return formFailure<TwoFactorState>(error, { intent: intent.data });
   }
 }
@@ -103,8 +120,11 @@ export default function TwoFactor({ loaderData, actionData }: Route.ComponentPro
         <section aria-labelledby="backup-codes-title">
           <h2 id="backup-codes-title">Your backup codes</h2>
           <p>
-            {state.intent === "confirm" ? "Two-factor authentication is on. " : "Your old backup codes no longer work. "}
-            Keep these somewhere safe: each one signs you in once if you lose your authenticator app. They are shown only now.
+            {state.intent === "confirm"
+              ? "Two-factor authentication is on. "
+              : "Your old backup codes no longer work. "}
+            Keep these somewhere safe: each one signs you in once if you lose your authenticator app. They are shown
+            only now.
           </p>
           <ol className="backup-codes" aria-label="Backup codes">
             {state.backupCodes.map((code) => (
@@ -120,7 +140,10 @@ export default function TwoFactor({ loaderData, actionData }: Route.ComponentPro
       ) : status.state === "off" ? (
         <section aria-labelledby="off-title">
           <h2 id="off-title">Off</h2>
-          <p>With two-factor authentication, signing in asks for a code from an authenticator app on your phone after your password.</p>
+          <p>
+            With two-factor authentication, signing in asks for a code from an authenticator app on your phone after
+            your password.
+          </p>
           <Form method="post">
             <input type="hidden" name="intent" value="start" />
             <button type="submit" className="button">
@@ -134,7 +157,12 @@ export default function TwoFactor({ loaderData, actionData }: Route.ComponentPro
           <ol className="stack">
             <li>
               <p>Scan this QR code with your authenticator app:</p>
-              <img src={status.qrCode} width={200} height={200} alt="QR code that adds glassbox to an authenticator app" />
+              <img
+                src={status.qrCode}
+                width={200}
+                height={200}
+                alt="QR code that adds glassbox to an authenticator app"
+              />
               <p>
                 Or type this secret into the app: <code data-testid="totp-secret">{status.secret}</code>
               </p>
@@ -143,7 +171,12 @@ export default function TwoFactor({ loaderData, actionData }: Route.ComponentPro
               <p>Enter the code the app shows to turn two-factor authentication on.</p>
               <Form method="post" className="stack">
                 <input type="hidden" name="intent" value="confirm" />
-                <TextField label="Code from the app" name="code" autoComplete="one-time-code" error={errorsOf("confirm")} />
+                <TextField
+                  label="Code from the app"
+                  name="code"
+                  autoComplete="one-time-code"
+                  error={errorsOf("confirm")}
+                />
                 <p>
                   <button type="submit" className="button">
                     Turn on two-factor authentication
@@ -170,7 +203,13 @@ export default function TwoFactor({ loaderData, actionData }: Route.ComponentPro
             <p>Replaces all your backup codes with ten new ones.</p>
             <Form method="post" className="stack">
               <input type="hidden" name="intent" value="regenerate" />
-              <TextField label="Code for new backup codes" name="code" autoComplete="one-time-code" hint="From your app, or a backup code" error={errorsOf("regenerate")} />
+              <TextField
+                label="Code for new backup codes"
+                name="code"
+                autoComplete="one-time-code"
+                hint="From your app, or a backup code"
+                error={errorsOf("regenerate")}
+              />
               <p>
                 <button type="submit" className="button">
                   Make new backup codes
@@ -182,7 +221,13 @@ export default function TwoFactor({ loaderData, actionData }: Route.ComponentPro
             <h2 id="disable-title">Turn off</h2>
             <Form method="post" className="stack">
               <input type="hidden" name="intent" value="disable" />
-              <TextField label="Code to turn off" name="code" autoComplete="one-time-code" hint="From your app, or a backup code" error={errorsOf("disable")} />
+              <TextField
+                label="Code to turn off"
+                name="code"
+                autoComplete="one-time-code"
+                hint="From your app, or a backup code"
+                error={errorsOf("disable")}
+              />
               <p>
                 <button type="submit" className="button button--quiet">
                   Turn off two-factor authentication

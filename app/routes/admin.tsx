@@ -1,27 +1,36 @@
 import { data, Form, Link, redirect } from "react-router";
 import { z } from "zod";
-import { ActionLogPanel } from "../components/action-log-panel.tsx";
-import { DateTime } from "../components/date-time.tsx";
-import { Notice } from "../components/notice.tsx";
-import { requestContext, servicesOf } from "../context.ts";
-import { roleChangeForm } from "../http/account-forms.ts";
-import { parseActionLogFilter } from "../http/action-log-filter.ts";
-import { parseForm, readForm, type FormState } from "../http/form.ts";
-import { documentHeaders } from "../http/document-headers.ts";
-import { formFailure } from "../http/problem.ts";
-import { ACTION_LOG_PAGE } from "../models/action-log.ts";
-import { AppError } from "../models/errors.ts";
-import { requireRole } from "../sessions/guards.ts";
+import { ActionLogPanel } from "#app/components/action-log-panel.tsx";
+import { DateTime } from "#app/components/date-time.tsx";
+import { Notice } from "#app/components/notice.tsx";
+import { requestContext, servicesOf } from "#app/context.ts";
+import { roleChangeForm } from "#app/http/account-forms.ts";
+import { parseActionLogFilter } from "#app/http/action-log-filter.ts";
+import { parseForm, readForm, type FormState } from "#app/http/form.ts";
+import { documentHeaders } from "#app/http/document-headers.ts";
+import { formFailure } from "#app/http/problem.ts";
+import { ACTION_LOG_PAGE } from "#app/models/action-log.ts";
+import { AppError } from "#app/models/errors.ts";
+import { requireRole } from "#app/sessions/guards.server.ts";
 import type { Route } from "./+types/admin";
 
 type AdminState = FormState<"userId">;
 
-const notices: Record<string, string | undefined> = { promoted: "The member is now a moderator.", demoted: "The moderator is a member again." };
+const notices: Record<string, string | undefined> = {
+  promoted: "The member is now a moderator.",
+  demoted: "The moderator is a member again.",
+};
 
 /** A search prefix: control characters (which Postgres text cannot hold) are dropped, length capped. */
 const querySchema = z
   .string()
-  .transform((value) => value.replace(/\p{Cc}/gu, "").trim().toLowerCase().slice(0, 254))
+  .transform((value) =>
+    value
+      .replace(/\p{Cc}/gu, "")
+      .trim()
+      .toLowerCase()
+      .slice(0, 254),
+  )
   .optional()
   .catch(undefined);
 
@@ -30,7 +39,10 @@ export async function loader(args: Route.LoaderArgs) {
   const { admin, actionLogs } = servicesOf(args.context);
   const query = querySchema.parse(args.url.searchParams.get("q") ?? undefined) || undefined;
   const log = parseActionLogFilter(args.url.searchParams);
-  const [users, page] = await Promise.all([admin.listUsers(user, query), actionLogs.list(user, log.filter, { before: log.before, limit: ACTION_LOG_PAGE.default })]);
+  const [users, page] = await Promise.all([
+    admin.listUsers(user, query),
+    actionLogs.list(user, log.filter, { before: log.before, limit: ACTION_LOG_PAGE.default }),
+  ]);
   const older = new URLSearchParams(Object.entries(log.values).filter(([, value]) => value !== ""));
   if (page.nextCursor) older.set("before", page.nextCursor);
   return {
@@ -117,7 +129,10 @@ export default function Admin({ loaderData, actionData }: Route.ComponentProps) 
         </ul>
       </section>
 
-      <ActionLogPanel key={`${actionLog.entries[0]?.id ?? "-"} ${JSON.stringify(actionLog.values)} ${actionLog.newest}`} {...actionLog} />
+      <ActionLogPanel
+        key={`${actionLog.entries[0]?.id ?? "-"} ${JSON.stringify(actionLog.values)} ${actionLog.newest}`}
+        {...actionLog}
+      />
     </>
   );
 }

@@ -1,7 +1,7 @@
-import { DateTime } from "../components/date-time.tsx";
-import { servicesOf } from "../context.ts";
-import { documentHeaders } from "../http/document-headers.ts";
-import { requireRole } from "../sessions/guards.ts";
+import { DateTime } from "#app/components/date-time.tsx";
+import { servicesOf } from "#app/context.ts";
+import { documentHeaders } from "#app/http/document-headers.ts";
+import { requireRole } from "#app/sessions/guards.server.ts";
 import type { Route } from "./+types/admin_.jobs";
 
 /** Admins: background jobs that failed, retrying with backoff or given up on after their last attempt. */
@@ -19,9 +19,9 @@ export default function AdminJobs({ loaderData: { jobs } }: Route.ComponentProps
     <>
       <h1>Background jobs</h1>
       <p className="muted">
-        Jobs that failed at least once, newest first: retrying ones wait e<sup>attempts</sup> seconds (at most e<sup>10</sup>) before their
-        next attempt; failed ones used every attempt and stay here until removed. <a href="/admin/jobs">Reload</a> ·{" "}
-        <a href="/admin">Admin</a>
+        Jobs that failed at least once, newest first: retrying ones wait e<sup>attempts</sup> seconds (at most e
+        <sup>10</sup>) before their next attempt; failed ones used every attempt and stay here until removed.{" "}
+        <a href="/admin/jobs">Reload</a> · <a href="/admin">Admin</a>
       </p>
       {jobs.length === 0 ? <p>No failed jobs.</p> : null}
       <table className="job-table">

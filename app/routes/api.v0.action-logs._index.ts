@@ -1,7 +1,7 @@
-import { servicesOf } from "../context.ts";
-import { apiJson, parseParameters, queryOf } from "../http/api.ts";
-import { actionLogPageSchema, actionLogQuerySchema } from "../http/api-schemas.ts";
-import { requireUser } from "../sessions/guards.ts";
+import { servicesOf } from "#app/context.ts";
+import { apiJson, parseParameters, queryOf } from "#app/http/api.ts";
+import { actionLogPageSchema, actionLogQuerySchema } from "#app/http/api-schemas.ts";
+import { requireUser } from "#app/sessions/guards.server.ts";
 import type { Route } from "./+types/api.v0.action-logs._index";
 
 /**

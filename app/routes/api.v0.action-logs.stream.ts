@@ -1,12 +1,12 @@
 import { eventStream } from "remix-utils/sse/server";
-import { requestContext } from "../context.ts";
-import { parseParameters, queryOf } from "../http/api.ts";
-import { actionLogStreamHeaderSchema, actionLogStreamQuerySchema } from "../http/api-schemas.ts";
-import { LIVE_STREAM_HEADERS, liveStream, liveStreamHandle } from "../http/live-stream.ts";
-import { problemResponse } from "../http/problem.ts";
-import { networkOf } from "../models/client-info.ts";
-import { AppError } from "../models/errors.ts";
-import { requireUser } from "../sessions/guards.ts";
+import { requestContext } from "#app/context.ts";
+import { parseParameters, queryOf } from "#app/http/api.ts";
+import { actionLogStreamHeaderSchema, actionLogStreamQuerySchema } from "#app/http/api-schemas.ts";
+import { LIVE_STREAM_HEADERS, liveStream, liveStreamHandle } from "#app/http/live-stream.ts";
+import { problemResponse } from "#app/http/problem.ts";
+import { networkOf } from "#app/models/client-info.ts";
+import { AppError } from "#app/models/errors.ts";
+import { requireUser } from "#app/sessions/guards.server.ts";
 import type { Route } from "./+types/api.v0.action-logs.stream";
 
 /**
@@ -20,14 +20,18 @@ export const handle = liveStreamHandle;
 export async function loader(args: Route.LoaderArgs) {
   const { request, context, url } = args;
   const query = parseParameters(actionLogStreamQuerySchema, queryOf(url));
-  const header = parseParameters(actionLogStreamHeaderSchema, { "last-event-id": request.headers.get("Last-Event-ID") || undefined });
+  const header = parseParameters(actionLogStreamHeaderSchema, {
+    "last-event-id": request.headers.get("Last-Event-ID") || undefined,
+  });
   const { user } = await requireUser(args, "resource");
   const { services, visitorId, client, connection } = context.get(requestContext);
   const slot = services.streamQuota.admit(visitorId, networkOf(client.ip));
   if (slot instanceof AppError) return problemResponse(slot);
   return eventStream(
     request.signal,
-    liveStream(connection(), slot, (sink) => services.actionLogStream.subscribe(user, sink, header["last-event-id"] ?? query.after)),
+    liveStream(connection(), slot, (sink) =>
+      services.actionLogStream.subscribe(user, sink, header["last-event-id"] ?? query.after),
+    ),
     { headers: LIVE_STREAM_HEADERS },
   );
 }

@@ -1,10 +1,16 @@
-import { servicesOf } from "../context.ts";
-import { apiCall, apiJson, parseParameters, queryOf, readJsonBody } from "../http/api.ts";
-import { chatMessageSchema, messageListQuerySchema, messagePageSchema, newMessageSchema, roomPathSchema } from "../http/api-schemas.ts";
-import { problemResponse } from "../http/problem.ts";
-import { AppError } from "../models/errors.ts";
-import { requireUser } from "../sessions/guards.ts";
-import { viewerOf } from "../sessions/viewer.ts";
+import { servicesOf } from "#app/context.ts";
+import { apiCall, apiJson, parseParameters, queryOf, readJsonBody } from "#app/http/api.ts";
+import {
+  chatMessageSchema,
+  messageListQuerySchema,
+  messagePageSchema,
+  newMessageSchema,
+  roomPathSchema,
+} from "#app/http/api-schemas.ts";
+import { problemResponse } from "#app/http/problem.ts";
+import { AppError } from "#app/models/errors.ts";
+import { requireUser } from "#app/sessions/guards.server.ts";
+import { viewerOf } from "#app/sessions/viewer.server.ts";
 import type { Route } from "./+types/api.v0.chat.rooms.$room.messages";
 
 /** The room named in the path; an unknown room is a 404, not a parameter error. */

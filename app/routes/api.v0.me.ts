@@ -1,6 +1,6 @@
-import { apiJson } from "../http/api.ts";
-import { meSchema } from "../http/api-schemas.ts";
-import { requireUser } from "../sessions/guards.ts";
+import { apiJson } from "#app/http/api.ts";
+import { meSchema } from "#app/http/api-schemas.ts";
+import { requireUser } from "#app/sessions/guards.server.ts";
 import type { Route } from "./+types/api.v0.me";
 
 /** The signed-in account as JSON; 401 with the catalogue problem for guests. */

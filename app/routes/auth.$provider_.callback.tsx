@@ -1,15 +1,15 @@
 import { data, redirect } from "react-router";
-import { OAuthProblem } from "../components/oauth-problem.tsx";
-import { requestContext } from "../context.ts";
-import { documentHeaders } from "../http/document-headers.ts";
-import { providerParam } from "../http/oauth-provider.ts";
-import { problemPage } from "../http/problem.ts";
-import { AppError, problemOf } from "../models/errors.ts";
-import { providerNames } from "../models/oauth.ts";
-import { AFTER_SIGN_IN } from "../sessions/guards.ts";
-import { clearOAuthState, finishOAuthFlow, nextAfterOAuth } from "../sessions/oauth-flow.ts";
-import { beginSignIn } from "../sessions/sign-in.ts";
-import { viewerOf } from "../sessions/viewer.ts";
+import { OAuthProblem } from "#app/components/oauth-problem.tsx";
+import { requestContext } from "#app/context.ts";
+import { documentHeaders } from "#app/http/document-headers.ts";
+import { providerParam } from "#app/http/oauth-provider.ts";
+import { problemPage } from "#app/http/problem.ts";
+import { AppError, problemOf } from "#app/models/errors.ts";
+import { providerNames } from "#app/models/oauth.ts";
+import { AFTER_SIGN_IN } from "#app/sessions/guards.server.ts";
+import { clearOAuthState, finishOAuthFlow, nextAfterOAuth } from "#app/sessions/oauth-flow.server.ts";
+import { beginSignIn } from "#app/sessions/sign-in.server.ts";
+import { viewerOf } from "#app/sessions/viewer.server.ts";
 import type { Route } from "./+types/auth.$provider_.callback";
 
 /**
@@ -30,7 +30,11 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
       response = redirect(`/account?done=${provider}-linked`, 303);
     } else {
       // Two-factor applies whatever the first factor was: with it on, the provider only starts the code step.
-      response = await beginSignIn(context, await services.oauth.signIn(identity, client), nextAfterOAuth(context, request, AFTER_SIGN_IN));
+      response = await beginSignIn(
+        context,
+        await services.oauth.signIn(identity, client),
+        nextAfterOAuth(context, request, AFTER_SIGN_IN),
+      );
     }
     for (const cookie of cleared) response.headers.append("Set-Cookie", cookie);
     return response;
@@ -38,11 +42,16 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
     if (!(error instanceof AppError)) throw error;
     const headers = new Headers();
     for (const cookie of cleared) headers.append("Set-Cookie", cookie);
-    return data({ problem: problemOf(error), signedIn: user !== null, provider: providerNames[provider] }, { status: error.status, headers });
+    return data(
+      { problem: problemOf(error), signedIn: user !== null, provider: providerNames[provider] },
+      { status: error.status, headers },
+    );
   }
 }
 
-export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.provider ?? "OAuth"} sign-in — glassbox` }];
+export const meta: Route.MetaFunction = ({ loaderData }) => [
+  { title: `${loaderData?.provider ?? "OAuth"} sign-in — glassbox` },
+];
 
 export const headers = documentHeaders("private, no-store");
 

@@ -1,12 +1,12 @@
 import { data, Link, redirect } from "react-router";
-import { OAuthProblem } from "../components/oauth-problem.tsx";
-import { requestContext } from "../context.ts";
-import { documentHeaders } from "../http/document-headers.ts";
-import { providerParam } from "../http/oauth-provider.ts";
-import { problemPage } from "../http/problem.ts";
-import { AppError, problemOf } from "../models/errors.ts";
-import { providerNames } from "../models/oauth.ts";
-import { requireUser } from "../sessions/guards.ts";
+import { OAuthProblem } from "#app/components/oauth-problem.tsx";
+import { requestContext } from "#app/context.ts";
+import { documentHeaders } from "#app/http/document-headers.ts";
+import { providerParam } from "#app/http/oauth-provider.ts";
+import { problemPage } from "#app/http/problem.ts";
+import { AppError, problemOf } from "#app/models/errors.ts";
+import { providerNames } from "#app/models/oauth.ts";
+import { requireUser } from "#app/sessions/guards.server.ts";
 import type { Route } from "./+types/auth.$provider_.disconnect";
 
 /**

@@ -1,19 +1,19 @@
 import { data, replace } from "react-router";
 import { z } from "zod";
-import type { ChatRefusal } from "../components/chat-compose.tsx";
-import { ChatPanel } from "../components/chat-panel.tsx";
-import { requestContext, servicesOf } from "../context.ts";
-import { documentHeaders } from "../http/document-headers.ts";
-import { readForm, textOf } from "../http/form.ts";
-import { pageMeta } from "../http/page-meta.ts";
-import { formFailure } from "../http/problem.ts";
-import { safeRedirectPath } from "../http/redirect-target.ts";
-import { withSearchParam } from "../http/search-param.ts";
-import { DEFAULT_ROOM, messageBodySchema, messageIdSchema, roomIdSchema, rooms } from "../models/chat.ts";
-import { AppError } from "../models/errors.ts";
-import { isEmailVerified } from "../models/user.ts";
-import { requireUser } from "../sessions/guards.ts";
-import { viewerOf } from "../sessions/viewer.ts";
+import type { ChatRefusal } from "#app/components/chat-compose.tsx";
+import { ChatPanel } from "#app/components/chat-panel.tsx";
+import { requestContext, servicesOf } from "#app/context.ts";
+import { documentHeaders } from "#app/http/document-headers.ts";
+import { readForm, textOf } from "#app/http/form.ts";
+import { pageMeta } from "#app/http/page-meta.ts";
+import { formFailure } from "#app/http/problem.ts";
+import { safeRedirectPath } from "#app/http/redirect-target.ts";
+import { withSearchParam } from "#app/http/search-param.ts";
+import { DEFAULT_ROOM, messageBodySchema, messageIdSchema, roomIdSchema, rooms } from "#app/models/chat.ts";
+import { AppError } from "#app/models/errors.ts";
+import { isEmailVerified } from "#app/models/user.ts";
+import { requireUser } from "#app/sessions/guards.server.ts";
+import { viewerOf } from "#app/sessions/viewer.server.ts";
 import type { Route } from "./+types/chat._index";
 
 const roomQuery = z.object({
@@ -60,7 +60,8 @@ export async function action(args: Route.ActionArgs) {
     }
     const { user } = await requireUser(args);
     const body = messageBodySchema.safeParse(textOf(form, "body"));
-    if (!body.success) return data<ChatRefusal>({ bodyError: body.error.issues[0]?.message, body: typed }, { status: 400 });
+    if (!body.success)
+      return data<ChatRefusal>({ bodyError: body.error.issues[0]?.message, body: typed }, { status: 400 });
     await services.chat.post(user, roomId, body.data);
     return back();
   } catch (error) {
@@ -82,7 +83,14 @@ export default function Chat({ loaderData, actionData }: Route.ComponentProps) {
   return (
     <>
       <h1>Chat: {loaderData.room.name}</h1>
-      <ChatPanel key={loaderData.room.id} {...loaderData} rooms={rooms} refusal={refusal} botDone={!refusal && loaderData.botDone} action="/chat" />
+      <ChatPanel
+        key={loaderData.room.id}
+        {...loaderData}
+        rooms={rooms}
+        refusal={refusal}
+        botDone={!refusal && loaderData.botDone}
+        action="/chat"
+      />
     </>
   );
 }

@@ -1,14 +1,14 @@
 import { data, Form, Link, redirect } from "react-router";
 import { z } from "zod";
-import { DateTime } from "../components/date-time.tsx";
-import { Notice } from "../components/notice.tsx";
-import { servicesOf } from "../context.ts";
-import { documentHeaders } from "../http/document-headers.ts";
-import { readForm, textOf } from "../http/form.ts";
-import { formFailure } from "../http/problem.ts";
-import { messageIdSchema, moderationDecisions, rooms } from "../models/chat.ts";
-import { AppError } from "../models/errors.ts";
-import { requireRole } from "../sessions/guards.ts";
+import { DateTime } from "#app/components/date-time.tsx";
+import { Notice } from "#app/components/notice.tsx";
+import { servicesOf } from "#app/context.ts";
+import { documentHeaders } from "#app/http/document-headers.ts";
+import { readForm, textOf } from "#app/http/form.ts";
+import { formFailure } from "#app/http/problem.ts";
+import { messageIdSchema, moderationDecisions, rooms } from "#app/models/chat.ts";
+import { AppError } from "#app/models/errors.ts";
+import { requireRole } from "#app/sessions/guards.server.ts";
 import type { Route } from "./+types/chat.moderation";
 
 const decisionForm = z.object({ decision: z.enum(moderationDecisions), messageId: messageIdSchema });
@@ -16,7 +16,10 @@ const notices = { approved: "Approved: everyone in the room sees it now.", remov
 
 export async function loader(args: Route.LoaderArgs) {
   const { user } = await requireRole(args, "moderator");
-  const after = messageIdSchema.optional().catch(undefined).parse(args.url.searchParams.get("after") ?? undefined);
+  const after = messageIdSchema
+    .optional()
+    .catch(undefined)
+    .parse(args.url.searchParams.get("after") ?? undefined);
   const queue = await servicesOf(args.context).chat.moderationQueue(user, after);
   const done = z.enum(moderationDecisions).safeParse(args.url.searchParams.get("done"));
   return {
@@ -58,7 +61,8 @@ export default function Moderation({ loaderData, actionData }: Route.ComponentPr
         {queue.map((message) => (
           <li key={message.id} className="card">
             <p className="chat__meta">
-              <strong>{message.authorName}</strong> in {roomName(message.roomId)}, <DateTime value={message.createdAt} /> (held: {message.reason})
+              <strong>{message.authorName}</strong> in {roomName(message.roomId)},{" "}
+              <DateTime value={message.createdAt} /> (held: {message.reason})
             </p>
             <p className="chat__body">{message.body}</p>
             <div className="actions">

@@ -1,9 +1,9 @@
-import { DateTime } from "../components/date-time.tsx";
-import { servicesOf } from "../context.ts";
-import { documentHeaders } from "../http/document-headers.ts";
-import { problemPage } from "../http/problem.ts";
-import { AppError } from "../models/errors.ts";
-import { emailSchema } from "../models/user.ts";
+import { DateTime } from "#app/components/date-time.tsx";
+import { servicesOf } from "#app/context.ts";
+import { documentHeaders } from "#app/http/document-headers.ts";
+import { problemPage } from "#app/http/problem.ts";
+import { AppError } from "#app/models/errors.ts";
+import { emailSchema } from "#app/models/user.ts";
 import type { Route } from "./+types/dev.mailbox";
 
 /** The development mailbox: mail kept instead of sent (no SMTP_URL outside production); 404 otherwise. */
@@ -11,7 +11,10 @@ export async function loader({ context, url }: Route.LoaderArgs) {
   // ?to=<address>: only the mail to one address (a test, or a developer with many accounts).
   const to = emailSchema.safeParse(url.searchParams.get("to"));
   try {
-    return { mails: await servicesOf(context).mail.newestInMailbox(to.success ? to.data : undefined), to: to.success ? to.data : undefined };
+    return {
+      mails: await servicesOf(context).mail.newestInMailbox(to.success ? to.data : undefined),
+      to: to.success ? to.data : undefined,
+    };
   } catch (error) {
     if (error instanceof AppError) throw problemPage(error);
     throw error;
@@ -27,8 +30,9 @@ export default function DevMailbox({ loaderData: { mails, to } }: Route.Componen
     <>
       <h1>Development mailbox</h1>
       <p className="muted">
-        Without <code>SMTP_URL</code>, mail is kept here instead of being sent (development only). Newest first; a mail appears once
-        the job worker has delivered it. <a href={to ? `/dev/mailbox?${new URLSearchParams({ to })}` : "/dev/mailbox"}>Reload</a>
+        Without <code>SMTP_URL</code>, mail is kept here instead of being sent (development only). Newest first; a mail
+        appears once the job worker has delivered it.{" "}
+        <a href={to ? `/dev/mailbox?${new URLSearchParams({ to })}` : "/dev/mailbox"}>Reload</a>
         {to ? (
           <>
             {" "}

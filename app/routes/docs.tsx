@@ -1,7 +1,7 @@
-import { FieldTable, OperationSection } from "../components/api-docs.tsx";
-import { DataTable } from "../components/data-table.tsx";
-import { apiDocs } from "../http/api-docs.ts";
-import { pageMeta } from "../http/page-meta.ts";
+import { FieldTable, OperationSection } from "#app/components/api-docs.tsx";
+import { DataTable } from "#app/components/data-table.tsx";
+import { apiDocs } from "#app/http/api-docs.ts";
+import { pageMeta } from "#app/http/page-meta.ts";
 import type { Route } from "./+types/docs";
 
 /** `/docs`: the API's documentation, rendered on the server from its OpenAPI document. */
@@ -10,7 +10,10 @@ export function loader() {
 }
 
 export const meta: Route.MetaFunction = () =>
-  pageMeta({ title: "API documentation — glassbox", description: "The JSON API under /api/v0: endpoints, parameters, bodies, responses and error codes." });
+  pageMeta({
+    title: "API documentation — glassbox",
+    description: "The JSON API under /api/v0: endpoints, parameters, bodies, responses and error codes.",
+  });
 
 export default function Docs({ loaderData: docs }: Route.ComponentProps) {
   return (
@@ -19,10 +22,8 @@ export default function Docs({ loaderData: docs }: Route.ComponentProps) {
       <p className="lead">{docs.description}</p>
       <p>
         Version {docs.version}, under <code>/api/v0</code>. The machine-readable description is the OpenAPI 3.1 document{" "}
-        <a href="/api/v0/openapi.json">
-          /api/v0/openapi.json
-        </a>
-        , generated from the same schemas the API checks its input with.
+        <a href="/api/v0/openapi.json">/api/v0/openapi.json</a>, generated from the same schemas the API checks its
+        input with.
       </p>
       <nav aria-labelledby="docs-contents">
         <h2 id="docs-contents">Endpoints</h2>
@@ -65,7 +66,8 @@ export default function Docs({ loaderData: docs }: Route.ComponentProps) {
       <section aria-labelledby="docs-errors">
         <h2 id="docs-errors">Error codes</h2>
         <p>
-          Every error is a <a href="#schema-Problem">Problem</a>: <code>{"{status, code, message}"}</code>. Codes are stable; messages are for people (for invalid input they name each failing field). A 429 carries{" "}
+          Every error is a <a href="#schema-Problem">Problem</a>: <code>{"{status, code, message}"}</code>. Codes are
+          stable; messages are for people (for invalid input they name each failing field). A 429 carries{" "}
           <code>Retry-After</code>.
         </p>
         <DataTable caption="Codes" columns={["Code", "Status", "Message"]}>

@@ -1,12 +1,12 @@
 import { data, Form, Link, redirect } from "react-router";
-import { Notice } from "../components/notice.tsx";
-import { TextField } from "../components/text-field.tsx";
-import { requestContext } from "../context.ts";
-import { forgotPasswordForm } from "../http/account-forms.ts";
-import { documentHeaders } from "../http/document-headers.ts";
-import { parseForm, readForm, textOf, type FormState } from "../http/form.ts";
-import { formFailure } from "../http/problem.ts";
-import { AppError } from "../models/errors.ts";
+import { Notice } from "#app/components/notice.tsx";
+import { TextField } from "#app/components/text-field.tsx";
+import { requestContext } from "#app/context.ts";
+import { forgotPasswordForm } from "#app/http/account-forms.ts";
+import { documentHeaders } from "#app/http/document-headers.ts";
+import { parseForm, readForm, textOf, type FormState } from "#app/http/form.ts";
+import { formFailure } from "#app/http/problem.ts";
+import { AppError } from "#app/models/errors.ts";
 import type { Route } from "./+types/forgot-password";
 
 type ForgotState = FormState<"email">;
@@ -52,7 +52,14 @@ export default function ForgotPassword({ loaderData, actionData }: Route.Compone
       <Notice tone="error">{state?.formError}</Notice>
       <p>Enter the email address of your account and we will mail you a link to choose a new one.</p>
       <Form method="post" className="stack">
-        <TextField label="Email" name="email" type="email" autoComplete="email" defaultValue={state?.values?.email} error={state?.errors?.email} />
+        <TextField
+          label="Email"
+          name="email"
+          type="email"
+          autoComplete="email"
+          defaultValue={state?.values?.email}
+          error={state?.errors?.email}
+        />
         <p>
           <button type="submit" className="button">
             Send the link

@@ -1,19 +1,26 @@
 import { data, redirect } from "react-router";
 import { z } from "zod";
-import { LabPage } from "../components/lab/lab-page.tsx";
-import { requestContext } from "../context.ts";
-import { documentHeaders } from "../http/document-headers.ts";
-import { parseForm, readForm, textOf } from "../http/form.ts";
-import { pageMeta } from "../http/page-meta.ts";
-import { retryAfter } from "../http/problem.ts";
-import { DEFAULT_ROOM, rooms } from "../models/chat.ts";
-import { labHref } from "../models/content.ts";
-import { AppError } from "../models/errors.ts";
-import { boundaryRuleSchema, burstSizeSchema, counterDeltaSchema, type LabOutcome, type LabResult, type LabWidget } from "../models/lab.ts";
-import { SHOWN_REQUESTS } from "../models/timeline.ts";
-import { emailSchema, isEmailVerified } from "../models/user.ts";
-import type { CommandTarget } from "../services/lab.ts";
-import { viewerOf } from "../sessions/viewer.ts";
+import { LabPage } from "#app/components/lab/lab-page.tsx";
+import { requestContext } from "#app/context.ts";
+import { documentHeaders } from "#app/http/document-headers.ts";
+import { parseForm, readForm, textOf } from "#app/http/form.ts";
+import { pageMeta } from "#app/http/page-meta.ts";
+import { retryAfter } from "#app/http/problem.ts";
+import { DEFAULT_ROOM, rooms } from "#app/models/chat.ts";
+import { labHref } from "#app/models/content.ts";
+import { AppError } from "#app/models/errors.ts";
+import {
+  boundaryRuleSchema,
+  burstSizeSchema,
+  counterDeltaSchema,
+  type LabOutcome,
+  type LabResult,
+  type LabWidget,
+} from "#app/models/lab.ts";
+import { SHOWN_REQUESTS } from "#app/models/timeline.ts";
+import { emailSchema, isEmailVerified } from "#app/models/user.ts";
+import type { CommandTarget } from "#app/services/lab.server.ts";
+import { viewerOf } from "#app/sessions/viewer.server.ts";
 import type { Route } from "./+types/lab._index";
 
 /** Outcomes of the command demo without JavaScript, shown after the redirect (303 to ?done=…). */
@@ -63,7 +70,10 @@ export async function loader({ context, url }: Route.LoaderArgs) {
 const forms = {
   "auth-status": z.object({}),
   "session-details": z.object({}),
-  "boundary-check": z.object({ rule: boundaryRuleSchema, input: z.string().max(2000, "Use at most 2000 characters").default("") }),
+  "boundary-check": z.object({
+    rule: boundaryRuleSchema,
+    input: z.string().max(2000, "Use at most 2000 characters").default(""),
+  }),
   "database-check": z.object({ email: emailSchema }),
   burst: z.object({ size: burstSizeSchema }),
   step: z.object({ delta: counterDeltaSchema, tab: z.uuid().optional() }),
@@ -72,7 +82,8 @@ const forms = {
 } as const;
 type Intent = keyof typeof forms;
 const intentSchema = z.enum(Object.keys(forms) as [Intent, ...Intent[]]);
-const widgetOf = (intent: Intent): LabWidget => (intent === "step" || intent === "guarded" || intent === "cancelable" ? "command" : intent);
+const widgetOf = (intent: Intent): LabWidget =>
+  intent === "step" || intent === "guarded" || intent === "cancelable" ? "command" : intent;
 
 /** A form that does not parse: the widget shows the first problem (400). */
 class InvalidForm extends Error {}
@@ -91,10 +102,15 @@ export async function action({ request, context }: Route.ActionArgs) {
     if (!parsed.ok) throw new InvalidForm(Object.values<string | undefined>(parsed.errors)[0] ?? "Check the form.");
     return parsed.data;
   };
-  const targetOf = (tab: string | undefined): CommandTarget => ({ visitorId, tabKey: tab === undefined ? undefined : `${visitorId}:${tab}` });
+  const targetOf = (tab: string | undefined): CommandTarget => ({
+    visitorId,
+    tabKey: tab === undefined ? undefined : `${visitorId}:${tab}`,
+  });
   // A command changes state: without JavaScript (no tab) the page comes back through a redirect.
   const commandDone = (target: CommandTarget, done: keyof typeof commandNotices, count: number) =>
-    target.tabKey ? answer({ widget: "command", count, note: commandNotices[done] }) : redirect(labHref("command", `?done=${done}`), 303);
+    target.tabKey
+      ? answer({ widget: "command", count, note: commandNotices[done] })
+      : redirect(labHref("command", `?done=${done}`), 303);
 
   try {
     const { user, session } = await viewerOf(context);
@@ -102,7 +118,10 @@ export async function action({ request, context }: Route.ActionArgs) {
       case "auth-status":
         return answer({ widget: "auth-status", status: services.lab.authStatus(user) });
       case "session-details": {
-        const current = user && session.id ? (await services.accounts.listSessions(user, session.id)).find((one) => one.current) : undefined;
+        const current =
+          user && session.id
+            ? (await services.accounts.listSessions(user, session.id)).find((one) => one.current)
+            : undefined;
         return answer({ widget: "session-details", details: services.lab.sessionDetails(current) });
       }
       case "boundary-check": {
@@ -110,7 +129,10 @@ export async function action({ request, context }: Route.ActionArgs) {
         return answer({ widget: "boundary-check", result: services.lab.boundary(rule, input) });
       }
       case "database-check":
-        return answer({ widget: "database-check", lookup: await services.lab.lookUpAccount(read(forms["database-check"]).email, user, client) });
+        return answer({
+          widget: "database-check",
+          lookup: await services.lab.lookUpAccount(read(forms["database-check"]).email, user, client),
+        });
       case "burst": {
         const { size } = read(forms.burst);
         // The probes go to this instance itself (never to the Host header's idea of it) as this visitor.
@@ -138,13 +160,17 @@ export async function action({ request, context }: Route.ActionArgs) {
     }
   } catch (error) {
     if (error instanceof InvalidForm) return answer({ widget, error: error.message }, { status: 400 });
-    if (error instanceof AppError) return answer({ widget, error: error.message }, { status: error.status, headers: retryAfter(error) });
+    if (error instanceof AppError)
+      return answer({ widget, error: error.message }, { status: error.status, headers: retryAfter(error) });
     throw error;
   }
 }
 
 export const meta: Route.MetaFunction = () =>
-  pageMeta({ title: "Live lab — glassbox", description: "Watch this server's own requests, SQL statements and pushes as you use it." });
+  pageMeta({
+    title: "Live lab — glassbox",
+    description: "Watch this server's own requests, SQL statements and pushes as you use it.",
+  });
 
 export const headers = documentHeaders("private, no-store");
 

@@ -1,18 +1,18 @@
 import { data, Form, Link } from "react-router";
-import { useResetAfterAnswer } from "../components/form-reset.ts";
+import { useResetAfterAnswer } from "#app/components/form-reset.ts";
 import { z } from "zod";
-import { Notice } from "../components/notice.tsx";
-import { OAuthButtons } from "../components/oauth-button.tsx";
-import { TextField } from "../components/text-field.tsx";
-import { requestContext, servicesOf } from "../context.ts";
-import { readForm, textOf, type FormState } from "../http/form.ts";
-import { documentHeaders } from "../http/document-headers.ts";
-import { formFailure } from "../http/problem.ts";
-import { safeRedirectPath } from "../http/redirect-target.ts";
-import { AppError } from "../models/errors.ts";
-import { authenticate, LoginFormInvalid } from "../sessions/authenticator.ts";
-import { AFTER_SIGN_IN, requireGuest } from "../sessions/guards.ts";
-import { attemptingClient, beginSignIn } from "../sessions/sign-in.ts";
+import { Notice } from "#app/components/notice.tsx";
+import { OAuthButtons } from "#app/components/oauth-button.tsx";
+import { TextField } from "#app/components/text-field.tsx";
+import { requestContext, servicesOf } from "#app/context.ts";
+import { readForm, textOf, type FormState } from "#app/http/form.ts";
+import { documentHeaders } from "#app/http/document-headers.ts";
+import { formFailure } from "#app/http/problem.ts";
+import { safeRedirectPath } from "#app/http/redirect-target.ts";
+import { AppError } from "#app/models/errors.ts";
+import { authenticate, LoginFormInvalid } from "#app/sessions/authenticator.server.ts";
+import { AFTER_SIGN_IN, requireGuest } from "#app/sessions/guards.server.ts";
+import { attemptingClient, beginSignIn } from "#app/sessions/sign-in.server.ts";
 import type { Route } from "./+types/login";
 
 type LoginState = FormState<"email" | "password">;
@@ -28,7 +28,11 @@ const doneSchema = z.enum(Object.keys(notices) as [keyof typeof notices]);
 export async function loader(args: Route.LoaderArgs) {
   const { next } = await requireGuest(args);
   const done = doneSchema.safeParse(args.url.searchParams.get("done"));
-  return { next, providers: servicesOf(args.context).oauth.enabled(), notice: done.success ? notices[done.data] : undefined };
+  return {
+    next,
+    providers: servicesOf(args.context).oauth.enabled(),
+    notice: done.success ? notices[done.data] : undefined,
+  };
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
@@ -61,8 +65,21 @@ export default function Login({ loaderData, actionData }: Route.ComponentProps) 
       <Notice tone="error">{state?.formError}</Notice>
       <Form ref={form} method="post" className="stack">
         <input type="hidden" name="next" value={loaderData.next} />
-        <TextField label="Email" name="email" type="email" autoComplete="email" defaultValue={state?.values?.email} error={state?.errors?.email} />
-        <TextField label="Password" name="password" type="password" autoComplete="current-password" error={state?.errors?.password} />
+        <TextField
+          label="Email"
+          name="email"
+          type="email"
+          autoComplete="email"
+          defaultValue={state?.values?.email}
+          error={state?.errors?.email}
+        />
+        <TextField
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          error={state?.errors?.password}
+        />
         <p>
           <button type="submit" className="button">
             Sign in
@@ -73,7 +90,10 @@ export default function Login({ loaderData, actionData }: Route.ComponentProps) 
         <Link to="/forgot-password">Forgot password?</Link>
       </p>
       <OAuthButtons providers={loaderData.providers} next={loaderData.next} />
-      <p className="field__hint">Just created an account? Follow the link in the mail we sent you first: it finishes the sign-up and signs you in.</p>
+      <p className="field__hint">
+        Just created an account? Follow the link in the mail we sent you first: it finishes the sign-up and signs you
+        in.
+      </p>
       <p>
         New here? <Link to={`/register?${new URLSearchParams({ next: loaderData.next })}`}>Create an account</Link>
       </p>

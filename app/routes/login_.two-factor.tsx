@@ -1,14 +1,14 @@
 import { data, Form, Link } from "react-router";
-import { Notice } from "../components/notice.tsx";
-import { TextField } from "../components/text-field.tsx";
-import { requestContext } from "../context.ts";
-import { documentHeaders } from "../http/document-headers.ts";
-import { parseForm, readForm, type FormState } from "../http/form.ts";
-import { formFailure } from "../http/problem.ts";
-import { secondFactorForm } from "../http/two-factor-forms.ts";
-import { AppError } from "../models/errors.ts";
-import { requireGuest } from "../sessions/guards.ts";
-import { attemptingClient, finishSignIn } from "../sessions/sign-in.ts";
+import { Notice } from "#app/components/notice.tsx";
+import { TextField } from "#app/components/text-field.tsx";
+import { requestContext } from "#app/context.ts";
+import { documentHeaders } from "#app/http/document-headers.ts";
+import { parseForm, readForm, type FormState } from "#app/http/form.ts";
+import { formFailure } from "#app/http/problem.ts";
+import { secondFactorForm } from "#app/http/two-factor-forms.ts";
+import { AppError } from "#app/models/errors.ts";
+import { requireGuest } from "#app/sessions/guards.server.ts";
+import { attemptingClient, finishSignIn } from "#app/sessions/sign-in.server.ts";
 import type { Route } from "./+types/login_.two-factor";
 
 /**
@@ -34,11 +34,16 @@ export async function action({ request, context }: Route.ActionArgs) {
   const parsed = parseForm(secondFactorForm, await readForm(request));
   if (!parsed.ok) return data<StepState>({ errors: parsed.errors }, { status: 400 });
   try {
-    const user = await services.twoFactor.completeSignIn(pending.userId, parsed.data.code, await attemptingClient(context));
+    const user = await services.twoFactor.completeSignIn(
+      pending.userId,
+      parsed.data.code,
+      await attemptingClient(context),
+    );
     return await finishSignIn(context, user, pending.next);
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
-    if (error.code === "auth:totp_invalid") return data<StepState>({ errors: { code: error.message } }, { status: error.status });
+    if (error.code === "auth:totp_invalid")
+      return data<StepState>({ errors: { code: error.message } }, { status: error.status });
     return formFailure<StepState>(error, { expired: error.code === "auth:totp_pending_expired" });
   }
 }
@@ -63,9 +68,18 @@ export default function TwoFactorStep({ loaderData, actionData }: Route.Componen
       ) : (
         <>
           <Notice tone="error">{state?.formError}</Notice>
-          <p>Enter the 6-digit code your authenticator app shows for glassbox. Lost your phone? Enter one of your backup codes instead.</p>
+          <p>
+            Enter the 6-digit code your authenticator app shows for glassbox. Lost your phone? Enter one of your backup
+            codes instead.
+          </p>
           <Form method="post" className="stack">
-            <TextField label="Code" name="code" autoComplete="one-time-code" hint="6 digits, or a backup code like abcd-efgh-jkmn-pqrs" error={state?.errors?.code} />
+            <TextField
+              label="Code"
+              name="code"
+              autoComplete="one-time-code"
+              hint="6 digits, or a backup code like abcd-efgh-jkmn-pqrs"
+              error={state?.errors?.code}
+            />
             <p>
               <button type="submit" className="button">
                 Verify and sign in

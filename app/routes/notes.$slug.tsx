@@ -1,7 +1,7 @@
 import { data, Link } from "react-router";
-import { servicesOf } from "../context.ts";
-import { pageMeta } from "../http/page-meta.ts";
-import { notePath, noteSlugSchema } from "../models/note.ts";
+import { servicesOf } from "#app/context.ts";
+import { pageMeta } from "#app/http/page-meta.ts";
+import { notePath, noteSlugSchema } from "#app/models/note.ts";
 import type { Route } from "./+types/notes.$slug";
 
 export function loader({ context, params }: Route.LoaderArgs) {
@@ -35,9 +35,17 @@ export default function NotePage({ loaderData: { note, html, previous, next } }:
       {/* markdown-it output of a file in this repository, with raw HTML escaped (content service). */}
       <div className="note__body" dangerouslySetInnerHTML={{ __html: html }} />
       <nav className="note__nav" aria-label="More notes">
-        {previous ? <Link to={notePath(previous.slug)}>← {previous.number}. {previous.title}</Link> : null}
+        {previous ? (
+          <Link to={notePath(previous.slug)}>
+            ← {previous.number}. {previous.title}
+          </Link>
+        ) : null}
         <Link to="/notes">All notes</Link>
-        {next ? <Link to={notePath(next.slug)}>{next.number}. {next.title} →</Link> : null}
+        {next ? (
+          <Link to={notePath(next.slug)}>
+            {next.number}. {next.title} →
+          </Link>
+        ) : null}
       </nav>
     </article>
   );

@@ -1,7 +1,7 @@
 import { Link } from "react-router";
-import { servicesOf } from "../context.ts";
-import { pageMeta } from "../http/page-meta.ts";
-import { notePath } from "../models/note.ts";
+import { servicesOf } from "#app/context.ts";
+import { pageMeta } from "#app/http/page-meta.ts";
+import { notePath } from "#app/models/note.ts";
 import type { Route } from "./+types/notes._index";
 
 export function loader({ context }: Route.LoaderArgs) {
@@ -22,8 +22,8 @@ export default function Notes({ loaderData: { notes } }: Route.ComponentProps) {
     <>
       <h1>Engineering notes</h1>
       <p className="lead">
-        Every notable decision behind this site, written down when it was made: the context, the decision, and its consequences. The same
-        files live in the repository under <code>docs/decisions/</code>.
+        Every notable decision behind this site, written down when it was made: the context, the decision, and its
+        consequences. The same files live in the repository under <code>docs/decisions/</code>.
       </p>
       <ol className="note-index">
         {notes.map((note) => (

@@ -1,7 +1,7 @@
-import { ProjectCard } from "../components/project-card.tsx";
-import { servicesOf } from "../context.ts";
-import { cacheForGuests } from "../http/cache-for-guests.server.ts";
-import { pageMeta } from "../http/page-meta.ts";
+import { ProjectCard } from "#app/components/project-card.tsx";
+import { servicesOf } from "#app/context.ts";
+import { cacheForGuests } from "#app/http/cache-for-guests.server.ts";
+import { pageMeta } from "#app/http/page-meta.ts";
 import type { Route } from "./+types/open-source";
 
 /** The same for every guest: answered from the guest page cache (decision 0019). */

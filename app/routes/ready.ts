@@ -1,4 +1,4 @@
-import { servicesOf } from "../context.ts";
+import { servicesOf } from "#app/context.ts";
 import type { Route } from "./+types/ready";
 
 /** Readiness for load balancers: 200 while the database answers, 503 otherwise. */

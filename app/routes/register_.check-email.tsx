@@ -1,7 +1,7 @@
 import { Link } from "react-router";
-import { documentHeaders } from "../http/document-headers.ts";
-import { safeRedirectPath } from "../http/redirect-target.ts";
-import { AFTER_SIGN_IN } from "../sessions/guards.ts";
+import { documentHeaders } from "#app/http/document-headers.ts";
+import { safeRedirectPath } from "#app/http/redirect-target.ts";
+import { AFTER_SIGN_IN } from "#app/sessions/guards.server.ts";
 import type { Route } from "./+types/register_.check-email";
 
 /**
@@ -20,13 +20,18 @@ export default function CheckEmail({ loaderData }: Route.ComponentProps) {
   return (
     <section className="form-page" aria-labelledby="check-email-title">
       <h1 id="check-email-title">Check your email</h1>
-      <p role="status">We sent a message to the address you gave. Follow its link to finish creating your account: it signs you in. The link works once, for 24 hours.</p>
-      <p>
-        If that address already has an account, the message says so instead, and how to sign in or choose a new password. Nothing arrived after a few minutes?
-        Look in your spam folder, or <Link to={`/register?${new URLSearchParams({ next: loaderData.next })}`}>register again</Link>.
+      <p role="status">
+        We sent a message to the address you gave. Follow its link to finish creating your account: it signs you in. The
+        link works once, for 24 hours.
       </p>
       <p>
-        <Link to={`/login?${new URLSearchParams({ next: loaderData.next })}`}>Sign in</Link> · <Link to="/forgot-password">Forgot password?</Link>
+        If that address already has an account, the message says so instead, and how to sign in or choose a new
+        password. Nothing arrived after a few minutes? Look in your spam folder, or{" "}
+        <Link to={`/register?${new URLSearchParams({ next: loaderData.next })}`}>register again</Link>.
+      </p>
+      <p>
+        <Link to={`/login?${new URLSearchParams({ next: loaderData.next })}`}>Sign in</Link> ·{" "}
+        <Link to="/forgot-password">Forgot password?</Link>
       </p>
     </section>
   );

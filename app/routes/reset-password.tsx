@@ -1,13 +1,13 @@
 import { data, Form, Link, redirect } from "react-router";
-import { Notice } from "../components/notice.tsx";
-import { TextField } from "../components/text-field.tsx";
-import { requestContext, servicesOf } from "../context.ts";
-import { resetPasswordForm } from "../http/account-forms.ts";
-import { documentHeaders } from "../http/document-headers.ts";
-import { parseForm, readForm, type FormState } from "../http/form.ts";
-import { formFailure } from "../http/problem.ts";
-import { accountTokenSchema } from "../models/account-token.ts";
-import { AppError } from "../models/errors.ts";
+import { Notice } from "#app/components/notice.tsx";
+import { TextField } from "#app/components/text-field.tsx";
+import { requestContext, servicesOf } from "#app/context.ts";
+import { resetPasswordForm } from "#app/http/account-forms.ts";
+import { documentHeaders } from "#app/http/document-headers.ts";
+import { parseForm, readForm, type FormState } from "#app/http/form.ts";
+import { formFailure } from "#app/http/problem.ts";
+import { accountTokenSchema } from "#app/models/account-token.ts";
+import { AppError } from "#app/models/errors.ts";
 import type { Route } from "./+types/reset-password";
 
 type ResetState = FormState<"password"> & { readonly linkDead?: boolean };
@@ -30,7 +30,8 @@ export async function action({ request, context }: Route.ActionArgs) {
   try {
     await services.recovery.resetPassword(parsed.data.token, parsed.data.password, client);
   } catch (error) {
-    if (error instanceof AppError && error.code === "auth:link_invalid") return data<ResetState>({ linkDead: true }, { status: 400 });
+    if (error instanceof AppError && error.code === "auth:link_invalid")
+      return data<ResetState>({ linkDead: true }, { status: 400 });
     if (error instanceof AppError) return formFailure<ResetState>(error, {});
     throw error;
   }
@@ -64,7 +65,14 @@ export default function ResetPassword({ loaderData, actionData }: Route.Componen
       <p>Choosing it signs you out everywhere, this browser included.</p>
       <Form method="post" className="stack">
         <input type="hidden" name="token" value={loaderData.token} />
-        <TextField label="New password" name="password" type="password" autoComplete="new-password" hint="At least 12 characters" error={state?.errors?.password} />
+        <TextField
+          label="New password"
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          hint="At least 12 characters"
+          error={state?.errors?.password}
+        />
         <p>
           <button type="submit" className="button">
             Set the new password

@@ -1,6 +1,6 @@
-import { servicesOf } from "../context.ts";
-import type { Link } from "../models/content.ts";
-import type { Resume } from "../services/content.ts";
+import { servicesOf } from "#app/context.ts";
+import type { Link } from "#app/models/content.ts";
+import type { Resume } from "#app/services/content.server.ts";
 import type { Route } from "./+types/resume[.]txt";
 
 /** The plain-text resume: readable in a terminal, pasteable into any form, no markup to strip. */
@@ -19,7 +19,10 @@ function resumeText(resume: Resume, origin: string): string {
   const blocks = [
     [resume.name, "=".repeat(resume.name.length), ...wrap(resume.headline), ...resume.links.map(contact)],
     section(resume.headings.summary, spaced(resume.summary.map((paragraph) => wrap(paragraph)))),
-    section(resume.headings.skills, resume.skills.flatMap((skill) => wrap(`${skill.area}: ${skill.items.join(", ")}`, "", "  "))),
+    section(
+      resume.headings.skills,
+      resume.skills.flatMap((skill) => wrap(`${skill.area}: ${skill.items.join(", ")}`, "", "  ")),
+    ),
     section(
       resume.headings.experience,
       spaced(
@@ -31,11 +34,22 @@ function resumeText(resume: Resume, origin: string): string {
     ),
     section(
       resume.headings.work,
-      spaced(resume.studies.map((study) => [...wrap(study.title), ...wrap(study.summary, "  "), `  ${absolute(`/work/${study.slug}`)}`])),
+      spaced(
+        resume.studies.map((study) => [
+          ...wrap(study.title),
+          ...wrap(study.summary, "  "),
+          `  ${absolute(`/work/${study.slug}`)}`,
+        ]),
+      ),
     ),
     section(
       resume.headings.openSource,
-      spaced(resume.projects.map((project) => [...wrap(`${project.name}: ${project.description}`, "", "  "), `  ${project.href}`])),
+      spaced(
+        resume.projects.map((project) => [
+          ...wrap(`${project.name}: ${project.description}`, "", "  "),
+          `  ${project.href}`,
+        ]),
+      ),
     ),
   ];
   return `${blocks

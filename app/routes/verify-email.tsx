@@ -1,17 +1,17 @@
 import { data, Form, Link, redirect } from "react-router";
 import { z } from "zod";
-import { Notice } from "../components/notice.tsx";
-import { requestContext, servicesOf } from "../context.ts";
-import { tokenForm } from "../http/account-forms.ts";
-import { documentHeaders } from "../http/document-headers.ts";
-import { parseForm, readForm, textOf } from "../http/form.ts";
-import { retryAfter } from "../http/problem.ts";
-import { safeRedirectPath } from "../http/redirect-target.ts";
-import { accountTokenSchema } from "../models/account-token.ts";
-import { AppError } from "../models/errors.ts";
-import { AFTER_SIGN_IN, requireUser } from "../sessions/guards.ts";
-import { beginSignIn } from "../sessions/sign-in.ts";
-import { viewerOf } from "../sessions/viewer.ts";
+import { Notice } from "#app/components/notice.tsx";
+import { requestContext, servicesOf } from "#app/context.ts";
+import { tokenForm } from "#app/http/account-forms.ts";
+import { documentHeaders } from "#app/http/document-headers.ts";
+import { parseForm, readForm, textOf } from "#app/http/form.ts";
+import { retryAfter } from "#app/http/problem.ts";
+import { safeRedirectPath } from "#app/http/redirect-target.ts";
+import { accountTokenSchema } from "#app/models/account-token.ts";
+import { AppError } from "#app/models/errors.ts";
+import { AFTER_SIGN_IN, requireUser } from "#app/sessions/guards.server.ts";
+import { beginSignIn } from "#app/sessions/sign-in.server.ts";
+import { viewerOf } from "#app/sessions/viewer.server.ts";
 import type { Route } from "./+types/verify-email";
 
 /**
@@ -54,7 +54,11 @@ export async function action(args: Route.ActionArgs) {
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
     // A new address is only taken by its account's owner: sign in first, then follow the link again.
-    if (error.code === "auth:unauthenticated") return redirect(`/login?${new URLSearchParams({ next: `/verify-email?token=${textOf(form, "token") ?? ""}` })}`, 303);
+    if (error.code === "auth:unauthenticated")
+      return redirect(
+        `/login?${new URLSearchParams({ next: `/verify-email?token=${textOf(form, "token") ?? ""}` })}`,
+        303,
+      );
     return data({ problem: error.message }, { status: error.status, headers: retryAfter(error) });
   }
 }
@@ -71,7 +75,8 @@ export default function VerifyEmail({ loaderData, actionData }: Route.ComponentP
         <h1 id="verify-title">{actionData ? "Not confirmed" : "This link no longer works"}</h1>
         <p role="alert">{actionData?.problem ?? new AppError("auth:link_invalid").message}</p>
         <p>
-          <Link to="/account">Your account</Link> (a signed-in member can send a new link from the banner) · <Link to="/login">Sign in</Link>
+          <Link to="/account">Your account</Link> (a signed-in member can send a new link from the banner) ·{" "}
+          <Link to="/login">Sign in</Link>
         </p>
       </section>
     );
@@ -84,7 +89,11 @@ export default function VerifyEmail({ loaderData, actionData }: Route.ComponentP
           ? `Confirming moves your account to ${link.email}. Only the account's owner can do it: sign in first if you are not.`
           : `Confirming proves that ${link.email} is yours.`}
       </p>
-      <Notice tone="error">{link.change && !loaderData.signedIn ? "You are not signed in: confirming will ask you to sign in first." : undefined}</Notice>
+      <Notice tone="error">
+        {link.change && !loaderData.signedIn
+          ? "You are not signed in: confirming will ask you to sign in first."
+          : undefined}
+      </Notice>
       <Form method="post">
         <input type="hidden" name="intent" value="confirm" />
         <input type="hidden" name="token" value={token} />

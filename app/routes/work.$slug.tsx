@@ -1,12 +1,12 @@
 import type { ReactNode } from "react";
 import { data, Link } from "react-router";
-import { LabLink } from "../components/lab-link.tsx";
-import { SmartLink } from "../components/smart-link.tsx";
-import { TagList } from "../components/tag-list.tsx";
-import { servicesOf } from "../context.ts";
-import { cacheForGuests } from "../http/cache-for-guests.server.ts";
-import { pageMeta } from "../http/page-meta.ts";
-import { caseStudySlug } from "../models/work.ts";
+import { LabLink } from "#app/components/lab-link.tsx";
+import { SmartLink } from "#app/components/smart-link.tsx";
+import { TagList } from "#app/components/tag-list.tsx";
+import { servicesOf } from "#app/context.ts";
+import { cacheForGuests } from "#app/http/cache-for-guests.server.ts";
+import { pageMeta } from "#app/http/page-meta.ts";
+import { caseStudySlug } from "#app/models/work.ts";
 import type { Route } from "./+types/work.$slug";
 
 /** The same for every guest: answered from the guest page cache (decision 0019). */
@@ -22,7 +22,13 @@ export function loader({ context, params }: Route.LoaderArgs) {
 }
 
 export const meta: Route.MetaFunction = ({ loaderData }) =>
-  pageMeta(loaderData && { title: `${loaderData.study.title} — ${loaderData.siteName}`, description: loaderData.study.summary, type: "article" });
+  pageMeta(
+    loaderData && {
+      title: `${loaderData.study.title} — ${loaderData.siteName}`,
+      description: loaderData.study.summary,
+      type: "article",
+    },
+  );
 
 export default function CaseStudyPage({ loaderData: { study, labels } }: Route.ComponentProps) {
   return (

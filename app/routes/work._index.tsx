@@ -1,7 +1,7 @@
-import { CaseStudyCard } from "../components/case-study-card.tsx";
-import { servicesOf } from "../context.ts";
-import { cacheForGuests } from "../http/cache-for-guests.server.ts";
-import { pageMeta } from "../http/page-meta.ts";
+import { CaseStudyCard } from "#app/components/case-study-card.tsx";
+import { servicesOf } from "#app/context.ts";
+import { cacheForGuests } from "#app/http/cache-for-guests.server.ts";
+import { pageMeta } from "#app/http/page-meta.ts";
 import type { Route } from "./+types/work._index";
 
 /** The same for every guest: answered from the guest page cache (decision 0019). */

@@ -1,25 +1,37 @@
 import { Link } from "react-router";
-import { DateTime } from "../components/date-time.tsx";
-import { Notice } from "../components/notice.tsx";
-import { servicesOf } from "../context.ts";
-import { pageMeta } from "../http/page-meta.ts";
-import { postSlugOf } from "../http/post-forms.ts";
-import { problemPage } from "../http/problem.ts";
-import { AppError } from "../models/errors.ts";
-import { mayWritePosts, paragraphsOf } from "../models/post.ts";
-import { viewerOf } from "../sessions/viewer.ts";
+import { DateTime } from "#app/components/date-time.tsx";
+import { Notice } from "#app/components/notice.tsx";
+import { servicesOf } from "#app/context.ts";
+import { pageMeta } from "#app/http/page-meta.ts";
+import { postSlugOf } from "#app/http/post-forms.ts";
+import { problemPage } from "#app/http/problem.ts";
+import { AppError } from "#app/models/errors.ts";
+import { mayWritePosts, paragraphsOf } from "#app/models/post.ts";
+import { viewerOf } from "#app/sessions/viewer.server.ts";
 import type { Route } from "./+types/writing.$slug";
 
 export async function loader({ context, params, url }: Route.LoaderArgs) {
   const { user } = await viewerOf(context);
-  const post = await servicesOf(context).posts.bySlug(user, postSlugOf(params)).catch((error: unknown) => {
-    throw error instanceof AppError ? problemPage(error) : error;
-  });
-  return { post, canWrite: mayWritePosts(user), notice: url.searchParams.get("done") === "saved" ? "The post is saved." : undefined };
+  const post = await servicesOf(context)
+    .posts.bySlug(user, postSlugOf(params))
+    .catch((error: unknown) => {
+      throw error instanceof AppError ? problemPage(error) : error;
+    });
+  return {
+    post,
+    canWrite: mayWritePosts(user),
+    notice: url.searchParams.get("done") === "saved" ? "The post is saved." : undefined,
+  };
 }
 
 export const meta: Route.MetaFunction = ({ loaderData }) =>
-  pageMeta(loaderData && { title: `${loaderData.post.title} — Writing — glassbox`, description: loaderData.post.summary ?? loaderData.post.title, type: "article" });
+  pageMeta(
+    loaderData && {
+      title: `${loaderData.post.title} — Writing — glassbox`,
+      description: loaderData.post.summary ?? loaderData.post.title,
+      type: "article",
+    },
+  );
 
 export default function PostPage({ loaderData: { post, canWrite, notice } }: Route.ComponentProps) {
   const edited = new Date(post.updatedAt).getTime() - new Date(post.publishedAt).getTime() > 60_000;

@@ -1,12 +1,12 @@
 import { Form, redirect } from "react-router";
-import { PostForm } from "../components/post-form.tsx";
-import { requestContext, servicesOf } from "../context.ts";
-import { documentHeaders } from "../http/document-headers.ts";
-import { readForm, textOf } from "../http/form.ts";
-import { parsePostForm, postFormInvalid, postSaveFailure, postSlugOf } from "../http/post-forms.ts";
-import { problemPage } from "../http/problem.ts";
-import { AppError } from "../models/errors.ts";
-import { requireAuthor } from "../sessions/author-guard.ts";
+import { PostForm } from "#app/components/post-form.tsx";
+import { requestContext, servicesOf } from "#app/context.ts";
+import { documentHeaders } from "#app/http/document-headers.ts";
+import { readForm, textOf } from "#app/http/form.ts";
+import { parsePostForm, postFormInvalid, postSaveFailure, postSlugOf } from "#app/http/post-forms.ts";
+import { problemPage } from "#app/http/problem.ts";
+import { AppError } from "#app/models/errors.ts";
+import { requireAuthor } from "#app/sessions/author-guard.server.ts";
 import type { Route } from "./+types/writing.$slug_.edit";
 
 export async function loader(args: Route.LoaderArgs) {
@@ -37,7 +37,9 @@ export async function action(args: Route.ActionArgs) {
   }
 }
 
-export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `Edit “${loaderData?.post.title ?? "post"}” — glassbox` }];
+export const meta: Route.MetaFunction = ({ loaderData }) => [
+  { title: `Edit “${loaderData?.post.title ?? "post"}” — glassbox` },
+];
 
 export const headers = documentHeaders("private, no-store");
 
@@ -45,7 +47,11 @@ export default function EditPost({ loaderData: { post }, actionData }: Route.Com
   return (
     <section className="form-page form-page--wide" aria-labelledby="edit-post-title">
       <h1 id="edit-post-title">Edit “{post.title}”</h1>
-      <PostForm state={actionData} initial={{ title: post.title, slug: post.slug, summary: post.summary ?? "", body: post.body }} submitLabel="Save changes" />
+      <PostForm
+        state={actionData}
+        initial={{ title: post.title, slug: post.slug, summary: post.summary ?? "", body: post.body }}
+        submitLabel="Save changes"
+      />
       <Form method="post" className="danger-zone">
         <p>Deleting a post cannot be undone.</p>
         <button type="submit" name="intent" value="delete" className="button button--danger">

@@ -1,10 +1,10 @@
 import { redirect } from "react-router";
-import { PostForm } from "../components/post-form.tsx";
-import { requestContext } from "../context.ts";
-import { documentHeaders } from "../http/document-headers.ts";
-import { readForm } from "../http/form.ts";
-import { parsePostForm, postFormInvalid, postSaveFailure } from "../http/post-forms.ts";
-import { requireAuthor } from "../sessions/author-guard.ts";
+import { PostForm } from "#app/components/post-form.tsx";
+import { requestContext } from "#app/context.ts";
+import { documentHeaders } from "#app/http/document-headers.ts";
+import { readForm } from "#app/http/form.ts";
+import { parsePostForm, postFormInvalid, postSaveFailure } from "#app/http/post-forms.ts";
+import { requireAuthor } from "#app/sessions/author-guard.server.ts";
 import type { Route } from "./+types/writing.new";
 
 export async function loader(args: Route.LoaderArgs) {

@@ -21,7 +21,18 @@ let counts = new Map();
 let stats = freshStats();
 
 function freshStats() {
-  return { chatFrames: 0, duplicates: 0, pings: 0, closedEvents: 0, closedReasons: {}, otherFrames: 0, chatDataEvents: 0, chatFrameBytes: 0, droppedAfterConnect: 0, errorsAfterConnect: 0 };
+  return {
+    chatFrames: 0,
+    duplicates: 0,
+    pings: 0,
+    closedEvents: 0,
+    closedReasons: {},
+    otherFrames: 0,
+    chatDataEvents: 0,
+    chatFrameBytes: 0,
+    droppedAfterConnect: 0,
+    errorsAfterConnect: 0,
+  };
 }
 
 function onFrame(conn, frame, t) {
@@ -64,7 +75,14 @@ function openOne(origin, path, index, cookie) {
     const url = new URL(path, origin);
     const headers = { Accept: "text/event-stream", "Cache-Control": "no-cache" };
     if (cookie) headers.Cookie = cookie;
-    const req = http.request({ host: url.hostname, port: url.port, path: url.pathname + url.search, method: "GET", headers, agent: false });
+    const req = http.request({
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname + url.search,
+      method: "GET",
+      headers,
+      agent: false,
+    });
     const conn = { index, req, buf: "", open: false, reads: 0 };
     const timer = setTimeout(() => req.destroy(new Error("connect timeout (30 s)")), 30_000);
     req.on("response", (res) => {
@@ -168,7 +186,8 @@ process.on("message", async (message) => {
   try {
     if (message.cmd === "connect") process.send({ type: "connected", id: message.id, ...(await connect(message)) });
     else if (message.cmd === "collect") process.send({ type: "collected", id: message.id, ...collect() });
-    else if (message.cmd === "status") process.send({ type: "status", id: message.id, open, counts: Object.fromEntries(counts) });
+    else if (message.cmd === "status")
+      process.send({ type: "status", id: message.id, open, counts: Object.fromEntries(counts) });
     else if (message.cmd === "disconnect") {
       await disconnect();
       process.send({ type: "disconnected", id: message.id });

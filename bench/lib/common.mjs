@@ -15,7 +15,8 @@ export const HOST = "127.0.0.1";
 export const now = () => performance.timeOrigin + performance.now();
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export const log = (...parts) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...parts);
-export const round = (value, digits = 1) => (value === null || value === undefined || Number.isNaN(value) ? null : Number(value.toFixed(digits)));
+export const round = (value, digits = 1) =>
+  value === null || value === undefined || Number.isNaN(value) ? null : Number(value.toFixed(digits));
 
 /**
  * `--some-name=value` arguments into a copy of `defaults` (keys in camelCase); a number default
@@ -27,7 +28,9 @@ export function parseOptions(defaults, argv = process.argv.slice(2)) {
     const match = /^--([a-z-]+)=(.*)$/.exec(arg);
     const key = match?.[1].replace(/-([a-z])/g, (_, letter) => letter.toUpperCase());
     if (!match || !(key in defaults)) {
-      const known = Object.keys(defaults).map((name) => `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}=${defaults[name]}`);
+      const known = Object.keys(defaults).map(
+        (name) => `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}=${defaults[name]}`,
+      );
       console.error(`unknown option ${arg}; known: ${known.join(" ")}`);
       process.exit(2);
     }
@@ -65,7 +68,9 @@ export function ratio(a, b, digits = 1) {
 
 /** A table cell: "–" for nothing, thousands separators for numbers. */
 export function fmt(value, unit = "") {
-  return value === null || value === undefined ? "–" : `${typeof value === "number" ? value.toLocaleString("en-US") : value}${unit}`;
+  return value === null || value === undefined
+    ? "–"
+    : `${typeof value === "number" ? value.toLocaleString("en-US") : value}${unit}`;
 }
 
 export function freePort() {
@@ -85,16 +90,31 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 export function request(origin, { method = "GET", path, headers = {}, body }) {
   return new Promise((resolve, reject) => {
     const url = new URL(path, origin);
-    if (url.hostname !== HOST) return reject(new Error(`refusing to contact ${url.hostname}: benchmarks only target ${HOST}`));
+    if (url.hostname !== HOST)
+      return reject(new Error(`refusing to contact ${url.hostname}: benchmarks only target ${HOST}`));
     const payload = body === undefined ? undefined : Buffer.from(body);
     const req = http.request(
-      { host: url.hostname, port: url.port, path: url.pathname + url.search, method, agent, headers: { ...headers, ...(payload ? { "Content-Length": payload.length } : {}) } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method,
+        agent,
+        headers: { ...headers, ...(payload ? { "Content-Length": payload.length } : {}) },
+      },
       (res) => {
         const chunks = [];
         res.on("data", (chunk) => chunks.push(chunk));
         res.on("end", () => {
           const raw = Buffer.concat(chunks);
-          resolve({ status: res.statusCode, headers: res.headers, raw, body: raw.toString("utf8"), sentAt, ms: now() - sentAt });
+          resolve({
+            status: res.statusCode,
+            headers: res.headers,
+            raw,
+            body: raw.toString("utf8"),
+            sentAt,
+            ms: now() - sentAt,
+          });
         });
       },
     );
@@ -107,7 +127,10 @@ export function request(origin, { method = "GET", path, headers = {}, body }) {
 
 /** `2026-11-21T151446Z`: a run's start, for file names. */
 export function fileStamp(date) {
-  return date.toISOString().replace(/:/g, "").replace(/\.\d+Z$/, "Z");
+  return date
+    .toISOString()
+    .replace(/:/g, "")
+    .replace(/\.\d+Z$/, "Z");
 }
 
 /** Writes the raw report (`file`, relative to the repository) and the summary, each through a temporary file. */

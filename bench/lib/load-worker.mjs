@@ -11,7 +11,8 @@ import autocannon from "autocannon";
 const { version } = createRequire(import.meta.url)("autocannon/package.json");
 
 async function run({ url, connections, seconds, headers }) {
-  if (new URL(url).hostname !== "127.0.0.1") throw new Error(`refusing to load ${url}: the benchmark only targets 127.0.0.1`);
+  if (new URL(url).hostname !== "127.0.0.1")
+    throw new Error(`refusing to load ${url}: the benchmark only targets 127.0.0.1`);
   const errorCodes = {};
   const instance = autocannon({ url, connections, duration: seconds, headers, pipelining: 1, timeout: 10 });
   instance.on("reqError", (error) => {
@@ -19,7 +20,9 @@ async function run({ url, connections, seconds, headers }) {
     errorCodes[key] = (errorCodes[key] ?? 0) + 1;
   });
   const result = await instance;
-  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
+  const statusCodes = Object.fromEntries(
+    Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]),
+  );
   return {
     client: `autocannon ${version}`,
     connections: result.connections,
@@ -27,8 +30,19 @@ async function run({ url, connections, seconds, headers }) {
     requests: result.requests.total,
     requestsSent: result.requests.sent,
     requestsPerSecond: result.duration > 0 ? result.requests.total / result.duration : null,
-    perSecond: { min: result.requests.min, p50: result.requests.p50, max: result.requests.max, stddev: result.requests.stddev },
-    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max, mean: result.latency.mean },
+    perSecond: {
+      min: result.requests.min,
+      p50: result.requests.p50,
+      max: result.requests.max,
+      stddev: result.requests.stddev,
+    },
+    latencyMs: {
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      max: result.latency.max,
+      mean: result.latency.mean,
+    },
     bytes: result.throughput.total,
     non2xx: result.non2xx,
     statusCodes,

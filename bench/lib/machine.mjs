@@ -19,7 +19,11 @@ export function machineInfo() {
   } catch {
     // fall back to /proc below
   }
-  const limits = readFileSync("/proc/self/limits", "utf8").split("\n").find((line) => line.startsWith("Max open files"))?.split(/\s+/) ?? [];
+  const limits =
+    readFileSync("/proc/self/limits", "utf8")
+      .split("\n")
+      .find((line) => line.startsWith("Max open files"))
+      ?.split(/\s+/) ?? [];
   const softFiles = Number.isFinite(ulimitN) ? ulimitN : Number(limits[3]);
   const hardFiles = limits[4] === "unlimited" ? Number.POSITIVE_INFINITY : Number(limits[4]);
   let portRange = [32768, 60999];
@@ -69,7 +73,10 @@ function systemCpu() {
   const fields = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
   const [user, nice, system, idle, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
   const toMs = (ticks) => (ticks * 1000) / clockTicks;
-  return { busyMs: toMs(user + nice + system + irq + softirq + steal), totalMs: toMs(user + nice + system + idle + iowait + irq + softirq + steal) };
+  return {
+    busyMs: toMs(user + nice + system + irq + softirq + steal),
+    totalMs: toMs(user + nice + system + idle + iowait + irq + softirq + steal),
+  };
 }
 
 /**
@@ -86,7 +93,10 @@ export function treeCpu(rootPid, { self = true } = {}) {
       const fields = readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1].split(" ");
       parents.set(Number(entry), Number(fields[1]));
       // utime + stime + cutime + cstime
-      cpu.set(Number(entry), ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / clockTicks);
+      cpu.set(
+        Number(entry),
+        ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / clockTicks,
+      );
     } catch {
       // gone meanwhile
     }
@@ -116,7 +126,10 @@ export function cpuWindow(cores = os.cpus().length) {
     const busy = systemNow.busyMs - system.busyMs;
     const total = systemNow.totalMs - system.totalMs;
     const ours = treeCpu(process.pid) - own;
-    return { machineBusyPercent: round((100 * busy) / total, 0), otherProcessesCores: round(Math.max(0, busy - ours) / (total / cores), 2) };
+    return {
+      machineBusyPercent: round((100 * busy) / total, 0),
+      otherProcessesCores: round(Math.max(0, busy - ours) / (total / cores), 2),
+    };
   };
 }
 

@@ -103,10 +103,13 @@ export function newestSource(paths, root = ROOT) {
  */
 export async function startGlassbox({ notes, nodeFlags = [], env: overrides = {}, benchCommand = "npm run bench:…" }) {
   const entry = join(ROOT, "build/main.js");
-  if (!existsSync(entry)) throw new Error(`build/main.js is missing: run \`npm run build\` first (npm run build && ${benchCommand})`);
+  if (!existsSync(entry))
+    throw new Error(`build/main.js is missing: run \`npm run build\` first (npm run build && ${benchCommand})`);
   const newer = newestSource(["app", "server", "db"]);
   if (newer && newer.mtimeMs > statSync(entry).mtimeMs) {
-    notes.push(`build/main.js is older than ${newer.path}: these figures are for the last build, not the working tree (run npm run build first).`);
+    notes.push(
+      `build/main.js is older than ${newer.path}: these figures are for the last build, not the working tree (run npm run build first).`,
+    );
     log(`warning: ${notes.at(-1)}`);
   }
   const dataDir = mkdtempSync(join(os.tmpdir(), "glassbox-bench-"));
@@ -126,12 +129,15 @@ export async function startGlassbox({ notes, nodeFlags = [], env: overrides = {}
   };
   let child;
   try {
-    child = track(spawn(process.execPath, [...nodeFlags, entry], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] }));
+    child = track(
+      spawn(process.execPath, [...nodeFlags, entry], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] }),
+    );
     const lines = tail(child);
     const origin = `http://${HOST}:${port}`;
     const deadline = Date.now() + 90_000;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`glassbox exited with ${child.exitCode} before it was ready:\n${lines.join("\n")}`);
+      if (child.exitCode !== null)
+        throw new Error(`glassbox exited with ${child.exitCode} before it was ready:\n${lines.join("\n")}`);
       try {
         const ready = await request(origin, { path: "/ready" });
         if (ready.status === 200) break;
@@ -163,7 +169,13 @@ export async function stopGlassbox({ child, dataDir }) {
  * IPC channel only so that it can stop itself when the benchmark goes away (`disconnect`).
  */
 export async function startPortServer(name, script, { env = {}, nodeFlags = [] } = {}) {
-  const child = track(spawn(process.execPath, [...nodeFlags, script], { cwd: ROOT, env: { PATH: process.env.PATH, PORT: "0", ...env }, stdio: ["ignore", "pipe", "pipe", "ipc"] }));
+  const child = track(
+    spawn(process.execPath, [...nodeFlags, script], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, PORT: "0", ...env },
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+    }),
+  );
   const lines = tail(child);
   const port = await new Promise((resolve, reject) => {
     let out = "";
@@ -178,7 +190,9 @@ export async function startPortServer(name, script, { env = {}, nodeFlags = [] }
       }
     };
     child.stdout.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`${name} exited with ${code} before it listened:\n${lines.join("\n")}`)));
+    child.once("exit", (code) =>
+      reject(new Error(`${name} exited with ${code} before it listened:\n${lines.join("\n")}`)),
+    );
   });
   return { name, child, pid: child.pid, origin: `http://${HOST}:${port}`, lines };
 }

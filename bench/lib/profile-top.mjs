@@ -31,7 +31,8 @@ export function profileTop(file, top = 25) {
   const totalUs = [...selfUs.values()].reduce((sum, us) => sum + us, 0);
   const parentOf = new Map();
   for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
-  const packageOfNode = (node) => (node.callFrame.functionName.startsWith("(") ? node.callFrame.functionName : packageOf(node.callFrame.url));
+  const packageOfNode = (node) =>
+    node.callFrame.functionName.startsWith("(") ? node.callFrame.functionName : packageOf(node.callFrame.url);
   const stackPackages = new Map();
   const onStack = (id) => {
     let set = stackPackages.get(id);
@@ -52,7 +53,9 @@ export function profileTop(file, top = 25) {
       idleUs += us;
       continue;
     }
-    const where = url ? `${url.replace(/^file:\/\/.*?node_modules\//, "").replace(/^file:\/\/.*\/build\//, "build/")}:${lineNumber + 1}` : "";
+    const where = url
+      ? `${url.replace(/^file:\/\/.*?node_modules\//, "").replace(/^file:\/\/.*\/build\//, "build/")}:${lineNumber + 1}`
+      : "";
     const key = `${functionName || "(anonymous)"} ${where}`.trim();
     functions.set(key, (functions.get(key) ?? 0) + us);
     const pkg = packageOfNode(byId.get(id));
@@ -64,18 +67,32 @@ export function profileTop(file, top = 25) {
     [...map.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
-      .map(([name, us]) => ({ name, ms: Math.round(us / 1000), percentOfBusy: Number(((100 * us) / busyUs).toFixed(1)) }));
-  return { file, sampledMs: Math.round(totalUs / 1000), busyMs: Math.round(busyUs / 1000), functions: rows(functions), packages: rows(packages), inclusive: rows(inclusive) };
+      .map(([name, us]) => ({
+        name,
+        ms: Math.round(us / 1000),
+        percentOfBusy: Number(((100 * us) / busyUs).toFixed(1)),
+      }));
+  return {
+    file,
+    sampledMs: Math.round(totalUs / 1000),
+    busyMs: Math.round(busyUs / 1000),
+    functions: rows(functions),
+    packages: rows(packages),
+    inclusive: rows(inclusive),
+  };
 }
 
 export function printProfileTop(summary, out = console.log) {
   out(`${summary.file}: ${summary.busyMs} ms busy of ${summary.sampledMs} ms sampled`);
   out("  self time by package:");
-  for (const row of summary.packages) out(`    ${String(row.percentOfBusy).padStart(5)}%  ${String(row.ms).padStart(7)} ms  ${row.name}`);
+  for (const row of summary.packages)
+    out(`    ${String(row.percentOfBusy).padStart(5)}%  ${String(row.ms).padStart(7)} ms  ${row.name}`);
   out("  time with the package anywhere on the stack (inclusive):");
-  for (const row of summary.inclusive) out(`    ${String(row.percentOfBusy).padStart(5)}%  ${String(row.ms).padStart(7)} ms  ${row.name}`);
+  for (const row of summary.inclusive)
+    out(`    ${String(row.percentOfBusy).padStart(5)}%  ${String(row.ms).padStart(7)} ms  ${row.name}`);
   out("  functions with the most self time:");
-  for (const row of summary.functions) out(`    ${String(row.percentOfBusy).padStart(5)}%  ${String(row.ms).padStart(7)} ms  ${row.name}`);
+  for (const row of summary.functions)
+    out(`    ${String(row.percentOfBusy).padStart(5)}%  ${String(row.ms).padStart(7)} ms  ${row.name}`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -13,8 +13,11 @@ const clientDir = new URL("./build/client", import.meta.url).pathname;
 
 const app = express();
 app.disable("x-powered-by");
-// The same static handlers as glassbox's builtAssets (server/http.ts), so a page request passes the same file lookups.
-app.use("/assets", express.static(`${clientDir}/assets`, { immutable: true, maxAge: "1y", index: false, fallthrough: false }));
+// The same static handlers as glassbox's builtAssets (server/http/http.ts), so a page request passes the same file lookups.
+app.use(
+  "/assets",
+  express.static(`${clientDir}/assets`, { immutable: true, maxAge: "1y", index: false, fallthrough: false }),
+);
 app.use(express.static(clientDir, { maxAge: "1h", index: false }));
 app.use(createRequestHandler({ build, mode: "production" }));
 

@@ -8,7 +8,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("username", "text", (col) => col.notNull().unique())
     .addColumn("email", "text", (col) => col.notNull().unique())
     .addColumn("password_hash", "text", (col) => col.notNull())
-    .addColumn("role", "text", (col) => col.notNull().defaultTo("member").check(sql`role in ('member', 'moderator', 'admin')`))
+    .addColumn("role", "text", (col) =>
+      col
+        .notNull()
+        .defaultTo("member")
+        .check(sql`role in ('member', 'moderator', 'admin')`),
+    )
     .addColumn("created_at", "timestamptz", (col) => col.notNull().defaultTo(sql`now()`))
     .execute();
 

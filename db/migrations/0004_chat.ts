@@ -11,13 +11,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("name", "text", (col) => col.notNull())
     .addColumn("position", "integer", (col) => col.notNull())
     .execute();
-  await sql`insert into chat_rooms (id, name, position) values ('lobby', 'Lobby', 1), ('demo', 'Demo', 2), ('support', 'Support', 3)`.execute(db);
+  await sql`insert into chat_rooms (id, name, position) values ('lobby', 'Lobby', 1), ('demo', 'Demo', 2), ('support', 'Support', 3)`.execute(
+    db,
+  );
 
   await db.schema
     .createTable("chat_memberships")
     .addColumn("room_id", "text", (col) => col.notNull().references("chat_rooms.id").onDelete("cascade"))
     .addColumn("user_id", "uuid", (col) => col.notNull().references("users.id").onDelete("cascade"))
-    .addColumn("role", "text", (col) => col.notNull().defaultTo("member").check(sql`role in ('member', 'owner')`))
+    .addColumn("role", "text", (col) =>
+      col
+        .notNull()
+        .defaultTo("member")
+        .check(sql`role in ('member', 'owner')`),
+    )
     .addColumn("joined_at", "timestamptz", (col) => col.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint("chat_memberships_pk", ["room_id", "user_id"])
     .execute();
@@ -70,7 +77,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ["chat_rate_windows", "chat_audit_log", "chat_moderation_queue", "chat_messages", "chat_memberships", "chat_rooms"]) {
+  for (const table of [
+    "chat_rate_windows",
+    "chat_audit_log",
+    "chat_moderation_queue",
+    "chat_messages",
+    "chat_memberships",
+    "chat_rooms",
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }

@@ -33,7 +33,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // Every list walks by id (newest first), optionally narrowed by actor, action or resource.
   await db.schema.createIndex("action_logs_actor_idx").on("action_logs").columns(["actor_id", "id"]).execute();
   await db.schema.createIndex("action_logs_action_idx").on("action_logs").columns(["action", "id"]).execute();
-  await db.schema.createIndex("action_logs_resource_idx").on("action_logs").columns(["resource_type", "resource_id", "id"]).execute();
+  await db.schema
+    .createIndex("action_logs_resource_idx")
+    .on("action_logs")
+    .columns(["resource_type", "resource_id", "id"])
+    .execute();
   await db.schema.createIndex("action_logs_occurred_at_idx").on("action_logs").column("occurred_at").execute();
 
   await db.schema.dropTable("chat_audit_log").execute();
@@ -76,6 +80,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     from action_logs where action like 'chat.%' order by action_logs.id`.execute(db);
   await sql`
     insert into audit_log (occurred_at, actor_id, action, ip, user_agent, metadata)
-    select occurred_at, actor_id, action, ip, user_agent, metadata from action_logs where action not like 'chat.%' order by id`.execute(db);
+    select occurred_at, actor_id, action, ip, user_agent, metadata from action_logs where action not like 'chat.%' order by id`.execute(
+    db,
+  );
   await db.schema.dropTable("action_logs").execute();
 }

@@ -18,13 +18,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // One account of each provider per user.
     .addUniqueConstraint("user_oauth_connections_user_provider_key", ["user_id", "provider"])
     .execute();
-  await db.schema.alterTable("users").alterColumn("password_hash", (col) => col.dropNotNull()).execute();
+  await db.schema
+    .alterTable("users")
+    .alterColumn("password_hash", (col) => col.dropNotNull())
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   // Accounts without a password get one that no attempt can match (argon2 rejects it as malformed).
   await sql`update users set password_hash = '!no-password' where password_hash is null`.execute(db);
-  await db.schema.alterTable("users").alterColumn("password_hash", (col) => col.setNotNull()).execute();
+  await db.schema
+    .alterTable("users")
+    .alterColumn("password_hash", (col) => col.setNotNull())
+    .execute();
   await db.schema.dropTable("user_oauth_connections").execute();
   await db.schema.dropType("oauth_provider").execute();
 }

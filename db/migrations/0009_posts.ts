@@ -19,9 +19,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("updated_at", "timestamptz", (col) => col.notNull().defaultTo(sql`now()`))
     .addColumn("published_at", "timestamptz", (col) => col.notNull().defaultTo(sql`now()`))
     .addColumn("search", sql`tsvector`, (col) =>
-      col.generatedAlwaysAs(
-        sql`setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', coalesce(summary, '')), 'B') || setweight(to_tsvector('english', body), 'C')`,
-      ).stored(),
+      col
+        .generatedAlwaysAs(
+          sql`setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', coalesce(summary, '')), 'B') || setweight(to_tsvector('english', body), 'C')`,
+        )
+        .stored(),
     )
     .execute();
   await db.schema.createIndex("posts_search_idx").on("posts").using("gin").column("search").execute();

@@ -21,7 +21,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // SHA-256 of the token (hex): the token itself only ever exists in the mail.
     .addColumn("token_hash", "text", (col) => col.primaryKey())
     .addColumn("user_id", "uuid", (col) => col.notNull().references("users.id").onDelete("cascade"))
-    .addColumn("purpose", "text", (col) => col.notNull().check(sql`purpose in ('password_reset', 'email_verification')`))
+    .addColumn("purpose", "text", (col) =>
+      col.notNull().check(sql`purpose in ('password_reset', 'email_verification')`),
+    )
     // The address the link was sent to: a verification link proves this one (the account's, or its new one).
     .addColumn("email", "text", (col) => col.notNull())
     .addColumn("expires_at", "timestamptz", (col) => col.notNull())
@@ -38,10 +40,17 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`delete from user_oauth_connections where provider::text = 'google'`.execute(db);
   await sql`alter type oauth_provider rename to oauth_provider_old`.execute(db);
   await sql`create type oauth_provider as enum ('github')`.execute(db);
-  await sql`alter table user_oauth_connections alter column provider type oauth_provider using provider::text::oauth_provider`.execute(db);
+  await sql`alter table user_oauth_connections alter column provider type oauth_provider using provider::text::oauth_provider`.execute(
+    db,
+  );
   await sql`drop type oauth_provider_old`.execute(db);
   await db.schema.dropTable("account_tokens").execute();
   // Registrations never confirmed would become accounts anyone could sign in to: they go.
   await sql`delete from users where registration_pending`.execute(db);
-  await db.schema.alterTable("users").dropColumn("display_name").dropColumn("registration_pending").dropColumn("email_verified_at").execute();
+  await db.schema
+    .alterTable("users")
+    .dropColumn("display_name")
+    .dropColumn("registration_pending")
+    .dropColumn("email_verified_at")
+    .execute();
 }

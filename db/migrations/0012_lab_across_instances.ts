@@ -9,7 +9,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable("lab_counters")
     .addColumn("visitor_id", "text", (col) => col.primaryKey())
-    .addColumn("count", "integer", (col) => col.notNull().defaultTo(0).check(sql`count >= 0`))
+    .addColumn("count", "integer", (col) =>
+      col
+        .notNull()
+        .defaultTo(0)
+        .check(sql`count >= 0`),
+    )
     .addColumn("updated_at", "timestamptz", (col) => col.notNull().defaultTo(sql`now()`))
     .execute();
   // Per tab (or per visitor without JavaScript): the end of the guarded queue and the cancelable work's generation.
@@ -37,5 +42,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ["lab_trace_batches", "lab_streams", "lab_commands", "lab_counters"]) await db.schema.dropTable(table).execute();
+  for (const table of ["lab_trace_batches", "lab_streams", "lab_commands", "lab_counters"])
+    await db.schema.dropTable(table).execute();
 }

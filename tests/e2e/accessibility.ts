@@ -13,7 +13,10 @@ export async function expectAccessible(page: Page, options: { colorScheme?: "lig
     const { violations } = await new AxeBuilder({ page: target }).analyze();
     const blocking = violations
       .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-      .map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(" ")).join(", ")})`);
+      .map(
+        (violation) =>
+          `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(" ")).join(", ")})`,
+      );
     expect(blocking).toEqual([]);
   } finally {
     if (target !== page) await target.context().close();
@@ -29,7 +32,10 @@ async function serverRenderedCopy(page: Page, colorScheme: "light" | "dark" = "l
   await copy.route(/\.(m?js)(\?|$)/, (route) => route.abort());
   // A request never carries the fragment (`/admin?…#action-log`): match the document without it.
   const document = url.replace(/#.*$/, "");
-  await copy.route((target) => target.href === document, (route) => route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html }));
+  await copy.route(
+    (target) => target.href === document,
+    (route) => route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html }),
+  );
   await copy.goto(url);
   await expect(copy).toHaveTitle(title);
   return copy;

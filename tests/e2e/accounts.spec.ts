@@ -1,11 +1,16 @@
-import {
-  expect,
-  test,
-  type Page,
-  type Response,
-} from "@playwright/test";
+import { expect, test, type Page, type Response } from "@playwright/test";
 import { expectAccessible } from "./accessibility.ts";
-import { ADMIN, confirmRegistration, fillRegistration, header, newAccount, newDevice, registerThroughForm, signInAsAdmin, type Account } from "./support.ts";
+import {
+  ADMIN,
+  confirmRegistration,
+  fillRegistration,
+  header,
+  newAccount,
+  newDevice,
+  registerThroughForm,
+  signInAsAdmin,
+  type Account,
+} from "./support.ts";
 
 /**
  * Accounts end to end, in both projects (JavaScript on and off): registration, sign-in and
@@ -20,33 +25,20 @@ import { ADMIN, confirmRegistration, fillRegistration, header, newAccount, newDe
 
 async function expectSignedInAs(page: Page, username: string): Promise<void> {
   await expect(header(page)).toContainText(`Signed in as ${username}`);
-  await expect(
-    header(page).getByRole("link", { name: username, exact: true }),
-  ).toHaveAttribute("href", "/account");
-  await expect(
-    header(page).getByRole("button", { name: "Sign out" }),
-  ).toBeVisible();
-  await expect(
-    header(page).getByRole("link", { name: "Sign in", exact: true }),
-  ).toHaveCount(0);
+  await expect(header(page).getByRole("link", { name: username, exact: true })).toHaveAttribute("href", "/account");
+  await expect(header(page).getByRole("button", { name: "Sign out" })).toBeVisible();
+  await expect(header(page).getByRole("link", { name: "Sign in", exact: true })).toHaveCount(0);
 }
 
 async function expectGuest(page: Page): Promise<void> {
-  await expect(
-    header(page).getByRole("link", { name: "Sign in", exact: true }),
-  ).toBeVisible();
-  await expect(
-    header(page).getByRole("link", { name: "Create account", exact: true }),
-  ).toBeVisible();
+  await expect(header(page).getByRole("link", { name: "Sign in", exact: true })).toBeVisible();
+  await expect(header(page).getByRole("link", { name: "Create account", exact: true })).toBeVisible();
   await expect(header(page)).not.toContainText("Signed in as");
 }
 
 /** The sign-in form's POST: a document request without scripts, `/login.data` with them. */
 function isLoginPost(response: Response): boolean {
-  return (
-    response.request().method() === "POST" &&
-    /^\/login(\.data)?$/.test(new URL(response.url()).pathname)
-  );
+  return response.request().method() === "POST" && /^\/login(\.data)?$/.test(new URL(response.url()).pathname);
 }
 
 /** The page's next request finds no session: /account sends it to sign in, as a guest. */
@@ -63,11 +55,7 @@ async function register(page: Page, account: Account): Promise<void> {
 }
 
 /** Fills and sends the sign-in form of the page (already on /login); returns the POST's response. */
-async function submitSignIn(
-  page: Page,
-  email: string,
-  password: string,
-): Promise<Response> {
+async function submitSignIn(page: Page, email: string, password: string): Promise<Response> {
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   const [response] = await Promise.all([
@@ -91,9 +79,7 @@ async function signOut(page: Page): Promise<void> {
 }
 
 function sessionsOf(page: Page) {
-  return page
-    .getByRole("region", { name: "Active sessions" })
-    .getByRole("listitem");
+  return page.getByRole("region", { name: "Active sessions" }).getByRole("listitem");
 }
 
 /** The value next to a term of the Profile facts. */
@@ -105,16 +91,11 @@ function profileFact(page: Page, term: string) {
 }
 
 test.describe("accounts", () => {
-  test("register, sign out, sign in, and revoke another device's session", async ({
-    page,
-    browser,
-  }) => {
+  test("register, sign out, sign in, and revoke another device's session", async ({ page, browser }) => {
     const account = newAccount("jrn");
     await page.goto("/");
     await expectGuest(page);
-    await header(page)
-      .getByRole("link", { name: "Create account", exact: true })
-      .click();
+    await header(page).getByRole("link", { name: "Create account", exact: true }).click();
     await expect(page).toHaveURL(/\/register$/);
     await fillRegistration(page, account);
     // The sign-up is finished by the welcome mail's link, which signs in.
@@ -134,29 +115,19 @@ test.describe("accounts", () => {
     await page.goto("/account");
     await expect(page).toHaveURL(/\/login\?next=%2Faccount$/);
 
-    await header(page)
-      .getByRole("link", { name: "Sign in", exact: true })
-      .click();
+    await header(page).getByRole("link", { name: "Sign in", exact: true }).click();
     await expect(page).toHaveURL(/\/login$/);
-    expect(
-      (await submitSignIn(page, account.email, account.password)).status(),
-    ).toBeLessThan(400);
+    expect((await submitSignIn(page, account.email, account.password)).status()).toBeLessThan(400);
     await expect(page).toHaveURL(/\/account$/);
     await expectSignedInAs(page, account.username);
-    await header(page)
-      .getByRole("link", { name: account.username, exact: true })
-      .click();
+    await header(page).getByRole("link", { name: account.username, exact: true }).click();
     await expect(page).toHaveURL(/\/account$/);
-    await expect(
-      page.getByRole("heading", { level: 1, name: "Your account" }),
-    ).toBeVisible();
+    await expect(page.getByRole("heading", { level: 1, name: "Your account" })).toBeVisible();
     await expect(profileFact(page, "Username")).toHaveText(account.username);
     await expect(profileFact(page, "Email")).toHaveText(account.email);
     await expect(profileFact(page, "Role")).toHaveText("member");
     await expect(sessionsOf(page)).toHaveCount(1);
-    await expect(
-      page.getByRole("button", { name: "Sign out everywhere else" }),
-    ).toHaveCount(0);
+    await expect(page.getByRole("button", { name: "Sign out everywhere else" })).toHaveCount(0);
 
     const other = await newDevice(browser);
     try {
@@ -172,24 +143,16 @@ test.describe("accounts", () => {
       await agent.getByText("Full user agent").click();
       await expect(agent.locator("code")).toHaveText(userAgent);
       expect(userAgent).toMatch(/Chrome\/\d/);
-      await expect(
-        sessionsOf(page).filter({ hasText: "This device" }),
-      ).toHaveCount(1);
-      await expect(
-        page.getByRole("button", { name: "Sign out everywhere else" }),
-      ).toBeVisible();
+      await expect(sessionsOf(page).filter({ hasText: "This device" })).toHaveCount(1);
+      await expect(page.getByRole("button", { name: "Sign out everywhere else" })).toBeVisible();
       const revoke = page.getByRole("button", { name: /^Revoke/ });
       await expect(revoke).toHaveCount(1);
       await revoke.click();
       await expect(page).toHaveURL(/\/account\?done=session-revoked$/);
-      await expect(page.getByRole("status")).toHaveText(
-        "The session was signed out.",
-      );
+      await expect(page.getByRole("status")).toHaveText("The session was signed out.");
       await expect(sessionsOf(page)).toHaveCount(1);
       await expect(sessionsOf(page)).toContainText("This device");
-      await expect(
-        page.getByRole("button", { name: "Sign out everywhere else" }),
-      ).toHaveCount(0);
+      await expect(page.getByRole("button", { name: "Sign out everywhere else" })).toHaveCount(0);
       await expectSignedInAs(page, account.username);
 
       await expectSentToSignIn(other.page);
@@ -198,23 +161,15 @@ test.describe("accounts", () => {
     }
   });
 
-  test("a wrong password is refused: the email is kept, the password is not", async ({
-    page,
-  }) => {
+  test("a wrong password is refused: the email is kept, the password is not", async ({ page }) => {
     const account = newAccount("wpw");
     await register(page, account);
     await signOut(page);
 
     await page.goto("/login");
-    const response = await submitSignIn(
-      page,
-      account.email,
-      "not the password at all",
-    );
+    const response = await submitSignIn(page, account.email, "not the password at all");
     expect(response.status()).toBe(401);
-    await expect(page.getByRole("alert")).toHaveText(
-      "Invalid email or password",
-    );
+    await expect(page.getByRole("alert")).toHaveText("Invalid email or password");
     await expect(page).toHaveURL(/\/login$/);
     await expect(page.getByLabel("Email")).toHaveValue(account.email);
     // With or without scripts, the refused password is not kept.
@@ -223,24 +178,16 @@ test.describe("accounts", () => {
     await expectAccessible(page);
   });
 
-  test("sign-in is throttled after five wrong passwords, even for the right one", async ({
-    page,
-  }) => {
+  test("sign-in is throttled after five wrong passwords, even for the right one", async ({ page }) => {
     const account = newAccount("thr");
     await register(page, account);
     await signOut(page);
 
     await page.goto("/login");
     for (let attempt = 1; attempt <= 5; attempt += 1) {
-      const response = await submitSignIn(
-        page,
-        account.email,
-        `wrong password number ${attempt}`,
-      );
+      const response = await submitSignIn(page, account.email, `wrong password number ${attempt}`);
       expect(response.status(), `attempt ${attempt}`).toBe(401);
-      await expect(page.getByRole("alert")).toHaveText(
-        "Invalid email or password",
-      );
+      await expect(page.getByRole("alert")).toHaveText("Invalid email or password");
     }
     const refused = await submitSignIn(page, account.email, account.password);
     // Without scripts this is the document's response; with them, React Router's single-fetch
@@ -258,40 +205,27 @@ test.describe("accounts", () => {
     expect(Number(retryAfter)).toBeLessThanOrEqual(15 * 60);
   });
 
-  test("registration errors show next to their fields and keep what was typed", async ({
-    page,
-  }) => {
+  test("registration errors show next to their fields and keep what was typed", async ({ page }) => {
     const account = newAccount("reg");
     await page.goto("/register");
-    await expect(page.getByLabel("Password")).toHaveAccessibleDescription(
-      "At least 12 characters",
-    );
+    await expect(page.getByLabel("Password")).toHaveAccessibleDescription("At least 12 characters");
     await fillRegistration(page, {
       username: "Bad name!",
       email: account.email,
       password: "short",
     });
     await expect(page).toHaveURL(/\/register$/);
-    await expect(page.getByRole("alert")).toHaveText(
-      "Please correct the fields marked below.",
-    );
+    await expect(page.getByRole("alert")).toHaveText("Please correct the fields marked below.");
     const username = page.getByLabel("Username");
     await expect(username).toHaveAttribute("aria-invalid", "true");
-    await expect(username).toHaveAccessibleDescription(
-      /Use only letters, digits and _/,
-    );
+    await expect(username).toHaveAccessibleDescription(/Use only letters, digits and _/);
     await expect(username).toHaveValue("Bad name!");
     // The error takes the hint's place: the two never say the same thing twice.
-    await expect(page.getByLabel("Password")).toHaveAccessibleDescription(
-      "Use at least 12 characters",
-    );
+    await expect(page.getByLabel("Password")).toHaveAccessibleDescription("Use at least 12 characters");
     await expect(page.getByText("At least 12 characters", { exact: true })).toHaveCount(0);
     await expect(page.getByLabel("Password")).toHaveValue("");
     await expect(page.getByLabel("Email")).toHaveValue(account.email);
-    await expect(page.getByLabel("Email")).not.toHaveAttribute(
-      "aria-invalid",
-      "true",
-    );
+    await expect(page.getByLabel("Email")).not.toHaveAttribute("aria-invalid", "true");
     await expectGuest(page);
     await expectAccessible(page);
 
@@ -300,13 +234,8 @@ test.describe("accounts", () => {
       email: account.email,
       password: account.password,
     });
-    await expect(page.getByLabel("Username")).toHaveAccessibleDescription(
-      /Use at least 3 characters/,
-    );
-    await expect(page.getByLabel("Password")).not.toHaveAttribute(
-      "aria-invalid",
-      "true",
-    );
+    await expect(page.getByLabel("Username")).toHaveAccessibleDescription(/Use at least 3 characters/);
+    await expect(page.getByLabel("Password")).not.toHaveAttribute("aria-invalid", "true");
 
     await fillRegistration(page, account);
     await expect(page).toHaveURL(/\/register\/check-email/);
@@ -322,24 +251,14 @@ test.describe("accounts", () => {
       ...second,
       username: account.username.toUpperCase(),
     });
-    await expect(page.getByLabel("Username")).toHaveAccessibleDescription(
-      /This username is taken/,
-    );
-    await expect(page.getByLabel("Username")).toHaveValue(
-      account.username.toUpperCase(),
-    );
+    await expect(page.getByLabel("Username")).toHaveAccessibleDescription(/This username is taken/);
+    await expect(page.getByLabel("Username")).toHaveValue(account.username.toUpperCase());
     await expect(page.getByLabel("Email")).toHaveValue(second.email);
-    await expect(page.getByLabel("Email")).not.toHaveAttribute(
-      "aria-invalid",
-      "true",
-    );
+    await expect(page.getByLabel("Email")).not.toHaveAttribute("aria-invalid", "true");
     await expectGuest(page);
   });
 
-  test("changing the password needs the current one and signs out the other devices", async ({
-    page,
-    browser,
-  }) => {
+  test("changing the password needs the current one and signs out the other devices", async ({ page, browser }) => {
     const account = newAccount("pwd");
     await register(page, account);
     const other = await newDevice(browser);
@@ -355,17 +274,13 @@ test.describe("accounts", () => {
       await current.fill(account.password);
       await next.fill("too short");
       await change.click();
-      await expect(next).toHaveAccessibleDescription(
-        /Use at least 12 characters/,
-      );
+      await expect(next).toHaveAccessibleDescription(/Use at least 12 characters/);
       await expect(next).toHaveAttribute("aria-invalid", "true");
 
       await current.fill("not my current password");
       await next.fill("a brand new passphrase");
       await change.click();
-      await expect(current).toHaveAccessibleDescription(
-        "The current password is not correct.",
-      );
+      await expect(current).toHaveAccessibleDescription("The current password is not correct.");
       await expect(current).toHaveAttribute("aria-invalid", "true");
       await expect(sessionsOf(page)).toHaveCount(2);
 
@@ -387,16 +302,12 @@ test.describe("accounts", () => {
     }
   });
 
-  test("/protected sends members to /account and guests to sign in first", async ({
-    page,
-  }) => {
+  test("/protected sends members to /account and guests to sign in first", async ({ page }) => {
     const account = newAccount("prt");
     await register(page, account);
     await page.goto("/protected");
     await expect(page).toHaveURL(/\/account$/);
-    await expect(
-      page.getByRole("heading", { level: 1, name: "Your account" }),
-    ).toBeVisible();
+    await expect(page.getByRole("heading", { level: 1, name: "Your account" })).toBeVisible();
 
     await signOut(page);
     await page.goto("/protected");
@@ -404,9 +315,7 @@ test.describe("accounts", () => {
     await expectGuest(page);
     await submitSignIn(page, account.email, account.password);
     await expect(page).toHaveURL(/\/account$/);
-    await expect(
-      page.getByRole("heading", { level: 1, name: "Your account" }),
-    ).toBeVisible();
+    await expect(page.getByRole("heading", { level: 1, name: "Your account" })).toBeVisible();
     await expectSignedInAs(page, account.username);
     await expectAccessible(page);
   });
@@ -430,17 +339,12 @@ test.describe("accounts", () => {
     await expect(page).toHaveURL(/^http:\/\/127\.0\.0\.1:\d+\/account$/);
   });
 
-  test("admins make members moderators; members may not open /admin", async ({
-    page,
-    browser,
-  }) => {
+  test("admins make members moderators; members may not open /admin", async ({ page, browser }) => {
     const member = newAccount("mem");
     const device = await newDevice(browser);
     try {
       await register(device.page, member);
-      await expect(
-        header(device.page).getByRole("link", { name: "Admin" }),
-      ).toHaveCount(0);
+      await expect(header(device.page).getByRole("link", { name: "Admin" })).toHaveCount(0);
       const forbidden = await device.page.goto("/admin");
       expect(forbidden?.status()).toBe(403);
       await expect(
@@ -449,26 +353,17 @@ test.describe("accounts", () => {
           name: "This request could not be handled",
         }),
       ).toBeVisible();
-      await expect(
-        device.page.getByText("Your account may not do this."),
-      ).toBeVisible();
-      await expect(
-        device.page.getByRole("button", { name: /Make moderator/ }),
-      ).toHaveCount(0);
+      await expect(device.page.getByText("Your account may not do this.")).toBeVisible();
+      await expect(device.page.getByRole("button", { name: /Make moderator/ })).toHaveCount(0);
 
       // The one admin address is shared by both projects on one database: whichever runs first
       // registers it, the other signs in to it.
       await signInAsAdmin(page);
       await expectSignedInAs(page, ADMIN.username);
       await expect(profileFact(page, "Role")).toHaveText("admin");
-      await header(page)
-        .getByRole("navigation", { name: "Main" })
-        .getByRole("link", { name: "Admin" })
-        .click();
+      await header(page).getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" }).click();
       await expect(page).toHaveURL(/\/admin$/);
-      await expect(
-        page.getByRole("heading", { level: 1, name: "Admin" }),
-      ).toBeVisible();
+      await expect(page.getByRole("heading", { level: 1, name: "Admin" })).toBeVisible();
       await expect(
         page.getByRole("heading", {
           level: 2,
@@ -477,13 +372,9 @@ test.describe("accounts", () => {
       ).toBeVisible();
 
       const search = page.getByRole("search");
-      await search
-        .getByLabel("Find accounts by username or email")
-        .fill(member.username);
+      await search.getByLabel("Find accounts by username or email").fill(member.username);
       await search.getByRole("button", { name: "Search" }).click();
-      await expect(page).toHaveURL(
-        new RegExp(`/admin\\?q=${member.username}$`),
-      );
+      await expect(page).toHaveURL(new RegExp(`/admin\\?q=${member.username}$`));
       const card = page
         .getByRole("region", { name: "Accounts" })
         .getByRole("listitem")
@@ -491,34 +382,20 @@ test.describe("accounts", () => {
       await expect(card).toHaveCount(1);
       await expect(card).toContainText("member, joined");
       await expectAccessible(page);
-      await card
-        .getByRole("button", { name: `Make moderator (${member.username})` })
-        .click();
+      await card.getByRole("button", { name: `Make moderator (${member.username})` }).click();
 
       await expect(page).toHaveURL(/\/admin\?done=promoted$/);
-      await expect(page.getByRole("status")).toHaveText(
-        "The member is now a moderator.",
-      );
-      const activity = page
-        .getByRole("region", { name: "Action log" })
-        .getByRole("listitem");
+      await expect(page.getByRole("status")).toHaveText("The member is now a moderator.");
+      const activity = page.getByRole("region", { name: "Action log" }).getByRole("listitem");
       await expect(
-        activity
-          .filter({ hasText: "auth.role_changed" })
-          .filter({ hasText: `"username":"${member.username}"` }),
+        activity.filter({ hasText: "auth.role_changed" }).filter({ hasText: `"username":"${member.username}"` }),
       ).toHaveCount(1);
 
-      await search
-        .getByLabel("Find accounts by username or email")
-        .fill(member.username);
+      await search.getByLabel("Find accounts by username or email").fill(member.username);
       await search.getByRole("button", { name: "Search" }).click();
-      await expect(page).toHaveURL(
-        new RegExp(`/admin\\?q=${member.username}$`),
-      );
+      await expect(page).toHaveURL(new RegExp(`/admin\\?q=${member.username}$`));
       await expect(card).toContainText("moderator, joined");
-      await expect(
-        card.getByRole("button", { name: /Make moderator/ }),
-      ).toHaveCount(0);
+      await expect(card.getByRole("button", { name: /Make moderator/ })).toHaveCount(0);
 
       await device.page.goto("/account");
       await expect(profileFact(device.page, "Role")).toHaveText("moderator");
@@ -529,10 +406,7 @@ test.describe("accounts", () => {
     }
   });
 
-  test("the account page is accessible with several sessions listed", async ({
-    page,
-    browser,
-  }) => {
+  test("the account page is accessible with several sessions listed", async ({ page, browser }) => {
     const account = newAccount("a11");
     await register(page, account);
     const other = await newDevice(browser);

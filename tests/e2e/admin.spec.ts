@@ -7,9 +7,14 @@ import { header, javaScriptEnabled, newAccount, newDevice, registerThroughForm, 
 const LIVE = { timeout: 5_000 };
 
 const actionLog = (page: Page) => page.getByRole("region", { name: "Action log" });
-const entryOf = (page: Page, account: Account, action: string) => actionLog(page).getByRole("listitem").filter({ hasText: action }).filter({ hasText: account.username });
+const entryOf = (page: Page, account: Account, action: string) =>
+  actionLog(page).getByRole("listitem").filter({ hasText: action }).filter({ hasText: account.username });
 
-test("the admin's action log shows another user's actions without a reload (with scripts), through the same filter as the list", async ({ page, browser, members }) => {
+test("the admin's action log shows another user's actions without a reload (with scripts), through the same filter as the list", async ({
+  page,
+  browser,
+  members,
+}) => {
   // Two sign-ups through the form (argon2 each) and an accessibility scan: more than the default 30 s on a busy machine.
   test.setTimeout(60_000);
   await members.signIn(page, "logadm", { role: "admin" });
@@ -34,7 +39,8 @@ test("the admin's action log shows another user's actions without a reload (with
   await expect(entryOf(page, first, "auth.register")).toHaveCount(1, LIVE);
   await expect(entryOf(page, second, "auth.register")).toHaveCount(1, LIVE);
   await expect(actionLog(page).getByRole("listitem").filter({ hasText: "auth.logout" })).toHaveCount(0);
-  if (javaScriptEnabled()) await expect(actionLog(page).getByText(/new entr(y|ies) since the page loaded/)).toBeVisible();
+  if (javaScriptEnabled())
+    await expect(actionLog(page).getByText(/new entr(y|ies) since the page loaded/)).toBeVisible();
   await other.context.close();
 });
 

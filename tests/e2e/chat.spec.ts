@@ -52,9 +52,16 @@ function newTag(label: string): string {
 }
 
 /** A member outside any browser: its own cookie jar, for posting in bulk. */
-async function apiMember(members: Members, api: APIRequest, prefix: string): Promise<{ account: Account; request: APIRequestContext }> {
+async function apiMember(
+  members: Members,
+  api: APIRequest,
+  prefix: string,
+): Promise<{ account: Account; request: APIRequestContext }> {
   const { account, cookie } = await members.create(prefix);
-  return { account, request: await api.newContext({ baseURL: baseURL(), storageState: { cookies: [cookie], origins: [] } }) };
+  return {
+    account,
+    request: await api.newContext({ baseURL: baseURL(), storageState: { cookies: [cookie], origins: [] } }),
+  };
 }
 
 /** Opens the room as a member's browser would (which joins it), without rendering it. */
@@ -79,7 +86,10 @@ async function makeModerator(browser: Browser, members: Members, member: Account
   try {
     await members.signIn(admin.page, "chatadm", { role: "admin" });
     await admin.page.goto(`/admin?q=${member.username}`);
-    const card = admin.page.getByRole("region", { name: "Accounts" }).getByRole("listitem").filter({ hasText: member.email });
+    const card = admin.page
+      .getByRole("region", { name: "Accounts" })
+      .getByRole("listitem")
+      .filter({ hasText: member.email });
     await expect(card).toContainText("member, joined");
     await card.getByRole("button", { name: `Make moderator (${member.username})` }).click();
     await expect(admin.page.getByRole("status")).toHaveText("The member is now a moderator.");
@@ -160,7 +170,10 @@ function isChatPost(response: Response): boolean {
  */
 async function send(page: Page, text: string): Promise<Response> {
   await messageBox(page).fill(text);
-  const [response] = await Promise.all([page.waitForResponse(isChatPost), page.getByRole("button", { name: "Send" }).click()]);
+  const [response] = await Promise.all([
+    page.waitForResponse(isChatPost),
+    page.getByRole("button", { name: "Send" }).click(),
+  ]);
   if (response.status() < 400) await expect(messageBox(page)).toHaveValue("");
   return response;
 }
@@ -178,7 +191,9 @@ async function markDocument(page: Page): Promise<void> {
 }
 
 async function expectSameDocument(page: Page): Promise<void> {
-  expect(await page.evaluate(() => (window as unknown as { __chatMarker?: string }).__chatMarker)).toBe("still the same document");
+  expect(await page.evaluate(() => (window as unknown as { __chatMarker?: string }).__chatMarker)).toBe(
+    "still the same document",
+  );
 }
 
 async function messageIds(list: Locator): Promise<bigint[]> {
@@ -187,50 +202,57 @@ async function messageIds(list: Locator): Promise<bigint[]> {
 }
 
 test.describe("chat", () => {
-  test("a message from one member appears live on another member's open page", { tag: "@scripts" }, async ({ browser, members }) => {
-    const tag = newTag("live");
-    const alice = await newDevice(browser);
-    const bob = await newDevice(browser);
-    try {
-      const [aliceAccount, bobAccount] = await Promise.all([members.signIn(alice.context, "liva"), members.signIn(bob.context, "livb")]);
-
-      await openRoom(alice.page, LOBBY);
-      await expect(header(alice.page)).toContainText(`Signed in as ${aliceAccount.username}`);
-      // A first message, so that Bob's page has a newest message to resume its stream after.
-      await post(alice.page, LOBBY, `${tag} hello before Bob arrives`);
-
-      await openRoom(bob.page, LOBBY);
-      await expect(message(bob.page, LOBBY, `${tag} hello before Bob arrives`)).toBeVisible();
-      await markDocument(bob.page);
-      await markDocument(alice.page);
-
-      const fromAlice = `${tag} from Alice, live`;
-      await post(alice.page, LOBBY, fromAlice);
-      await expect(message(bob.page, LOBBY, fromAlice)).toBeVisible(LIVE);
-      await expect(message(bob.page, LOBBY, fromAlice)).toContainText(aliceAccount.username);
-      await expect(message(bob.page, LOBBY, fromAlice)).toHaveCount(1);
-      await expectSameDocument(bob.page);
-      await expect(bob.page).toHaveURL(/\/chat\?room=lobby$/);
-
-      const fromBob = `${tag} and back from Bob`;
-      await post(bob.page, LOBBY, fromBob);
-      await expect(message(alice.page, LOBBY, fromBob)).toBeVisible(LIVE);
-      await expect(message(alice.page, LOBBY, fromBob)).toContainText(bobAccount.username);
-      await expectSameDocument(alice.page);
-
-      // Both pages show the conversation once each, in order.
-      for (const page of [alice.page, bob.page]) {
-        await expect(messagesOf(page, LOBBY).filter({ hasText: tag })).toHaveText([
-          new RegExp(`${tag} hello before Bob arrives`),
-          new RegExp(fromAlice),
-          new RegExp(fromBob),
+  test(
+    "a message from one member appears live on another member's open page",
+    { tag: "@scripts" },
+    async ({ browser, members }) => {
+      const tag = newTag("live");
+      const alice = await newDevice(browser);
+      const bob = await newDevice(browser);
+      try {
+        const [aliceAccount, bobAccount] = await Promise.all([
+          members.signIn(alice.context, "liva"),
+          members.signIn(bob.context, "livb"),
         ]);
+
+        await openRoom(alice.page, LOBBY);
+        await expect(header(alice.page)).toContainText(`Signed in as ${aliceAccount.username}`);
+        // A first message, so that Bob's page has a newest message to resume its stream after.
+        await post(alice.page, LOBBY, `${tag} hello before Bob arrives`);
+
+        await openRoom(bob.page, LOBBY);
+        await expect(message(bob.page, LOBBY, `${tag} hello before Bob arrives`)).toBeVisible();
+        await markDocument(bob.page);
+        await markDocument(alice.page);
+
+        const fromAlice = `${tag} from Alice, live`;
+        await post(alice.page, LOBBY, fromAlice);
+        await expect(message(bob.page, LOBBY, fromAlice)).toBeVisible(LIVE);
+        await expect(message(bob.page, LOBBY, fromAlice)).toContainText(aliceAccount.username);
+        await expect(message(bob.page, LOBBY, fromAlice)).toHaveCount(1);
+        await expectSameDocument(bob.page);
+        await expect(bob.page).toHaveURL(/\/chat\?room=lobby$/);
+
+        const fromBob = `${tag} and back from Bob`;
+        await post(bob.page, LOBBY, fromBob);
+        await expect(message(alice.page, LOBBY, fromBob)).toBeVisible(LIVE);
+        await expect(message(alice.page, LOBBY, fromBob)).toContainText(bobAccount.username);
+        await expectSameDocument(alice.page);
+
+        // Both pages show the conversation once each, in order.
+        for (const page of [alice.page, bob.page]) {
+          await expect(messagesOf(page, LOBBY).filter({ hasText: tag })).toHaveText([
+            new RegExp(`${tag} hello before Bob arrives`),
+            new RegExp(fromAlice),
+            new RegExp(fromBob),
+          ]);
+        }
+      } finally {
+        await alice.context.close();
+        await bob.context.close();
       }
-    } finally {
-      await alice.context.close();
-      await bob.context.close();
-    }
-  });
+    },
+  );
 
   test("posting a message brings the room back with the message (303 without scripts)", async ({ page, members }) => {
     const member = await members.signIn(page, "post");
@@ -263,88 +285,99 @@ test.describe("chat", () => {
     await expect(message(page, DEMO, text)).toHaveCount(1);
   });
 
-  test("a moderator's approval and removal of held messages reach open pages live", { tag: "@scripts" }, async ({ browser, members }) => {
-    test.slow(); // four browser contexts: three members and the admin
-    const tag = newTag("held");
-    const author = await newDevice(browser);
-    const reader = await newDevice(browser);
-    const moderator = await newDevice(browser);
-    try {
-      const [authorAccount, , moderatorAccount] = await Promise.all([
-        members.signIn(author.context, "hlda"),
-        members.signIn(reader.context, "hldb"),
-        members.signIn(moderator.context, "hldm"),
-      ]);
-      await makeModerator(browser, members, moderatorAccount);
+  test(
+    "a moderator's approval and removal of held messages reach open pages live",
+    { tag: "@scripts" },
+    async ({ browser, members }) => {
+      test.slow(); // four browser contexts: three members and the admin
+      const tag = newTag("held");
+      const author = await newDevice(browser);
+      const reader = await newDevice(browser);
+      const moderator = await newDevice(browser);
+      try {
+        const [authorAccount, , moderatorAccount] = await Promise.all([
+          members.signIn(author.context, "hlda"),
+          members.signIn(reader.context, "hldb"),
+          members.signIn(moderator.context, "hldm"),
+        ]);
+        await makeModerator(browser, members, moderatorAccount);
 
-      await openRoom(author.page, DEMO);
-      await post(author.page, DEMO, `${tag} hello`);
-      await openRoom(reader.page, DEMO);
-      await expect(message(reader.page, DEMO, `${tag} hello`)).toBeVisible();
-      await markDocument(author.page);
-      await markDocument(reader.page);
+        await openRoom(author.page, DEMO);
+        await post(author.page, DEMO, `${tag} hello`);
+        await openRoom(reader.page, DEMO);
+        await expect(message(reader.page, DEMO, `${tag} hello`)).toBeVisible();
+        await markDocument(author.page);
+        await markDocument(reader.page);
 
-      // A link holds the message: its author sees it marked, nobody else sees it.
-      const toApprove = `${tag} approve me, see https://example.com`;
-      expect((await send(author.page, toApprove)).status()).toBeLessThan(400);
-      await expect(message(author.page, DEMO, toApprove)).toContainText("pending review");
-      const fence = `${tag} after the held one`;
-      await post(author.page, DEMO, fence);
-      // Changes reach a page in commit order: once the later message is there, the held one would be too.
-      await expect(message(reader.page, DEMO, fence)).toBeVisible(LIVE);
-      await expect(message(reader.page, DEMO, toApprove)).toHaveCount(0);
+        // A link holds the message: its author sees it marked, nobody else sees it.
+        const toApprove = `${tag} approve me, see https://example.com`;
+        expect((await send(author.page, toApprove)).status()).toBeLessThan(400);
+        await expect(message(author.page, DEMO, toApprove)).toContainText("pending review");
+        const fence = `${tag} after the held one`;
+        await post(author.page, DEMO, fence);
+        // Changes reach a page in commit order: once the later message is there, the held one would be too.
+        await expect(message(reader.page, DEMO, fence)).toBeVisible(LIVE);
+        await expect(message(reader.page, DEMO, toApprove)).toHaveCount(0);
 
-      await moderator.page.goto("/chat");
-      await header(moderator.page).getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Moderation" }).click();
-      await expect(moderator.page).toHaveURL(/\/chat\/moderation$/);
-      await expect(moderator.page.getByRole("heading", { level: 1, name: "Moderation queue" })).toBeVisible();
-      const held = moderator.page.getByRole("listitem").filter({ hasText: toApprove });
-      await expect(held).toHaveCount(1);
-      await expect(held).toContainText(`${authorAccount.username} in Demo`);
-      await expect(held).toContainText("(held: auto)");
-      await held.getByRole("button", { name: `Approve the message from ${authorAccount.username}` }).click();
-      await expect(moderator.page).toHaveURL(/\/chat\/moderation\?done=approved$/);
-      await expect(moderator.page.getByRole("status")).toHaveText("Approved: everyone in the room sees it now.");
-      await expect(held).toHaveCount(0);
+        await moderator.page.goto("/chat");
+        await header(moderator.page)
+          .getByRole("navigation", { name: "Main" })
+          .getByRole("link", { name: "Moderation" })
+          .click();
+        await expect(moderator.page).toHaveURL(/\/chat\/moderation$/);
+        await expect(moderator.page.getByRole("heading", { level: 1, name: "Moderation queue" })).toBeVisible();
+        const held = moderator.page.getByRole("listitem").filter({ hasText: toApprove });
+        await expect(held).toHaveCount(1);
+        await expect(held).toContainText(`${authorAccount.username} in Demo`);
+        await expect(held).toContainText("(held: auto)");
+        await held.getByRole("button", { name: `Approve the message from ${authorAccount.username}` }).click();
+        await expect(moderator.page).toHaveURL(/\/chat\/moderation\?done=approved$/);
+        await expect(moderator.page.getByRole("status")).toHaveText("Approved: everyone in the room sees it now.");
+        await expect(held).toHaveCount(0);
 
-      // Everyone sees it now, without reloading; the author's copy is no longer marked.
-      await expect(message(reader.page, DEMO, toApprove)).toBeVisible(LIVE);
-      await expect(message(reader.page, DEMO, toApprove)).toContainText(authorAccount.username);
-      await expect(message(reader.page, DEMO, toApprove)).not.toContainText("pending review");
-      await expect(message(author.page, DEMO, toApprove)).not.toContainText("pending review", LIVE);
-      await expectSameDocument(reader.page);
-      await expectSameDocument(author.page);
+        // Everyone sees it now, without reloading; the author's copy is no longer marked.
+        await expect(message(reader.page, DEMO, toApprove)).toBeVisible(LIVE);
+        await expect(message(reader.page, DEMO, toApprove)).toContainText(authorAccount.username);
+        await expect(message(reader.page, DEMO, toApprove)).not.toContainText("pending review");
+        await expect(message(author.page, DEMO, toApprove)).not.toContainText("pending review", LIVE);
+        await expectSameDocument(reader.page);
+        await expectSameDocument(author.page);
 
-      // A second held message is removed: it disappears from its author's page, live.
-      const toRemove = `${tag} remove me, see https://example.com`;
-      expect((await send(author.page, toRemove)).status()).toBeLessThan(400);
-      await expect(message(author.page, DEMO, toRemove)).toContainText("pending review");
-      await markDocument(author.page);
-      await moderator.page.goto("/chat/moderation");
-      // A second tab holding the same queue, which will decide too late.
-      const staleTab = await moderator.context.newPage();
-      await staleTab.goto("/chat/moderation");
-      const removeButton = `Remove the message from ${authorAccount.username}`;
-      const heldAgain = moderator.page.getByRole("listitem").filter({ hasText: toRemove });
-      await heldAgain.getByRole("button", { name: removeButton }).click();
-      await expect(moderator.page.getByRole("status")).toHaveText("Removed.");
-      await expect(heldAgain).toHaveCount(0);
+        // A second held message is removed: it disappears from its author's page, live.
+        const toRemove = `${tag} remove me, see https://example.com`;
+        expect((await send(author.page, toRemove)).status()).toBeLessThan(400);
+        await expect(message(author.page, DEMO, toRemove)).toContainText("pending review");
+        await markDocument(author.page);
+        await moderator.page.goto("/chat/moderation");
+        // A second tab holding the same queue, which will decide too late.
+        const staleTab = await moderator.context.newPage();
+        await staleTab.goto("/chat/moderation");
+        const removeButton = `Remove the message from ${authorAccount.username}`;
+        const heldAgain = moderator.page.getByRole("listitem").filter({ hasText: toRemove });
+        await heldAgain.getByRole("button", { name: removeButton }).click();
+        await expect(moderator.page.getByRole("status")).toHaveText("Removed.");
+        await expect(heldAgain).toHaveCount(0);
 
-      await expect(message(author.page, DEMO, toRemove)).toHaveCount(0, LIVE);
-      await expectSameDocument(author.page);
-      await expect(message(author.page, DEMO, toApprove)).toBeVisible();
-      await expect(message(reader.page, DEMO, toRemove)).toHaveCount(0);
+        await expect(message(author.page, DEMO, toRemove)).toHaveCount(0, LIVE);
+        await expectSameDocument(author.page);
+        await expect(message(author.page, DEMO, toApprove)).toBeVisible();
+        await expect(message(reader.page, DEMO, toRemove)).toHaveCount(0);
 
-      // Deciding an already-decided message is a clear conflict on the page, not an error page.
-      await staleTab.getByRole("listitem").filter({ hasText: toRemove }).getByRole("button", { name: removeButton }).click();
-      await expect(staleTab.getByRole("alert")).toHaveText("Another moderator has already decided on this message.");
-      await expect(staleTab.getByRole("heading", { level: 1, name: "Moderation queue" })).toBeVisible();
-    } finally {
-      await author.context.close();
-      await reader.context.close();
-      await moderator.context.close();
-    }
-  });
+        // Deciding an already-decided message is a clear conflict on the page, not an error page.
+        await staleTab
+          .getByRole("listitem")
+          .filter({ hasText: toRemove })
+          .getByRole("button", { name: removeButton })
+          .click();
+        await expect(staleTab.getByRole("alert")).toHaveText("Another moderator has already decided on this message.");
+        await expect(staleTab.getByRole("heading", { level: 1, name: "Moderation queue" })).toBeVisible();
+      } finally {
+        await author.context.close();
+        await reader.context.close();
+        await moderator.context.close();
+      }
+    },
+  );
 
   test("a guest reads the room and asks the demo bot to post", async ({ page, playwright, members }) => {
     const text = newTag("history");
@@ -365,7 +398,9 @@ test.describe("chat", () => {
       "/login?next=%2Fchat%3Froom%3Dlobby",
     );
 
-    const botMessages = messagesOf(page, LOBBY).filter({ has: page.locator(".chat__meta strong", { hasText: /^demo bot$/ }) });
+    const botMessages = messagesOf(page, LOBBY).filter({
+      has: page.locator(".chat__meta strong", { hasText: /^demo bot$/ }),
+    });
     const before = new Set(await messageIds(botMessages));
     // Guests without a session share their address's allowance (one bot message per 10 s), which the
     // other project's guest may just have used: then the page says so, and a later press succeeds.
@@ -381,9 +416,7 @@ test.describe("chat", () => {
       await expect(posted).toHaveText("The demo bot posted a message.", { timeout: 1_000 });
     }).toPass({ intervals: [3_000, 3_000, 4_000], timeout: 25_000 });
     await expect(page).toHaveURL(roomUrl("?room=lobby&done=bot"));
-    await expect
-      .poll(async () => (await messageIds(botMessages)).filter((id) => !before.has(id)).length, LIVE)
-      .toBe(1);
+    await expect.poll(async () => (await messageIds(botMessages)).filter((id) => !before.has(id)).length, LIVE).toBe(1);
     await expect(message(page, LOBBY, text)).toBeVisible();
   });
 
@@ -409,68 +442,83 @@ test.describe("chat", () => {
     await expect(messageBox(page)).toHaveValue(sixth);
   });
 
-  test("a message typed while the previous one is on its way survives, and posts", { tag: "@scripts" }, async ({ page, members }) => {
-    await members.signIn(page, "slow");
-    await openRoom(page, LOBBY);
-    const tag = newTag("inflight");
-    const first = `${tag} first`;
-    const second = `${tag} typed while the first was on its way`;
-    const network = await holdChatPosts(page);
-    const sendButton = page.getByRole("button", { name: "Send", exact: true });
-    const sending = page.getByRole("button", { name: "Sending…" });
+  test(
+    "a message typed while the previous one is on its way survives, and posts",
+    { tag: "@scripts" },
+    async ({ page, members }) => {
+      await members.signIn(page, "slow");
+      await openRoom(page, LOBBY);
+      const tag = newTag("inflight");
+      const first = `${tag} first`;
+      const second = `${tag} typed while the first was on its way`;
+      const network = await holdChatPosts(page);
+      const sendButton = page.getByRole("button", { name: "Send", exact: true });
+      const sending = page.getByRole("button", { name: "Sending…" });
 
-    await messageBox(page).fill(first);
-    await sendButton.click();
-    // The sent text leaves the box at once; Send waits for the answer.
-    await expect(messageBox(page)).toHaveValue("");
-    await expect(sending).toBeDisabled();
-    await messageBox(page).pressSequentially(second);
-    // Submitting again meanwhile (Enter in a field, a script, a double click) sends nothing more.
-    await page.locator("#chat-compose form").first().evaluate((form: HTMLFormElement) => form.requestSubmit());
-    expect(network.posts()).toBe(1);
+      await messageBox(page).fill(first);
+      await sendButton.click();
+      // The sent text leaves the box at once; Send waits for the answer.
+      await expect(messageBox(page)).toHaveValue("");
+      await expect(sending).toBeDisabled();
+      await messageBox(page).pressSequentially(second);
+      // Submitting again meanwhile (Enter in a field, a script, a double click) sends nothing more.
+      await page
+        .locator("#chat-compose form")
+        .first()
+        .evaluate((form: HTMLFormElement) => form.requestSubmit());
+      expect(network.posts()).toBe(1);
 
-    network.release();
-    await expect(message(page, LOBBY, first)).toHaveCount(1);
-    await expect(sendButton).toBeEnabled();
-    await expect(messageBox(page)).toHaveValue(second);
+      network.release();
+      await expect(message(page, LOBBY, first)).toHaveCount(1);
+      await expect(sendButton).toBeEnabled();
+      await expect(messageBox(page)).toHaveValue(second);
 
-    await sendButton.click();
-    await expect(messageBox(page)).toHaveValue("");
-    await expect(message(page, LOBBY, second)).toHaveCount(1);
-    await expect(message(page, LOBBY, first)).toHaveCount(1);
-    expect(network.posts()).toBe(2);
-    await expect(page.getByRole("alert")).toHaveCount(0);
-  });
+      await sendButton.click();
+      await expect(messageBox(page)).toHaveValue("");
+      await expect(message(page, LOBBY, second)).toHaveCount(1);
+      await expect(message(page, LOBBY, first)).toHaveCount(1);
+      expect(network.posts()).toBe(2);
+      await expect(page.getByRole("alert")).toHaveCount(0);
+    },
+  );
 
-  test("a refused message never overwrites what was typed since: it is offered back", { tag: "@scripts" }, async ({ page, members }) => {
-    await members.signIn(page, "back");
-    await apiOpen(page.request, DEMO);
-    const tag = newTag("offer");
-    // Five messages within ten seconds: the page's next one is refused (429).
-    await Promise.all([1, 2, 3, 4, 5].map((n) => apiPost(page.request, DEMO, `${tag} message ${n}`)));
-    await openRoom(page, DEMO);
-    const network = await holdChatPosts(page);
-    const refused = `${tag} message 6`;
-    const typed = `${tag} typed meanwhile`;
+  test(
+    "a refused message never overwrites what was typed since: it is offered back",
+    { tag: "@scripts" },
+    async ({ page, members }) => {
+      await members.signIn(page, "back");
+      await apiOpen(page.request, DEMO);
+      const tag = newTag("offer");
+      // Five messages within ten seconds: the page's next one is refused (429).
+      await Promise.all([1, 2, 3, 4, 5].map((n) => apiPost(page.request, DEMO, `${tag} message ${n}`)));
+      await openRoom(page, DEMO);
+      const network = await holdChatPosts(page);
+      const refused = `${tag} message 6`;
+      const typed = `${tag} typed meanwhile`;
 
-    await messageBox(page).fill(refused);
-    await page.getByRole("button", { name: "Send", exact: true }).click();
-    await expect(messageBox(page)).toHaveValue("");
-    await messageBox(page).fill(typed);
-    network.release();
+      await messageBox(page).fill(refused);
+      await page.getByRole("button", { name: "Send", exact: true }).click();
+      await expect(messageBox(page)).toHaveValue("");
+      await messageBox(page).fill(typed);
+      network.release();
 
-    await expect(page.getByRole("alert")).toHaveText("Too many messages — slow down and try again");
-    await expect(messageBox(page)).toHaveValue(typed);
-    const offer = page.locator(".chat__unsent");
-    await expect(offer).toContainText("Not sent:");
-    await expect(offer.locator("q")).toHaveText(refused);
-    await offer.getByRole("button", { name: "Put it back" }).click();
-    await expect(messageBox(page)).toHaveValue(`${refused}\n${typed}`);
-    await expect(offer).toHaveCount(0);
-    await expect(message(page, DEMO, refused)).toHaveCount(0);
-  });
+      await expect(page.getByRole("alert")).toHaveText("Too many messages — slow down and try again");
+      await expect(messageBox(page)).toHaveValue(typed);
+      const offer = page.locator(".chat__unsent");
+      await expect(offer).toContainText("Not sent:");
+      await expect(offer.locator("q")).toHaveText(refused);
+      await offer.getByRole("button", { name: "Put it back" }).click();
+      await expect(messageBox(page)).toHaveValue(`${refused}\n${typed}`);
+      await expect(offer).toHaveCount(0);
+      await expect(message(page, DEMO, refused)).toHaveCount(0);
+    },
+  );
 
-  test("a room with more than 50 messages offers older messages, page by page", async ({ page, playwright, members }) => {
+  test("a room with more than 50 messages offers older messages, page by page", async ({
+    page,
+    playwright,
+    members,
+  }) => {
     const tag = newTag("older");
     // 5 messages per 10 s per member: 11 members post 51 messages, the first one before all others.
     // Each opens the room first, as in a browser (see the "at the same moment" test for why that matters).
@@ -523,8 +571,11 @@ test.describe("chat", () => {
     await expect(page.getByRole("link", { name: "Load older messages" })).toBeVisible();
   });
 
-  test("members posting their first messages in a room at the same moment are all accepted", async ({ playwright, members }) => {
-    // A member's first post in a room also makes the membership (services/chat.ts, post). Members
+  test("members posting their first messages in a room at the same moment are all accepted", async ({
+    playwright,
+    members,
+  }) => {
+    // A member's first post in a room also makes the membership (services/chat.server.ts, post). Members
     // who never opened the room (API clients, a form posted from elsewhere) post at the same moment.
     const tag = newTag("first");
     const posters = await Promise.all(Array.from({ length: 8 }, () => apiMember(members, playwright.request, "fst")));

@@ -9,7 +9,9 @@ export function chromiumExecutable(): string {
   const candidates = [process.env.PLAYWRIGHT_CHROMIUM_PATH, playwrightsOwn(), "/usr/bin/chromium"];
   const found = candidates.find((path): path is string => Boolean(path && existsSync(path)));
   if (!found) {
-    throw new Error("No Chromium found: run `apt-get install -y chromium` (or `npx playwright install chromium`), or set PLAYWRIGHT_CHROMIUM_PATH.");
+    throw new Error(
+      "No Chromium found: run `apt-get install -y chromium` (or `npx playwright install chromium`), or set PLAYWRIGHT_CHROMIUM_PATH.",
+    );
   }
   return found;
 }

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import type { z } from "zod";
-import { homeSchema, parseContent, siteSchema } from "../../app/models/content.ts";
-import { openSourceSchema } from "../../app/models/open-source.ts";
-import { resumeSchema } from "../../app/models/resume.ts";
-import { workSchema } from "../../app/models/work.ts";
+import { homeSchema, parseContent, siteSchema } from "#app/models/content.ts";
+import { openSourceSchema } from "#app/models/open-source.ts";
+import { resumeSchema } from "#app/models/resume.ts";
+import { workSchema } from "#app/models/work.ts";
 
 /** The files under content/ as the server parses them, so tests assert what an owner wrote. */
 function read<Schema extends z.ZodType>(name: string, schema: Schema): z.infer<Schema> {

@@ -17,7 +17,11 @@ interface GitHubIdentity {
 /** A GitHub account unique to this test and project. */
 function gitHubIdentity(): GitHubIdentity {
   const tag = `${javaScriptEnabled() ? "j" : "n"}${unique()}`;
-  return { id: String(Number.parseInt(tag.slice(1, 9), 36) % 1_000_000_000 + 1), login: `Octo-${tag}`, email: `octo-${tag}@github.test` };
+  return {
+    id: String((Number.parseInt(tag.slice(1, 9), 36) % 1_000_000_000) + 1),
+    login: `Octo-${tag}`,
+    email: `octo-${tag}@github.test`,
+  };
 }
 
 /** On the fake's approve page: answer as `identity`, or cancel. */
@@ -73,7 +77,10 @@ test.describe("GitHub sign-in", () => {
     await expectAccessible(page);
   });
 
-  test("a GitHub email that belongs to an account is not linked: sign in with the password first", async ({ page, members }) => {
+  test("a GitHub email that belongs to an account is not linked: sign in with the password first", async ({
+    page,
+    members,
+  }) => {
     const account = await members.signIn(page, "ghmail");
     await page.goto("/account");
     await header(page).getByRole("button", { name: "Sign out" }).click();
@@ -82,13 +89,19 @@ test.describe("GitHub sign-in", () => {
     await page.goto("/login");
     await page.getByRole("button", { name: "Continue with GitHub" }).click();
     await approveOnGitHub(page, { ...gitHubIdentity(), email: account.email });
-    await expect(page.getByRole("alert")).toContainText("Sign in with your password, then connect GitHub from your account page.");
+    await expect(page.getByRole("alert")).toContainText(
+      "Sign in with your password, then connect GitHub from your account page.",
+    );
     await expect(header(page).getByRole("link", { name: "Sign in", exact: true })).toBeVisible();
   });
 });
 
 test.describe("GitHub on the account page", () => {
-  test("link GitHub to a password account, sign in with it elsewhere, then unlink", async ({ page, browser, members }) => {
+  test("link GitHub to a password account, sign in with it elsewhere, then unlink", async ({
+    page,
+    browser,
+    members,
+  }) => {
     const account = await members.signIn(page, "ghlink");
     await page.goto("/account");
 
@@ -116,7 +129,9 @@ test.describe("GitHub on the account page", () => {
     const identity = gitHubIdentity();
     await signInWithGitHub(page, identity);
     await connections(page).getByRole("button", { name: "Disconnect GitHub" }).click();
-    await expect(page.getByRole("alert")).toHaveText("GitHub is your only way to sign in: set a password before you disconnect it.");
+    await expect(page.getByRole("alert")).toHaveText(
+      "GitHub is your only way to sign in: set a password before you disconnect it.",
+    );
     await page.getByRole("link", { name: "Back to your account" }).click();
     await expect(page).toHaveURL(/\/account$/);
 

@@ -18,7 +18,9 @@ async function mailInMailbox(page: Page, to: string, subject: string) {
   return mail;
 }
 
-test("registering sends a welcome mail, and changing the password a notice; both show in /dev/mailbox, newest first", async ({ page }) => {
+test("registering sends a welcome mail, and changing the password a notice; both show in /dev/mailbox, newest first", async ({
+  page,
+}) => {
   const account = newAccount("mail");
   await registerThroughForm(page, account);
 

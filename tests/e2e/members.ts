@@ -3,12 +3,12 @@ import { join } from "node:path";
 import { test as base, type BrowserContext, type Cookie, type Page } from "@playwright/test";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
-import type { Database } from "../../app/models/database.ts";
-import { createSessionRepository, defaultLifetimes } from "../../app/models/session-repository.ts";
-import { createUserRepository } from "../../app/models/user-repository.ts";
-import { emailSchema, passwordSchema, usernameSchema, type Role } from "../../app/models/user.ts";
-import { createPasswordHasher } from "../../app/services/password-hashing.ts";
-import { createDurableSessionStorage } from "../../app/sessions/session-storage.ts";
+import type { Database } from "#app/models/database.server.ts";
+import { createSessionRepository, defaultLifetimes } from "#app/models/session-repository.server.ts";
+import { createUserRepository } from "#app/models/user-repository.server.ts";
+import { emailSchema, passwordSchema, usernameSchema, type Role } from "#app/models/user.ts";
+import { createPasswordHasher } from "#app/services/password-hashing.server.ts";
+import { createDurableSessionStorage } from "#app/sessions/session-storage.server.ts";
 import { E2E_DATA_DIR, E2E_SESSION_SECRET } from "./server-env.ts";
 import { newAccount, type Account } from "./support.ts";
 
@@ -32,7 +32,10 @@ const PASSWORD = "correct horse battery staple, e2e";
 async function openServerDatabase(): Promise<Kysely<Database>> {
   const pid = await readFile(join(E2E_DATA_DIR, "postgres", "postmaster.pid"), "utf8");
   const port = Number(pid.split("\n")[3]);
-  const { user, password } = JSON.parse(await readFile(join(E2E_DATA_DIR, "postgres-credentials.json"), "utf8")) as { user: string; password: string };
+  const { user, password } = JSON.parse(await readFile(join(E2E_DATA_DIR, "postgres-credentials.json"), "utf8")) as {
+    user: string;
+    password: string;
+  };
   const pool = new pg.Pool({ host: "127.0.0.1", port, user, password, database: "glassbox", max: 2 });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
@@ -86,7 +89,10 @@ export const test = base.extend<{ members: Members }, { serverDatabase: Kysely<D
         emailVerified: true,
       });
       if (!created.ok) throw new Error(`${account.username}: the ${created.taken} is taken`);
-      const setCookie = await sessions.startSession({ userId: created.user.id }, { userId: created.user.id, ip: "127.0.0.1", userAgent: "Playwright (tests/e2e/members.ts)" });
+      const setCookie = await sessions.startSession(
+        { userId: created.user.id },
+        { userId: created.user.id, ip: "127.0.0.1", userAgent: "Playwright (tests/e2e/members.ts)" },
+      );
       return { account, cookie: cookieFor(setCookie, baseURL) };
     };
     await provide({

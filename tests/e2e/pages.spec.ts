@@ -24,7 +24,9 @@ test.describe("portfolio pages", () => {
     const hrefs = new Set<string>();
     for (const path of contentPages) {
       await page.goto(path);
-      const found = await page.locator("a[href^='/']").evaluateAll((links) => links.map((link) => link.getAttribute("href") ?? ""));
+      const found = await page
+        .locator("a[href^='/']")
+        .evaluateAll((links) => links.map((link) => link.getAttribute("href") ?? ""));
       expect(found.length, path).toBeGreaterThan(0);
       for (const href of found) hrefs.add(href);
     }
@@ -47,7 +49,9 @@ test.describe("portfolio pages", () => {
     await page.setViewportSize({ width: 320, height: 640 });
     for (const path of contentPages) {
       await page.goto(path);
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
       expect(overflow, path).toBeLessThanOrEqual(0);
     }
     await page.goto("/");

@@ -20,7 +20,11 @@ async function signIn(page: Page, email: string, password: string): Promise<void
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
-test("forgot password: the mailed link sets a new one, and every old session is gone", async ({ page, browser, members }) => {
+test("forgot password: the mailed link sets a new one, and every old session is gone", async ({
+  page,
+  browser,
+  members,
+}) => {
   const account = await members.signIn(page, "forgot");
   const other = await newDevice(browser);
   const stranger = await newDevice(browser);
@@ -35,7 +39,9 @@ test("forgot password: the mailed link sets a new one, and every old session is 
     await expect(guest).toHaveURL(/\/forgot-password$/);
     await guest.getByLabel("Email").fill(account.email);
     await guest.getByRole("button", { name: "Send the link" }).click();
-    await expect(guest.getByRole("status")).toHaveText(/If an account uses that address, a link to choose a new password is on its way/);
+    await expect(guest.getByRole("status")).toHaveText(
+      /If an account uses that address, a link to choose a new password is on its way/,
+    );
     await expectAccessible(guest);
 
     await guest.goto(await mailLink(guest, account.email, /^Choose a new glassbox password$/, "/reset-password"));
@@ -45,7 +51,9 @@ test("forgot password: the mailed link sets a new one, and every old session is 
     await guest.getByLabel("New password", { exact: true }).fill(newPassword);
     await guest.getByRole("button", { name: "Set the new password" }).click();
     await expect(guest).toHaveURL(/\/login\?done=password-reset$/);
-    await expect(guest.getByRole("status")).toHaveText("Your password was changed and every session was signed out. Sign in with the new password.");
+    await expect(guest.getByRole("status")).toHaveText(
+      "Your password was changed and every session was signed out. Sign in with the new password.",
+    );
 
     // Both earlier sessions ended.
     for (const old of [page, other.page]) {
@@ -151,7 +159,10 @@ test.describe("Google", () => {
   });
 });
 
-test("delete the account: confirmed with the password, signed out, chat messages kept as 'deleted user'", async ({ page, members }) => {
+test("delete the account: confirmed with the password, signed out, chat messages kept as 'deleted user'", async ({
+  page,
+  members,
+}) => {
   const account = await members.signIn(page, "leave");
   await page.goto("/chat");
   const body = `last words ${unique()}`;
@@ -163,11 +174,19 @@ test("delete the account: confirmed with the password, signed out, chat messages
   const danger = page.getByRole("region", { name: "Delete your account" });
   await danger.getByLabel("Confirm with your password").fill("not the password");
   await danger.getByRole("button", { name: "Delete my account" }).click();
-  await expect(page.getByRole("region", { name: "Delete your account" }).getByLabel("Confirm with your password")).toHaveAccessibleDescription("The current password is not correct.");
+  await expect(
+    page.getByRole("region", { name: "Delete your account" }).getByLabel("Confirm with your password"),
+  ).toHaveAccessibleDescription("The current password is not correct.");
   await expectAccessible(page);
 
-  await page.getByRole("region", { name: "Delete your account" }).getByLabel("Confirm with your password").fill(account.password);
-  await page.getByRole("region", { name: "Delete your account" }).getByRole("button", { name: "Delete my account" }).click();
+  await page
+    .getByRole("region", { name: "Delete your account" })
+    .getByLabel("Confirm with your password")
+    .fill(account.password);
+  await page
+    .getByRole("region", { name: "Delete your account" })
+    .getByRole("button", { name: "Delete my account" })
+    .click();
   await expect(page).toHaveURL(/\/login\?done=account-deleted$/);
   await expect(page.getByRole("status")).toHaveText("Your account was deleted.");
   await expect(signInLink(page)).toBeVisible();
@@ -180,26 +199,30 @@ test("delete the account: confirmed with the password, signed out, chat messages
   await expect(page.getByRole("alert")).toHaveText("Invalid email or password");
 });
 
-test("a sign-out and a sign-in in one tab reach another tab's header and lab without a reload", { tag: "@scripts" }, async ({ context, members }) => {
-  const account = await members.signIn(context, "livetab");
-  const first = await context.newPage();
-  await first.goto("/account");
-  const lab = await context.newPage();
-  // The lab's stream is open (its headers came) before anything happens in the other tab.
-  const streamOpen = lab.waitForResponse((response) => response.url().includes("/events?"));
-  await lab.goto("/lab");
-  await streamOpen;
-  const sessionStatus = lab.locator("#session-status");
-  await signedInAs(lab, account.username);
-  await expect(sessionStatus).toContainText(`Signed in as ${account.username}`);
+test(
+  "a sign-out and a sign-in in one tab reach another tab's header and lab without a reload",
+  { tag: "@scripts" },
+  async ({ context, members }) => {
+    const account = await members.signIn(context, "livetab");
+    const first = await context.newPage();
+    await first.goto("/account");
+    const lab = await context.newPage();
+    // The lab's stream is open (its headers came) before anything happens in the other tab.
+    const streamOpen = lab.waitForResponse((response) => response.url().includes("/events?"));
+    await lab.goto("/lab");
+    await streamOpen;
+    const sessionStatus = lab.locator("#session-status");
+    await signedInAs(lab, account.username);
+    await expect(sessionStatus).toContainText(`Signed in as ${account.username}`);
 
-  await header(first).getByRole("button", { name: "Sign out" }).click();
-  await expect(signInLink(first)).toBeVisible();
-  await expect(signInLink(lab)).toBeVisible();
-  await expect(sessionStatus).toContainText("Browsing as a guest.");
+    await header(first).getByRole("button", { name: "Sign out" }).click();
+    await expect(signInLink(first)).toBeVisible();
+    await expect(signInLink(lab)).toBeVisible();
+    await expect(sessionStatus).toContainText("Browsing as a guest.");
 
-  await signIn(first, account.email, account.password);
-  await expect(first).toHaveURL(/\/account$/);
-  await signedInAs(lab, account.username);
-  await expect(sessionStatus).toContainText(`Signed in as ${account.username}`);
-});
+    await signIn(first, account.email, account.password);
+    await expect(first).toHaveURL(/\/account$/);
+    await signedInAs(lab, account.username);
+    await expect(sessionStatus).toContainText(`Signed in as ${account.username}`);
+  },
+);

@@ -41,7 +41,10 @@ export function header(page: Page): Locator {
 }
 
 /** Fills and sends the registration form of the page (already on /register). */
-export async function fillRegistration(page: Page, account: Pick<Account, "username" | "email" | "password">): Promise<void> {
+export async function fillRegistration(
+  page: Page,
+  account: Pick<Account, "username" | "email" | "password">,
+): Promise<void> {
   await page.getByLabel("Username").fill(account.username);
   await page.getByLabel("Email").fill(account.email);
   await page.getByLabel("Password").fill(account.password);
@@ -56,7 +59,10 @@ export async function mailLink(page: Page, to: string, subject: RegExp, path: st
   let link = "";
   await expect(async () => {
     await page.goto(`/dev/mailbox?${new URLSearchParams({ to })}`);
-    const mail = page.getByRole("article").filter({ has: page.getByRole("heading", { name: subject }) }).first();
+    const mail = page
+      .getByRole("article")
+      .filter({ has: page.getByRole("heading", { name: subject }) })
+      .first();
     const text = await mail.locator("pre").innerText({ timeout: 500 });
     const found = new RegExp(`https?://[^\\s/]+(${path}\\?\\S+)`).exec(text)?.[1];
     expect(found, `a ${path} link in the mail`).toBeDefined();

@@ -29,10 +29,14 @@ async function sendSecondFactor(page: Page, code: string): Promise<void> {
   await page.getByRole("button", { name: "Verify and sign in" }).click();
 }
 
-const expectSignedInAs = (page: Page, account: Account) => expect(header(page)).toContainText(`Signed in as ${account.username}`);
+const expectSignedInAs = (page: Page, account: Account) =>
+  expect(header(page)).toContainText(`Signed in as ${account.username}`);
 
 test.describe("two-factor authentication", () => {
-  test("turn on with the app's code, sign in with a code and with a backup code, turn off", async ({ page, members }) => {
+  test("turn on with the app's code, sign in with a code and with a backup code, turn off", async ({
+    page,
+    members,
+  }) => {
     test.slow();
     const account = await members.signIn(page, "tfa");
     await page.goto("/account");
@@ -81,7 +85,9 @@ test.describe("two-factor authentication", () => {
     await sendSecondFactor(page, backupCodes[0] ?? "");
     await expect(page).toHaveURL(/\/account$/);
     await expectSignedInAs(page, account);
-    await expect(page.getByRole("region", { name: "Two-factor authentication" })).toContainText("On: signing in asks for a code");
+    await expect(page.getByRole("region", { name: "Two-factor authentication" })).toContainText(
+      "On: signing in asks for a code",
+    );
 
     // Turn it off with another backup code: the password alone signs in again.
     await page.getByRole("link", { name: "Manage two-factor authentication" }).click();
@@ -89,7 +95,9 @@ test.describe("two-factor authentication", () => {
     await page.getByLabel("Code to turn off").fill(backupCodes[1] ?? "");
     await page.getByRole("button", { name: "Turn off two-factor authentication" }).click();
     await expect(page).toHaveURL(/\/account\/two-factor\?done=disabled$/);
-    await expect(page.getByRole("status")).toHaveText("Two-factor authentication is off. Signing in asks only for your password.");
+    await expect(page.getByRole("status")).toHaveText(
+      "Two-factor authentication is off. Signing in asks only for your password.",
+    );
     await signOut(page);
     await sendPassword(page, account);
     await expect(page).toHaveURL(/\/account$/);

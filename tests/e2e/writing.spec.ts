@@ -18,7 +18,11 @@ async function publish(page: Page, post: { title: string; slug?: string; body: s
   await page.getByRole("button", { name: "Publish" }).click();
 }
 
-test("the admin writes a post; a visitor finds it by a word from its body and opens it", async ({ page, browser, members }) => {
+test("the admin writes a post; a visitor finds it by a word from its body and opens it", async ({
+  page,
+  browser,
+  members,
+}) => {
   // Two browsers and three accessibility checks (each a second page without JavaScript).
   test.slow();
   const word = uniqueWord();
@@ -26,7 +30,10 @@ test("the admin writes a post; a visitor finds it by a word from its body and op
   await members.signIn(page, "writer", { role: "admin" });
   await page.goto("/");
   await header(page).getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Writing" }).click();
-  await publish(page, { title, body: `A first paragraph about nothing much.\n\nThe ${word} came out at dusk <b>and</b> stayed.` });
+  await publish(page, {
+    title,
+    body: `A first paragraph about nothing much.\n\nThe ${word} came out at dusk <b>and</b> stayed.`,
+  });
   await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
   await expect(page.getByRole("status")).toHaveText("The post is saved.");
   const postUrl = page.url().replace(/\?.*$/, "");
@@ -50,7 +57,10 @@ test("the admin writes a post; a visitor finds it by a word from its body and op
     await results.getByRole("link", { name: title }).click();
     await expect(visitor.page).toHaveURL(postUrl);
     await expect(visitor.page.getByRole("heading", { level: 1, name: title })).toBeVisible();
-    await expect(visitor.page.getByRole("article").locator("p.post__paragraph")).toHaveText(["A first paragraph about nothing much.", `The ${word} came out at dusk <b>and</b> stayed.`]);
+    await expect(visitor.page.getByRole("article").locator("p.post__paragraph")).toHaveText([
+      "A first paragraph about nothing much.",
+      `The ${word} came out at dusk <b>and</b> stayed.`,
+    ]);
     await expect(visitor.page.getByRole("link", { name: "Edit this post" })).toHaveCount(0);
     await expectAccessible(visitor.page);
 

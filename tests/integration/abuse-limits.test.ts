@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TIMELINE_BATCH_MAX, TIMELINE_TICK_MS } from "../../app/services/timeline-batch.ts";
-import type { RequestLine } from "../../app/models/trace.ts";
+import { TIMELINE_BATCH_MAX, TIMELINE_TICK_MS } from "#app/services/timeline-batch.server.ts";
+import type { RequestLine } from "#app/models/trace.ts";
 import { createBrowser, inBatches, newAccount, nextIp } from "../support/browser.ts";
 import { registerMember } from "../support/chat.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
@@ -19,7 +19,11 @@ let server: RunningServer;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  server = await startServer({ DATABASE_URL: database.url, SESSION_SECRET: randomBytes(64).toString("base64url"), TRUST_PROXY: "loopback" });
+  server = await startServer({
+    DATABASE_URL: database.url,
+    SESSION_SECRET: randomBytes(64).toString("base64url"),
+    TRUST_PROXY: "loopback",
+  });
 });
 afterAll(async () => {
   await server?.stop();
@@ -29,8 +33,14 @@ afterAll(async () => {
 const newVisitor = () => `glassbox_visitor=${randomBytes(16).toString("base64url")}`;
 
 /** One tab's stream as a client at `ip` with `cookie` (none: a new visitor every time). */
-function stream(ip: string, { cookie, lab = false, path }: { cookie?: string; lab?: boolean; path?: string } = {}): Promise<SseStream> {
-  const url = new URL(path ?? `/events?${new URLSearchParams({ tab: randomUUID(), room: "lobby", ...(lab ? { lab: "1" } : {}) })}`, server.url);
+function stream(
+  ip: string,
+  { cookie, lab = false, path }: { cookie?: string; lab?: boolean; path?: string } = {},
+): Promise<SseStream> {
+  const url = new URL(
+    path ?? `/events?${new URLSearchParams({ tab: randomUUID(), room: "lobby", ...(lab ? { lab: "1" } : {}) })}`,
+    server.url,
+  );
   return openSse(url, { headers: { "x-forwarded-for": ip, ...(cookie ? { cookie } : {}) } });
 }
 
@@ -43,7 +53,7 @@ async function expectRefused(pending: Promise<SseStream>) {
 
 /** Once a stream is closed its slot comes back as soon as the server sees the disconnect. */
 async function openOnceFreed(open: () => Promise<SseStream>): Promise<SseStream> {
-  for (const deadline = Date.now() + 5_000; ; ) {
+  for (const deadline = Date.now() + 5_000; ;) {
     const next = await open();
     if (next.status === 200 || Date.now() > deadline) return next;
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -56,7 +66,9 @@ describe("event streams per visitor and per address", () => {
   it("refuses a visitor's 17th stream with 429 stream:too_many, and takes one again once a stream closes", async () => {
     const ip = nextIp();
     const cookie = newVisitor();
-    const open = await Promise.all(Array.from({ length: 16 }, (_, index) => stream(ip, { cookie, lab: index % 2 === 0 })));
+    const open = await Promise.all(
+      Array.from({ length: 16 }, (_, index) => stream(ip, { cookie, lab: index % 2 === 0 })),
+    );
     try {
       for (const one of open) expect(one.status).toBe(200);
       await expectRefused(stream(ip, { cookie }));
@@ -77,7 +89,10 @@ describe("event streams per visitor and per address", () => {
   it("refuses the 257th stream of one address, whatever the cookies, and takes one again once a stream closes", async () => {
     const ip = nextIp();
     // No cookie: every stream is a new visitor, as the probe's cookie-less client was.
-    const open = await inBatches(Array.from({ length: 256 }, () => () => stream(ip)), 32);
+    const open = await inBatches(
+      Array.from({ length: 256 }, () => () => stream(ip)),
+      32,
+    );
     try {
       expect(open.filter((one) => one.status === 200)).toHaveLength(256);
       await expectRefused(stream(ip));
@@ -124,12 +139,21 @@ describe("other visitors' request lines on lab streams", () => {
     try {
       for (const one of labs) expect(one.status).toBe(200);
       const timelineFrames = (one: SseStream) => one.frames.filter((frame) => frame.event === "timeline");
-      const healthLines = (one: SseStream) => timelineFrames(one).flatMap((frame) => (JSON.parse(frame.data) as RequestLine[]).filter((line) => line.path === "/health"));
+      const healthLines = (one: SseStream) =>
+        timelineFrames(one).flatMap((frame) =>
+          (JSON.parse(frame.data) as RequestLine[]).filter((line) => line.path === "/health"),
+        );
       const before = labs.map((one) => timelineFrames(one).length);
 
       // N requests of another (cookie-less) client, 16 at a time.
       const started = performance.now();
-      const statuses = await inBatches(Array.from({ length: N }, () => () => fetch(new URL("/health", server.url)).then((response) => response.status)), 16);
+      const statuses = await inBatches(
+        Array.from(
+          { length: N },
+          () => () => fetch(new URL("/health", server.url)).then((response) => response.status),
+        ),
+        16,
+      );
       expect(statuses.every((status) => status === 200)).toBe(true);
       // The last request's line arrives with the next flush; then nothing more is pending.
       const last = await fetch(new URL("/health", server.url));
@@ -141,11 +165,15 @@ describe("other visitors' request lines on lab streams", () => {
       const ticks = Math.ceil(elapsedMs / TIMELINE_TICK_MS) + 1;
       const frames = labs.map((one, index) => timelineFrames(one).length - (before[index] ?? 0));
       const total = frames.reduce((sum, count) => sum + count, 0);
-      expect(total, `${total} timeline frames for ${N + 1} requests over ${Math.round(elapsedMs)} ms (${ticks} ticks) on ${M} streams`).toBeLessThanOrEqual(M * ticks);
+      expect(
+        total,
+        `${total} timeline frames for ${N + 1} requests over ${Math.round(elapsedMs)} ms (${ticks} ticks) on ${M} streams`,
+      ).toBeLessThanOrEqual(M * ticks);
       // Without coalescing each stream would have taken a frame per request.
       for (const count of frames) expect(count).toBeLessThan(N / 4);
       for (const one of labs) {
-        for (const frame of timelineFrames(one)) expect((JSON.parse(frame.data) as RequestLine[]).length).toBeLessThanOrEqual(TIMELINE_BATCH_MAX);
+        for (const frame of timelineFrames(one))
+          expect((JSON.parse(frame.data) as RequestLine[]).length).toBeLessThanOrEqual(TIMELINE_BATCH_MAX);
       }
     } finally {
       closeAll(labs);
@@ -167,20 +195,29 @@ describe("sign-ups per address", () => {
     const page = await refused.text();
     expect(page).toContain("Too many accounts were created from your network recently.");
     expect(page).toContain(`value="${refusedAccount.username}"`);
-    expect(await database.db.selectFrom("users").select("id").where("email", "=", refusedAccount.email).executeTakeFirst()).toBeUndefined();
+    expect(
+      await database.db.selectFrom("users").select("id").where("email", "=", refusedAccount.email).executeTakeFirst(),
+    ).toBeUndefined();
 
     // Another address is not held; an IPv6 client is counted by its /64.
     expect((await createBrowser(server.url).post("/register", newAccount("elsewhere"))).status).toBe(303);
     const prefix = `2001:db8:${randomBytes(2).toString("hex")}:1`;
-    for (let index = 0; index < 10; index++) expect((await createBrowser(server.url, { ip: `${prefix}::${index + 1}` }).post("/register", newAccount("six"))).status).toBe(303);
-    expect((await createBrowser(server.url, { ip: `${prefix}:ffff::99` }).post("/register", newAccount("six"))).status).toBe(429);
+    for (let index = 0; index < 10; index++)
+      expect(
+        (await createBrowser(server.url, { ip: `${prefix}::${index + 1}` }).post("/register", newAccount("six")))
+          .status,
+      ).toBe(303);
+    expect(
+      (await createBrowser(server.url, { ip: `${prefix}:ffff::99` }).post("/register", newAccount("six"))).status,
+    ).toBe(429);
   });
 });
 
 describe("the lab's database check", () => {
   it("answers 10 lookups a minute from one address, then 429 with Retry-After in the widget", async () => {
     const lab = createBrowser(server.url);
-    const lookUp = () => lab.post("/lab?index", { intent: "database-check", email: `nobody_${randomUUID()}@example.com` });
+    const lookUp = () =>
+      lab.post("/lab?index", { intent: "database-check", email: `nobody_${randomUUID()}@example.com` });
     for (let index = 0; index < 10; index++) expect((await lookUp()).status, `lookup ${index + 1}`).toBe(200);
     const refused = await lookUp();
     expect(refused.status).toBe(429);

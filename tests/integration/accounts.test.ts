@@ -1,7 +1,17 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBrowser, deviceCookieFrom, inBatches, median, newAccount, nextIp, sessionCookieFrom, sessionIdOf, type Browser } from "../support/browser.ts";
+import {
+  createBrowser,
+  deviceCookieFrom,
+  inBatches,
+  median,
+  newAccount,
+  nextIp,
+  sessionCookieFrom,
+  sessionIdOf,
+  type Browser,
+} from "../support/browser.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { confirmRegistration, registerAndConfirm } from "../support/mail.ts";
 import { startServer, type RunningServer } from "../support/server.ts";
@@ -36,9 +46,12 @@ afterAll(async () => {
 type Account = ReturnType<typeof newAccount>;
 const browser = (options: { ip?: string; cookie?: string } = {}) => createBrowser(server.url, options);
 
-const userRow = (email: string) => database.db.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirst();
-const sessionRow = (id: string) => database.db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
-const sessionsOf = async (userId: string) => database.db.selectFrom("sessions").select("id").where("user_id", "=", userId).execute();
+const userRow = (email: string) =>
+  database.db.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirst();
+const sessionRow = (id: string) =>
+  database.db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
+const sessionsOf = async (userId: string) =>
+  database.db.selectFrom("sessions").select("id").where("user_id", "=", userId).execute();
 
 /** Registers and follows the welcome mail's link: the browser is then signed in. */
 async function signUp(account: Account = newAccount(), on: Browser = browser()) {
@@ -48,7 +61,8 @@ async function signUp(account: Account = newAccount(), on: Browser = browser()) 
   return { browser: on, account, user };
 }
 
-const login = (on: Browser, email: string, password: string, extra: Record<string, string> = {}) => on.post("/login", { email, password, ...extra });
+const login = (on: Browser, email: string, password: string, extra: Record<string, string> = {}) =>
+  on.post("/login", { email, password, ...extra });
 
 /** A second device of the same account: a fresh browser (new address and agent) signed in. */
 async function secondDevice(account: Account) {
@@ -59,7 +73,8 @@ async function secondDevice(account: Account) {
 
 let adminPromise: Promise<Browser> | undefined;
 /** The ADMIN_EMAILS account, registered once for the file. */
-const admin = () => (adminPromise ??= signUp({ ...newAccount("boss"), email: ADMIN_EMAIL }).then(({ browser: b }) => b));
+const admin = () =>
+  (adminPromise ??= signUp({ ...newAccount("boss"), email: ADMIN_EMAIL }).then(({ browser: b }) => b));
 
 describe("registration and the signed-in account", () => {
   it("registers with a 303 to 'check your email' and no session; the mailed link signs in with an HttpOnly, SameSite=Lax session cookie on path /", async () => {
@@ -135,7 +150,11 @@ describe("registration and the signed-in account", () => {
     expect(short.status).toBe(400);
     expect(await short.text()).toContain("Use at least 12 characters");
     expect(await userRow(other.email)).toBeUndefined();
-    const count = await database.db.selectFrom("users").select((eb) => eb.fn.countAll<string>().as("n")).where("username", "=", other.username).executeTakeFirst();
+    const count = await database.db
+      .selectFrom("users")
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .where("username", "=", other.username)
+      .executeTakeFirst();
     expect(count?.n).toBe("0");
   });
 });
@@ -220,7 +239,10 @@ describe("sign-in failures", () => {
       unknown.push(await timed(`ghost-${randomUUID()}@example.com`, "not the password"));
       wrong.push(await timed(account.email, "not the password"));
     }
-    expect(median(unknown), `unknown ${unknown.map(Math.round)} ms, wrong ${wrong.map(Math.round)} ms`).toBeGreaterThanOrEqual(0.5 * median(wrong));
+    expect(
+      median(unknown),
+      `unknown ${unknown.map(Math.round)} ms, wrong ${wrong.map(Math.round)} ms`,
+    ).toBeGreaterThanOrEqual(0.5 * median(wrong));
   });
 });
 
@@ -234,8 +256,17 @@ describe("sign-in throttling", () => {
     expect(b.cookie).toBeUndefined();
     expect(await refused.text()).toContain("Too many sign-in attempts.");
 
-    const rows = await database.db.selectFrom("action_logs").selectAll().where("action", "=", "auth.login_failed").where("user_agent", "=", b.userAgent).orderBy("id").execute();
-    expect(rows.map((row) => (row.metadata as { reason?: string }).reason)).toEqual([...Array(5).fill("wrong_password"), "throttled"]);
+    const rows = await database.db
+      .selectFrom("action_logs")
+      .selectAll()
+      .where("action", "=", "auth.login_failed")
+      .where("user_agent", "=", b.userAgent)
+      .orderBy("id")
+      .execute();
+    expect(rows.map((row) => (row.metadata as { reason?: string }).reason)).toEqual([
+      ...Array(5).fill("wrong_password"),
+      "throttled",
+    ]);
 
     const { account: other } = await signUp(newAccount("neighbour"));
     const neighbour = browser({ ip: b.ip });
@@ -267,7 +298,10 @@ describe("sign-in throttling", () => {
 
   it("refuses the 51st attempt from one address across different emails", async () => {
     const ip = nextIp();
-    const attempts = Array.from({ length: 50 }, (_, i) => () => login(browser({ ip }), `spray-${i}-${randomUUID()}@example.com`, "guess"));
+    const attempts = Array.from(
+      { length: 50 },
+      (_, i) => () => login(browser({ ip }), `spray-${i}-${randomUUID()}@example.com`, "guess"),
+    );
     const statuses = (await inBatches(attempts, 6)).map((response) => response.status);
     expect(statuses).toEqual(Array(50).fill(401));
     const refused = await login(browser({ ip }), `spray-51-${randomUUID()}@example.com`, "guess");
@@ -285,7 +319,11 @@ describe("sign-in throttling", () => {
     expect((await sessionRow(sessionIdOf(b.cookie ?? "")))?.ip).toBe(b.ip);
     const failing = browser();
     expect((await login(failing, account.email, "wrong password")).status).toBe(401);
-    const failed = await database.db.selectFrom("action_logs").selectAll().where("user_agent", "=", failing.userAgent).executeTakeFirst();
+    const failed = await database.db
+      .selectFrom("action_logs")
+      .selectAll()
+      .where("user_agent", "=", failing.userAgent)
+      .executeTakeFirst();
     expect(failed).toMatchObject({ actor_id: user.id, ip: failing.ip });
     const keys = (await database.db.selectFrom("login_throttle").select("key").execute()).map((row) => row.key);
     expect(keys.some((key) => key.includes(failing.ip ?? "?"))).toBe(true);
@@ -299,7 +337,9 @@ describe("lock-out by strangers (decision 0017)", () => {
     // The sign-up's first sign-in (its confirmation) makes this browser a known device.
     const signedIn = await registerAndConfirm(database.db, owner, account);
     const device = deviceCookieFrom(signedIn);
-    expect(signedIn.headers.getSetCookie().find((value) => value.startsWith("glassbox_device="))).toMatch(/;\s*HttpOnly/i);
+    expect(signedIn.headers.getSetCookie().find((value) => value.startsWith("glassbox_device="))).toMatch(
+      /;\s*HttpOnly/i,
+    );
 
     // A stranger: five wrong passwords, then even the right one is refused from that network.
     const stranger = browser();
@@ -312,16 +352,24 @@ describe("lock-out by strangers (decision 0017)", () => {
 
     // The owner's known device gets in even from the stranger's network; a forged one naming the owner does not.
     const ownerId = (await userRow(account.email))?.id;
-    const claim = Buffer.from(JSON.stringify({ id: randomBytes(16).toString("base64url"), userIds: [ownerId] })).toString("base64");
+    const claim = Buffer.from(
+      JSON.stringify({ id: randomBytes(16).toString("base64url"), userIds: [ownerId] }),
+    ).toString("base64");
     const forged = `glassbox_device=${encodeURIComponent(`${claim}.not-the-signature`)}`;
-    const atStrangers = (cookie: string) => createBrowser(server.url, { ip: stranger.ip }).post("/login", { email: account.email, password: account.password }, { headers: { cookie } });
+    const atStrangers = (cookie: string) =>
+      createBrowser(server.url, { ip: stranger.ip }).post(
+        "/login",
+        { email: account.email, password: account.password },
+        { headers: { cookie } },
+      );
     expect((await atStrangers(forged)).status).toBe(429);
     const home = await atStrangers(device);
     expect(home.status).toBe(303);
     expect(home.headers.get("location")).toBe("/account");
 
     // The known device's own guesses are limited too: five wrong, then refused, on that device only.
-    const onDevice = (password: string) => createBrowser(server.url).post("/login", { email: account.email, password }, { headers: { cookie: device } });
+    const onDevice = (password: string) =>
+      createBrowser(server.url).post("/login", { email: account.email, password }, { headers: { cookie: device } });
     for (let i = 0; i < 5; i++) expect((await onDevice(`device guess ${i}`)).status).toBe(401);
     expect((await onDevice(account.password)).status).toBe(429);
     // A fresh network without failures still gets in (the account lock holds only for networks with attempts).
@@ -331,11 +379,24 @@ describe("lock-out by strangers (decision 0017)", () => {
   it("still bounds a guesser spread over many networks: 20 attempts per account in 15 minutes", async () => {
     const account = newAccount("spread");
     const device = deviceCookieFrom(await registerAndConfirm(database.db, browser(), account));
-    const statuses = (await inBatches(Array.from({ length: 20 }, (_, i) => () => login(browser(), account.email, `spread ${i}`)), 4)).map((response) => response.status);
+    const statuses = (
+      await inBatches(
+        Array.from({ length: 20 }, (_, i) => () => login(browser(), account.email, `spread ${i}`)),
+        4,
+      )
+    ).map((response) => response.status);
     expect(statuses).toEqual(Array(20).fill(401));
     // The 21st network is refused, even with the right password; the owner's known device is not.
     expect((await login(browser(), account.email, account.password)).status).toBe(429);
-    expect((await browser().post("/login", { email: account.email, password: account.password }, { headers: { cookie: device } })).status).toBe(303);
+    expect(
+      (
+        await browser().post(
+          "/login",
+          { email: account.email, password: account.password },
+          { headers: { cookie: device } },
+        )
+      ).status,
+    ).toBe(303);
   });
 });
 
@@ -361,7 +422,9 @@ describe("the audit trail", () => {
     expect((await b.post("/account", { intent: "sign-out-others" })).status).toBe(303);
     const newPassword = `${account.password}-new`;
     await secondDevice(account);
-    expect((await b.post("/account", { intent: "change-password", currentPassword: account.password, newPassword })).status).toBe(303);
+    expect(
+      (await b.post("/account", { intent: "change-password", currentPassword: account.password, newPassword })).status,
+    ).toBe(303);
     expect((await b.post("/logout", {})).status).toBe(303);
     const boss = await admin();
     expect((await boss.post("/admin", { userId: actor })).status).toBe(303);
@@ -369,15 +432,40 @@ describe("the audit trail", () => {
     const rows = await database.db
       .selectFrom("action_logs")
       .select(["action", "actor_id", "ip", "user_agent", "metadata"])
-      .where((eb) => eb.or([eb("user_agent", "=", b.userAgent), sql<boolean>`${eb.ref("metadata")} @> ${JSON.stringify({ userId: actor })}::jsonb`]))
+      .where((eb) =>
+        eb.or([
+          eb("user_agent", "=", b.userAgent),
+          sql<boolean>`${eb.ref("metadata")} @> ${JSON.stringify({ userId: actor })}::jsonb`,
+        ]),
+      )
       .orderBy("id")
       .execute();
     expect(rows).toEqual([
-      { action: "auth.register", actor_id: actor, ...where, metadata: { username: account.username, email: account.email, role: "member" } },
+      {
+        action: "auth.register",
+        actor_id: actor,
+        ...where,
+        metadata: { username: account.username, email: account.email, role: "member" },
+      },
       // Following the welcome mail's link confirms the sign-up.
-      { action: "auth.email_verified", actor_id: actor, ...where, metadata: { email: account.email, registration: true } },
-      { action: "auth.login_failed", actor_id: null, ...where, metadata: { email: expect.stringMatching(/^ghost-/), reason: "unknown_email" } },
-      { action: "auth.login_failed", actor_id: actor, ...where, metadata: { email: account.email, reason: "wrong_password" } },
+      {
+        action: "auth.email_verified",
+        actor_id: actor,
+        ...where,
+        metadata: { email: account.email, registration: true },
+      },
+      {
+        action: "auth.login_failed",
+        actor_id: null,
+        ...where,
+        metadata: { email: expect.stringMatching(/^ghost-/), reason: "unknown_email" },
+      },
+      {
+        action: "auth.login_failed",
+        actor_id: actor,
+        ...where,
+        metadata: { email: account.email, reason: "wrong_password" },
+      },
       { action: "auth.login", actor_id: actor, ...where, metadata: {} },
       { action: "auth.session_revoked", actor_id: actor, ...where, metadata: { session: handle } },
       { action: "auth.session_revoked", actor_id: actor, ...where, metadata: { scope: "others", ended: 1 } },
@@ -406,7 +494,9 @@ describe("the account page", () => {
     expect(html).toContain("This device");
 
     const stranger = await signUp(newAccount("stranger"));
-    const strangerHandle = /name="session" value="([\w-]{22})"/.exec(await (await (await secondDevice(stranger.account)).get("/account")).text())?.[1];
+    const strangerHandle = /name="session" value="([\w-]{22})"/.exec(
+      await (await (await secondDevice(stranger.account)).get("/account")).text(),
+    )?.[1];
     expect(strangerHandle).toBeDefined();
     const notMine = await b.post("/account", { intent: "revoke-session", session: strangerHandle ?? "" });
     expect(notMine.status).toBe(404);
@@ -442,16 +532,28 @@ describe("the account page", () => {
     const other = await secondDevice(account);
     const newPassword = "a brand new passphrase";
 
-    const wrong = await b.post("/account", { intent: "change-password", currentPassword: "not it at all", newPassword });
+    const wrong = await b.post("/account", {
+      intent: "change-password",
+      currentPassword: "not it at all",
+      newPassword,
+    });
     expect(wrong.status).toBe(400);
     expect(await wrong.text()).toContain("The current password is not correct.");
-    const tooShort = await b.post("/account", { intent: "change-password", currentPassword: account.password, newPassword: "short" });
+    const tooShort = await b.post("/account", {
+      intent: "change-password",
+      currentPassword: account.password,
+      newPassword: "short",
+    });
     expect(tooShort.status).toBe(400);
     expect(await tooShort.text()).toContain("Use at least 12 characters");
     expect((await other.get("/api/v0/me")).status).toBe(200);
 
     const before = b.cookie ?? "";
-    const changed = await b.post("/account", { intent: "change-password", currentPassword: account.password, newPassword });
+    const changed = await b.post("/account", {
+      intent: "change-password",
+      currentPassword: account.password,
+      newPassword,
+    });
     expect(changed.status).toBe(303);
     expect(changed.headers.get("location")).toBe("/account?done=password-changed");
     expect(b.cookie).toBeDefined();
@@ -469,9 +571,15 @@ describe("the account page", () => {
     const { browser: b, account } = await signUp(newAccount("guesser"));
     const newPassword = "a brand new passphrase";
     for (let i = 0; i < 5; i++) {
-      expect((await b.post("/account", { intent: "change-password", currentPassword: `guess ${i}`, newPassword })).status).toBe(400);
+      expect(
+        (await b.post("/account", { intent: "change-password", currentPassword: `guess ${i}`, newPassword })).status,
+      ).toBe(400);
     }
-    const refused = await b.post("/account", { intent: "change-password", currentPassword: account.password, newPassword });
+    const refused = await b.post("/account", {
+      intent: "change-password",
+      currentPassword: account.password,
+      newPassword,
+    });
     expect(refused.status).toBe(429);
     expect(await refused.text()).toContain("Too many sign-in attempts.");
     // Not changed. (A network without failures of its own still gets its attempt: decision 0017.)
@@ -504,8 +612,15 @@ describe("roles", () => {
     const b = browser();
     expect((await login(b, account.email, account.password)).status).toBe(303);
     expect((await userRow(account.email))?.role).toBe("admin");
-    const audit = await database.db.selectFrom("action_logs").selectAll().where("action", "=", "auth.role_changed").where("user_agent", "=", b.userAgent).execute();
-    expect(audit).toMatchObject([{ actor_id: null, ip: b.ip, metadata: { userId: user.id, from: "member", to: "admin", reason: "ADMIN_EMAILS" } }]);
+    const audit = await database.db
+      .selectFrom("action_logs")
+      .selectAll()
+      .where("action", "=", "auth.role_changed")
+      .where("user_agent", "=", b.userAgent)
+      .execute();
+    expect(audit).toMatchObject([
+      { actor_id: null, ip: b.ip, metadata: { userId: user.id, from: "member", to: "admin", reason: "ADMIN_EMAILS" } },
+    ]);
   });
 
   it("give members a 403 on /admin and send guests to /login?next=%2Fadmin", async () => {
@@ -606,13 +721,25 @@ describe("cross-site writes", () => {
     expect(loginResponse.status).toBe(303); // control: the same post from the same site signs in
     const signedIn = (await sessionsOf(user.id)).length;
     expect(signedIn).toBe(sessionsBefore + 1);
-    const crossLogin = await browser().post("/login", { email: account.email, password: account.password }, { origin: evil });
+    const crossLogin = await browser().post(
+      "/login",
+      { email: account.email, password: account.password },
+      { origin: evil },
+    );
     expect(crossLogin.status).toBe(403);
     expect(sessionCookieFrom(crossLogin)).toBeUndefined();
 
     expect((await b.post("/logout", {}, { origin: evil })).status).toBe(403);
     const newPassword = "hijacked password!";
-    expect((await b.post("/account", { intent: "change-password", currentPassword: account.password, newPassword }, { origin: evil })).status).toBe(403);
+    expect(
+      (
+        await b.post(
+          "/account",
+          { intent: "change-password", currentPassword: account.password, newPassword },
+          { origin: evil },
+        )
+      ).status,
+    ).toBe(403);
     expect((await b.post("/account", { intent: "sign-out-others" }, { origin: evil })).status).toBe(403);
     expect((await sessionsOf(user.id)).length).toBe(signedIn);
     expect((await b.get("/api/v0/me")).status).toBe(200);
@@ -659,7 +786,8 @@ describe("several instances and restarts", () => {
     const { account } = await signUp(newAccount("shared"));
     const ip = nextIp();
     const on = [server, second, server, second, server].map((one) => createBrowser(one.url, { ip }));
-    for (const [i, b] of on.entries()) expect((await login(b, account.email, `wrong ${i}`)).status, `attempt ${i + 1}`).toBe(401);
+    for (const [i, b] of on.entries())
+      expect((await login(b, account.email, `wrong ${i}`)).status, `attempt ${i + 1}`).toBe(401);
     // Three attempts on the first, two on the second: only a shared count reaches 5.
     expect((await login(createBrowser(second.url, { ip }), account.email, account.password)).status).toBe(429);
     expect((await login(createBrowser(server.url, { ip }), account.email, account.password)).status).toBe(429);
@@ -687,7 +815,11 @@ describe("several instances and restarts", () => {
     const forged = "203.0.113.77";
     const b = createBrowser(restarted.url, { ip: forged });
     expect((await b.post("/login", { email: account.email, password: "wrong password" })).status).toBe(401);
-    const row = await database.db.selectFrom("action_logs").selectAll().where("user_agent", "=", b.userAgent).executeTakeFirstOrThrow();
+    const row = await database.db
+      .selectFrom("action_logs")
+      .selectAll()
+      .where("user_agent", "=", b.userAgent)
+      .executeTakeFirstOrThrow();
     expect(row.ip).toBe("127.0.0.1");
     const keys = (await database.db.selectFrom("login_throttle").select("key").execute()).map((entry) => entry.key);
     expect(keys.some((key) => key.includes(forged))).toBe(false);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ActionLogView } from "../../app/models/action-log.ts";
+import type { ActionLogView } from "#app/models/action-log.ts";
 import { expectProblem } from "../support/api.ts";
 import { createBrowser, type Browser } from "../support/browser.ts";
 import { post, registerMember, signInElsewhere, uniqueBody, type Member } from "../support/chat.ts";
@@ -14,7 +14,11 @@ import { openSse, type SseEvent, type SseStream } from "../support/sse-client.ts
 const ADMIN_EMAIL = "stream-boss@example.com";
 const cluster = twoInstancesOnOneDatabase({ ADMIN_EMAILS: ADMIN_EMAIL });
 
-async function open(url: string, browser: Browser | undefined, options: { lastEventId?: string; query?: string } = {}): Promise<SseStream> {
+async function open(
+  url: string,
+  browser: Browser | undefined,
+  options: { lastEventId?: string; query?: string } = {},
+): Promise<SseStream> {
   const headers: Record<string, string> = {};
   if (browser?.cookie) headers.cookie = browser.cookie;
   if (options.lastEventId) headers["last-event-id"] = options.lastEventId;
@@ -23,20 +27,38 @@ async function open(url: string, browser: Browser | undefined, options: { lastEv
   return stream;
 }
 
-async function opened(url: string, browser: Browser, options?: { lastEventId?: string; query?: string }): Promise<SseStream> {
+async function opened(
+  url: string,
+  browser: Browser,
+  options?: { lastEventId?: string; query?: string },
+): Promise<SseStream> {
   const stream = await open(url, browser, options);
   expect(stream.status, stream.text()).toBe(200);
   expect(stream.headers["content-type"]).toMatch(/^text\/event-stream/);
   return stream;
 }
 
-const entries = (frames: readonly SseEvent[]) => frames.filter((frame) => frame.event === "action").map((frame) => ({ sseId: frame.id, ...(JSON.parse(frame.data) as ActionLogView) }));
+const entries = (frames: readonly SseEvent[]) =>
+  frames
+    .filter((frame) => frame.event === "action")
+    .map((frame) => ({ sseId: frame.id, ...(JSON.parse(frame.data) as ActionLogView) }));
 const postedBody = (entry: ActionLogView) => entry.action === "chat.post" && entry.metadata.messageId;
 /** Waits for the chat.post entry of the message whose body is `body`. */
 async function waitForPost(stream: SseStream, messageId: string) {
-  await stream.waitFor((frames) => entries(frames).some((entry) => postedBody(entry) === messageId), 10_000, `the chat.post entry of message ${messageId}`);
+  await stream.waitFor(
+    (frames) => entries(frames).some((entry) => postedBody(entry) === messageId),
+    10_000,
+    `the chat.post entry of message ${messageId}`,
+  );
 }
-const messageIdOf = async (body: string) => (await cluster.database.db.selectFrom("chat_messages").select("id").where("body", "=", body).executeTakeFirstOrThrow()).id;
+const messageIdOf = async (body: string) =>
+  (
+    await cluster.database.db
+      .selectFrom("chat_messages")
+      .select("id")
+      .where("body", "=", body)
+      .executeTakeFirstOrThrow()
+  ).id;
 
 describe("the action-log stream", () => {
   let boss: Member;
@@ -45,7 +67,11 @@ describe("the action-log stream", () => {
   let adaOnB: Browser;
 
   beforeAll(async () => {
-    [boss, ada, bob] = await Promise.all([registerMember(cluster.database.db, cluster.a.url, "sboss", ADMIN_EMAIL), registerMember(cluster.database.db, cluster.a.url, "sada"), registerMember(cluster.database.db, cluster.a.url, "sbob")]);
+    [boss, ada, bob] = await Promise.all([
+      registerMember(cluster.database.db, cluster.a.url, "sboss", ADMIN_EMAIL),
+      registerMember(cluster.database.db, cluster.a.url, "sada"),
+      registerMember(cluster.database.db, cluster.a.url, "sbob"),
+    ]);
     adaOnB = await signInElsewhere(ada, cluster.b.url);
   });
 
@@ -54,20 +80,39 @@ describe("the action-log stream", () => {
     await guest.done;
     expect(guest.status).toBe(401);
     expect(JSON.parse(guest.text())).toMatchObject({ status: 401, code: "auth:unauthenticated" });
-    await expectProblem(await adaOnB.get("/api/v0/action-logs/stream", { "last-event-id": "drop table" }), 400, "api:invalid_parameters");
+    await expectProblem(
+      await adaOnB.get("/api/v0/action-logs/stream", { "last-event-id": "drop table" }),
+      400,
+      "api:invalid_parameters",
+    );
     await expectProblem(await adaOnB.get("/api/v0/action-logs/stream?after=0"), 400, "api:invalid_parameters");
     await expectProblem(await adaOnB.get("/api/v0/action-logs/stream?room=lobby"), 400, "api:invalid_parameters");
   });
 
   it("delivers an action done on A to the streams on A and B that may see it, with id: = entry id", async () => {
-    const [adaStreamB, bossStreamA, bobStreamB] = await Promise.all([opened(cluster.b.url, adaOnB), opened(cluster.a.url, boss.browser), opened(cluster.b.url, createBrowser(cluster.b.url, { cookie: bob.browser.cookie }))]);
+    const [adaStreamB, bossStreamA, bobStreamB] = await Promise.all([
+      opened(cluster.b.url, adaOnB),
+      opened(cluster.a.url, boss.browser),
+      opened(cluster.b.url, createBrowser(cluster.b.url, { cookie: bob.browser.cookie })),
+    ]);
     const body = uniqueBody("streamed");
     await post(ada.browser, body);
     const messageId = await messageIdOf(body);
     await Promise.all([waitForPost(adaStreamB, messageId), waitForPost(bossStreamA, messageId)]);
     const [fromB] = entries(adaStreamB.frames).filter((entry) => postedBody(entry) === messageId);
-    const row = await cluster.database.db.selectFrom("action_logs").selectAll().where("action", "=", "chat.post").where("actor_id", "=", ada.id).orderBy("id", "desc").executeTakeFirstOrThrow();
-    expect(fromB).toMatchObject({ sseId: row.id, id: row.id, actor: { id: ada.id, username: ada.username }, resource: { type: "chat_room", id: "lobby" } });
+    const row = await cluster.database.db
+      .selectFrom("action_logs")
+      .selectAll()
+      .where("action", "=", "chat.post")
+      .where("actor_id", "=", ada.id)
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    expect(fromB).toMatchObject({
+      sseId: row.id,
+      id: row.id,
+      actor: { id: ada.id, username: ada.username },
+      resource: { type: "chat_room", id: "lobby" },
+    });
 
     // Bob's own action reaches him; Ada's never did.
     const bobsBody = uniqueBody("bob's own");
@@ -104,7 +149,10 @@ describe("the action-log stream", () => {
       .execute();
     expect(missed.map((row) => row.action)).toEqual(["chat.join", "chat.post", "chat.post"]);
 
-    const resumed = [await opened(cluster.b.url, adaOnB, { lastEventId }), await opened(cluster.a.url, ada.browser, { query: `?after=${lastEventId}` })];
+    const resumed = [
+      await opened(cluster.b.url, adaOnB, { lastEventId }),
+      await opened(cluster.a.url, ada.browser, { query: `?after=${lastEventId}` }),
+    ];
     for (const stream of resumed) {
       await stream.waitFor((frames) => entries(frames).length >= missed.length, 10_000, "the replayed entries");
       expect(entries(stream.frames).map((entry) => entry.id)).toEqual(missed.map((row) => row.id));

@@ -21,14 +21,20 @@ let server: RunningServer;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  server = await startServer({ DATABASE_URL: database.url, SESSION_SECRET: SECRET, TRUST_PROXY: "loopback", ADMIN_EMAILS });
+  server = await startServer({
+    DATABASE_URL: database.url,
+    SESSION_SECRET: SECRET,
+    TRUST_PROXY: "loopback",
+    ADMIN_EMAILS,
+  });
 });
 afterAll(async () => {
   await server?.stop();
   await database?.drop();
 });
 
-const userRow = (email: string) => database.db.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirstOrThrow();
+const userRow = (email: string) =>
+  database.db.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirstOrThrow();
 
 describe("an ADMIN_EMAILS address", () => {
   it("makes no admin at sign-up, and an admin once its link is followed", async () => {
@@ -47,7 +53,11 @@ describe("an ADMIN_EMAILS address", () => {
     await registerAndConfirm(database.db, b, account);
     // An account from before addresses were proven: signed in, listed, unproven.
     const { id } = await userRow(OLD_BOSS);
-    await database.db.updateTable("users").set({ role: "member", email_verified_at: null }).where("id", "=", id).execute();
+    await database.db
+      .updateTable("users")
+      .set({ role: "member", email_verified_at: null })
+      .where("id", "=", id)
+      .execute();
     expect((await b.post("/logout", {})).status).toBe(303);
     expect((await b.post("/login", { email: OLD_BOSS, password: account.password })).status).toBe(303);
     expect((await userRow(OLD_BOSS)).role).toBe("member");
@@ -55,14 +65,21 @@ describe("an ADMIN_EMAILS address", () => {
 
     // "Send the link again" from the banner, then the link.
     expect((await b.post("/verify-email", { intent: "resend" })).status).toBe(303);
-    await followConfirmation(b, linkIn(await mailTo(database.db, OLD_BOSS, /^Confirm your email address/), "/verify-email"));
+    await followConfirmation(
+      b,
+      linkIn(await mailTo(database.db, OLD_BOSS, /^Confirm your email address/), "/verify-email"),
+    );
     expect((await userRow(OLD_BOSS)).role).toBe("admin");
     expect((await b.get("/admin")).status).toBe(200);
   });
 
   it("at start, names the unclaimed and unproven addresses and takes the role from an unproven admin", async () => {
     const { id } = await userRow(OLD_BOSS);
-    await database.db.updateTable("users").set({ role: "admin", email_verified_at: null }).where("id", "=", id).execute();
+    await database.db
+      .updateTable("users")
+      .set({ role: "admin", email_verified_at: null })
+      .where("id", "=", id)
+      .execute();
     const second = await startServer({ DATABASE_URL: database.url, SESSION_SECRET: SECRET, ADMIN_EMAILS });
     try {
       const deadline = Date.now() + 10_000;
@@ -74,7 +91,12 @@ describe("an ADMIN_EMAILS address", () => {
       expect(report).toMatchObject({ unclaimed: [NOBODY], unverified: [OLD_BOSS], demoted: [OLD_BOSS] });
       expect((await userRow(OLD_BOSS)).role).toBe("member");
       expect((await userRow(BOSS)).role).toBe("admin");
-      const audit = await database.db.selectFrom("action_logs").selectAll().where("action", "=", "auth.role_changed").orderBy("id", "desc").executeTakeFirstOrThrow();
+      const audit = await database.db
+        .selectFrom("action_logs")
+        .selectAll()
+        .where("action", "=", "auth.role_changed")
+        .orderBy("id", "desc")
+        .executeTakeFirstOrThrow();
       expect(audit.metadata).toMatchObject({ userId: id, from: "admin", to: "member" });
     } finally {
       await second.stop();

@@ -2,9 +2,20 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../../app/models/database.ts";
+import type { Database } from "#app/models/database.server.ts";
 import { createBrowser, type Browser } from "../support/browser.ts";
-import { decide, messageRow, opened, openChatStream, post, postMessage, registerMember, signInElsewhere, uniqueBody, type Member } from "../support/chat.ts";
+import {
+  decide,
+  messageRow,
+  opened,
+  openChatStream,
+  post,
+  postMessage,
+  registerMember,
+  signInElsewhere,
+  uniqueBody,
+  type Member,
+} from "../support/chat.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { startDedicatedPostgres, type DedicatedPostgres } from "../support/dedicated-postgres.ts";
 import { startServer, type RunningServer } from "../support/server.ts";
@@ -23,7 +34,12 @@ let a: RunningServer;
 let b: RunningServer;
 const streams: SseStream[] = [];
 
-const env = () => ({ DATABASE_URL: database.url, SESSION_SECRET: SECRET, TRUST_PROXY: "loopback", ADMIN_EMAILS: ADMIN_EMAIL });
+const env = () => ({
+  DATABASE_URL: database.url,
+  SESSION_SECRET: SECRET,
+  TRUST_PROXY: "loopback",
+  ADMIN_EMAILS: ADMIN_EMAIL,
+});
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -44,7 +60,11 @@ async function stream(url: string, options: Parameters<typeof openChatStream>[1]
 
 const idsOf = (s: SseStream) => chatMessages(s.frames).map((message) => message.id);
 const framesAbout = (s: SseStream, id: string) =>
-  chatFrames(s.frames).filter((frame) => (frame.payload.type === "removed" ? frame.payload.id === id : frame.payload.type !== "resync" && frame.payload.message.id === id));
+  chatFrames(s.frames).filter((frame) =>
+    frame.payload.type === "removed"
+      ? frame.payload.id === id
+      : frame.payload.type !== "resync" && frame.payload.message.id === id,
+  );
 
 describe("two instances on one database", () => {
   let alice: Member;
@@ -93,7 +113,15 @@ describe("two instances on one database", () => {
       expect(frame?.id, `${name}: the frame's id: field`).toBe(row.id);
       expect(JSON.parse(frame?.data ?? "{}"), name).toEqual({
         type: "message",
-        message: { id: row.id, roomId: "lobby", authorName: alice.username, body, status: "visible", createdAt: row.created_at.toISOString(), mine },
+        message: {
+          id: row.id,
+          roomId: "lobby",
+          authorName: alice.username,
+          body,
+          status: "visible",
+          createdAt: row.created_at.toISOString(),
+          mine,
+        },
       });
       expect(frame!.receivedAt - postedAt, `${name}: delivered within 3 s of the post`).toBeLessThan(3_000);
     }
@@ -125,7 +153,10 @@ describe("two instances on one database", () => {
       const frames = framesAbout(s, row.id);
       expect(frames, name).toHaveLength(1);
       expect(frames[0]?.sseId, name).toBe(row.id);
-      expect(frames[0]?.payload, name).toMatchObject({ type: "message", message: { id: row.id, body: held, status: "pending", mine: true } });
+      expect(frames[0]?.payload, name).toMatchObject({
+        type: "message",
+        message: { id: row.id, body: held, status: "pending", mine: true },
+      });
     }
     for (const [name, s] of [
       ["bob on A", bobA],
@@ -133,27 +164,48 @@ describe("two instances on one database", () => {
       ["moderator on B", moderatorB],
     ] as const) {
       expect(framesAbout(s, row.id), `${name} must not see the held message`).toEqual([]);
-      expect(s.frames.some((frame) => frame.data.includes(held)), name).toBe(false);
+      expect(
+        s.frames.some((frame) => frame.data.includes(held)),
+        name,
+      ).toBe(false);
     }
 
     const approvedAt = performance.now();
     const decision = await decide(moderatorOnB, row.id, "approved");
     expect(decision.status).toBe(303);
     const isApproval = (s: SseStream) => framesAbout(s, row.id).some((frame) => frame.payload.type === "approved");
-    await Promise.all([bobA, guestB, aliceA, aliceB].map((s) => s.waitFor(() => isApproval(s), 10_000, `the approval of ${row.id}`)));
+    await Promise.all(
+      [bobA, guestB, aliceA, aliceB].map((s) => s.waitFor(() => isApproval(s), 10_000, `the approval of ${row.id}`)),
+    );
     const approval = framesAbout(bobA, row.id).find((frame) => frame.payload.type === "approved");
     expect(approval?.sseId, "an approval carries no SSE id (Last-Event-ID stays the last new message)").toBeUndefined();
     expect(approval?.payload).toEqual({
       type: "approved",
-      message: { id: row.id, roomId: "lobby", authorName: alice.username, body: held, status: "visible", createdAt: row.created_at.toISOString(), mine: false },
+      message: {
+        id: row.id,
+        roomId: "lobby",
+        authorName: alice.username,
+        body: held,
+        status: "visible",
+        createdAt: row.created_at.toISOString(),
+        mine: false,
+      },
     });
     expect(approval!.receivedAt - approvedAt).toBeLessThan(3_000);
-    expect(framesAbout(aliceA, row.id).find((frame) => frame.payload.type === "approved")?.payload).toMatchObject({ message: { mine: true, status: "visible" } });
-    expect(bobA.lastEventId, "bob's Last-Event-ID is still the barrier's id").toBe((await messageRow(database.db, barrier)).id);
+    expect(framesAbout(aliceA, row.id).find((frame) => frame.payload.type === "approved")?.payload).toMatchObject({
+      message: { mine: true, status: "visible" },
+    });
+    expect(bobA.lastEventId, "bob's Last-Event-ID is still the barrier's id").toBe(
+      (await messageRow(database.db, barrier)).id,
+    );
   });
 
   it("tell every stream of the room (on A) that a message removed on B is gone, with no SSE id", async () => {
-    const [aliceA, bobA, guestA] = await Promise.all([stream(a.url, { browser: alice.browser }), stream(a.url, { browser: bob.browser }), stream(a.url)]);
+    const [aliceA, bobA, guestA] = await Promise.all([
+      stream(a.url, { browser: alice.browser }),
+      stream(a.url, { browser: bob.browser }),
+      stream(a.url),
+    ]);
     const held = uniqueBody(`long ${"x".repeat(320)}`);
     await post(alice.browser, held);
     const row = await messageRow(database.db, held);
@@ -162,14 +214,27 @@ describe("two instances on one database", () => {
 
     expect((await decide(moderatorOnB, row.id, "removed")).status).toBe(303);
     const isRemoval = (s: SseStream) => framesAbout(s, row.id).some((frame) => frame.payload.type === "removed");
-    await Promise.all([aliceA, bobA, guestA].map((s) => s.waitFor(() => isRemoval(s), 10_000, `the removal of ${row.id}`)));
+    await Promise.all(
+      [aliceA, bobA, guestA].map((s) => s.waitFor(() => isRemoval(s), 10_000, `the removal of ${row.id}`)),
+    );
     for (const s of [aliceA, bobA, guestA]) {
       const removal = framesAbout(s, row.id).find((frame) => frame.payload.type === "removed");
       expect(removal?.payload).toEqual({ type: "removed", id: row.id });
       expect(removal?.sseId).toBeUndefined();
     }
-    expect(framesAbout(bobA, row.id).map((frame) => frame.payload.type), "bob never saw the held message itself").toEqual(["removed"]);
-    expect((await database.db.selectFrom("chat_messages").select("status").where("id", "=", row.id).executeTakeFirstOrThrow()).status).toBe("removed");
+    expect(
+      framesAbout(bobA, row.id).map((frame) => frame.payload.type),
+      "bob never saw the held message itself",
+    ).toEqual(["removed"]);
+    expect(
+      (
+        await database.db
+          .selectFrom("chat_messages")
+          .select("status")
+          .where("id", "=", row.id)
+          .executeTakeFirstOrThrow()
+      ).status,
+    ).toBe("removed");
   });
 });
 
@@ -178,11 +243,23 @@ describe("Last-Event-ID", () => {
   let posters: Member[];
 
   beforeAll(async () => {
-    posters = await Promise.all(Array.from({ length: 7 }, (_, i) => registerMember(database.db, i % 2 ? b.url : a.url, `poster${i}`)));
+    posters = await Promise.all(
+      Array.from({ length: 7 }, (_, i) => registerMember(database.db, i % 2 ? b.url : a.url, `poster${i}`)),
+    );
   });
 
   const idsAfter = async (after: string) =>
-    (await database.db.selectFrom("chat_messages").select(["id", "status"]).where("room_id", "=", ROOM).where("id", ">", after).orderBy("id").execute()).filter((row) => row.status === "visible").map((row) => row.id);
+    (
+      await database.db
+        .selectFrom("chat_messages")
+        .select(["id", "status"])
+        .where("room_id", "=", ROOM)
+        .where("id", ">", after)
+        .orderBy("id")
+        .execute()
+    )
+      .filter((row) => row.status === "visible")
+      .map((row) => row.id);
 
   it("replays exactly the missed messages, in order, without duplicates, on another instance, then continues live", async () => {
     const tab = randomUUID();
@@ -228,8 +305,14 @@ describe("Last-Event-ID", () => {
     const received = chatMessages(again.frames);
     expect(received.map((message) => message.id)).toEqual([...missed, ...liveIds]);
     expect(received.every((message) => message.sseId === message.id)).toBe(true);
-    expect(received.some((message) => message.id === heldId), "a guest's replay leaves out another member's held message").toBe(false);
-    expect(received.some((message) => message.id === lastEventId || seen.includes(message.id)), "nothing at or before Last-Event-ID").toBe(false);
+    expect(
+      received.some((message) => message.id === heldId),
+      "a guest's replay leaves out another member's held message",
+    ).toBe(false);
+    expect(
+      received.some((message) => message.id === lastEventId || seen.includes(message.id)),
+      "nothing at or before Last-Event-ID",
+    ).toBe(false);
 
     // And it stays live.
     const after = uniqueBody("after the replay");
@@ -241,7 +324,15 @@ describe("Last-Event-ID", () => {
 
   it("replays the author's own held messages to the author, and takes after= when there is no Last-Event-ID", async () => {
     const author = posters[6]!;
-    const start = (await database.db.selectFrom("chat_messages").select("id").where("room_id", "=", ROOM).orderBy("id", "desc").limit(1).executeTakeFirstOrThrow()).id;
+    const start = (
+      await database.db
+        .selectFrom("chat_messages")
+        .select("id")
+        .where("room_id", "=", ROOM)
+        .orderBy("id", "desc")
+        .limit(1)
+        .executeTakeFirstOrThrow()
+    ).id;
     const bodies = [uniqueBody("mine, visible"), uniqueBody("mine, held: https://example.org")];
     for (const body of bodies) await post(author.browser, body, ROOM);
     const ids = await Promise.all(bodies.map(async (body) => (await messageRow(database.db, body)).id));
@@ -252,7 +343,12 @@ describe("Last-Event-ID", () => {
       [ids[1], "pending", true],
     ]);
     // Last-Event-ID wins over after= (the browser's reconnect of a page opened with after=).
-    const reconnect = await stream(b.url, { room: ROOM, browser: author.browser, after: start, headers: { "last-event-id": ids[0]! } });
+    const reconnect = await stream(b.url, {
+      room: ROOM,
+      browser: author.browser,
+      after: start,
+      headers: { "last-event-id": ids[0]! },
+    });
     await reconnect.waitFor(() => idsOf(reconnect).length >= 1, 10_000, "the replay");
     // A control posted after it: the stream delivers in order, so once it is in, the replay is complete.
     const control = uniqueBody("mine, after the replay");
@@ -281,7 +377,12 @@ describe("a Postgres restart", () => {
     await cluster?.destroy();
   });
   const start = async () => {
-    const server = await startServer({ DATABASE_URL: cluster.url, SESSION_SECRET: SECRET, TRUST_PROXY: "loopback", ADMIN_EMAILS: ADMIN_EMAIL });
+    const server = await startServer({
+      DATABASE_URL: cluster.url,
+      SESSION_SECRET: SECRET,
+      TRUST_PROXY: "loopback",
+      ADMIN_EMAILS: ADMIN_EMAIL,
+    });
     servers.push(server);
     return server;
   };
@@ -289,7 +390,13 @@ describe("a Postgres restart", () => {
     server
       .logs()
       .slice(-6)
-      .map((line) => JSON.stringify({ level: line.level, msg: line.msg, err: (line.err as { message?: string } | undefined)?.message }))
+      .map((line) =>
+        JSON.stringify({
+          level: line.level,
+          msg: line.msg,
+          err: (line.err as { message?: string } | undefined)?.message,
+        }),
+      )
       .join("\n");
 
   it("loses no accepted message: the listener reconnects, LISTENs again and resyncs, in order", async () => {
@@ -348,20 +455,39 @@ describe("a Postgres restart", () => {
     await poster;
 
     expect(server.process.exitCode, `the app process survives the database restart:\n${tail(server)}`).toBeNull();
-    expect(accepted.length, `accepted after the restart (failures by status: ${JSON.stringify(failures)}):\n${tail(server)}`).toBeGreaterThan(acceptedBeforeRestart);
+    expect(
+      accepted.length,
+      `accepted after the restart (failures by status: ${JSON.stringify(failures)}):\n${tail(server)}`,
+    ).toBeGreaterThan(acceptedBeforeRestart);
     await watcher.waitFor(allDelivered, 15_000, "every accepted message");
     // How long accepted messages waited for their stream once Postgres was back (the listener's backoff).
-    const waits = accepted.slice(acceptedBeforeRestart).map((body) => (watcher.frames.find((frame) => frame.data.includes(body))?.receivedAt ?? Infinity) - (acceptedAt.get(body) ?? 0));
+    const waits = accepted
+      .slice(acceptedBeforeRestart)
+      .map(
+        (body) =>
+          (watcher.frames.find((frame) => frame.data.includes(body))?.receivedAt ?? Infinity) -
+          (acceptedAt.get(body) ?? 0),
+      );
     const recoveryMs = Math.max(...waits);
     expect(recoveryMs, "the longest wait of a message accepted after the restart").toBeLessThan(15_000);
     expect(watcher.ended, "the event stream survives the database restart").toBe(false);
 
-    const rows = await db.selectFrom("chat_messages").select(["id", "body"]).where("room_id", "=", "lobby").orderBy("id").execute();
+    const rows = await db
+      .selectFrom("chat_messages")
+      .select(["id", "body"])
+      .where("room_id", "=", "lobby")
+      .orderBy("id")
+      .execute();
     const received = chatMessages(watcher.frames);
     // Loss and order, as a client that keeps one entry per id sees them; delivering a message twice
     // is the concern of "delivers each message once …" below, which provokes it on purpose.
-    const firsts = received.filter((message, index) => received.findIndex((other) => other.id === message.id) === index);
-    expect(firsts.map((message) => message.id), "every committed message, in commit order").toEqual(rows.map((row) => row.id));
+    const firsts = received.filter(
+      (message, index) => received.findIndex((other) => other.id === message.id) === index,
+    );
+    expect(
+      firsts.map((message) => message.id),
+      "every committed message, in commit order",
+    ).toEqual(rows.map((row) => row.id));
     expect(received.every((message) => message.sseId === message.id)).toBe(true);
     expect(server.logs().some((line) => line.msg === "LISTEN connection restored: resyncing")).toBe(true);
     expect((await fetch(new URL("/ready", server.url))).status).toBe(200);
@@ -386,7 +512,11 @@ describe("a Postgres restart", () => {
       () => 0,
     );
     const waiting = async () =>
-      (await locker.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()")).rows[0].n as number;
+      (
+        await locker.query(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+        )
+      ).rows[0].n as number;
     await expect.poll(waiting, { timeout: 5_000, interval: 20 }).toBeGreaterThan(0);
 
     await cluster.stop();
@@ -394,22 +524,36 @@ describe("a Postgres restart", () => {
       const status = await posting;
       expect([0, 500, 503]).toContain(status);
       await sleep(500);
-      expect(server.process.exitCode, `the app must survive a database restart that cuts an in-flight query:\n${tail(server)}`).toBeNull();
+      expect(
+        server.process.exitCode,
+        `the app must survive a database restart that cuts an in-flight query:\n${tail(server)}`,
+      ).toBeNull();
     } finally {
       await cluster.start();
       await locker.end().catch(() => undefined);
     }
-    await expect.poll(async () => (await fetch(new URL("/ready", server.url))).status, { timeout: 10_000, interval: 200 }).toBe(200);
+    await expect
+      .poll(async () => (await fetch(new URL("/ready", server.url))).status, { timeout: 10_000, interval: 200 })
+      .toBe(200);
     await post(member.browser, uniqueBody("after the restart"), "support");
   }, 30_000);
 
   it("brings decisions made while the listener was away to open streams once it is back (or tells them to resync)", async () => {
     const server = await start();
-    const [author, mod] = await Promise.all([registerMember(db, server.url, "away"), registerMember(db, server.url, "awaymod")]);
+    const [author, mod] = await Promise.all([
+      registerMember(db, server.url, "away"),
+      registerMember(db, server.url, "awaymod"),
+    ]);
     const admin = await registerMember(db, server.url, "awayboss", ADMIN_EMAIL);
     expect((await admin.browser.post("/admin", { userId: mod.id })).status).toBe(303);
-    const bodies = [uniqueBody("approve while away https://example.com"), uniqueBody("remove while away https://example.com")];
-    const [guestStream, authorStream] = await Promise.all([stream(server.url, { room: "demo" }), stream(server.url, { room: "demo", browser: author.browser })]);
+    const bodies = [
+      uniqueBody("approve while away https://example.com"),
+      uniqueBody("remove while away https://example.com"),
+    ];
+    const [guestStream, authorStream] = await Promise.all([
+      stream(server.url, { room: "demo" }),
+      stream(server.url, { room: "demo", browser: author.browser }),
+    ]);
     for (const body of bodies) await post(author.browser, body, "demo");
     const [toApprove, toRemove] = await Promise.all(bodies.map((body) => messageRow(db, body)));
     await waitForBody(authorStream, bodies[1]!);
@@ -419,27 +563,54 @@ describe("a Postgres restart", () => {
     await sleep(3_300);
     await cluster.start();
     const listening = async () =>
-      (await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where query ilike 'listen%' and datname = current_database()`.execute(db)).rows[0]!.n;
-    expect(await listening(), "the listener is still away when the decisions are made (timing: a retry came early)").toBe(0);
+      (
+        await sql<{
+          n: number;
+        }>`select count(*)::int as n from pg_stat_activity where query ilike 'listen%' and datname = current_database()`.execute(
+          db,
+        )
+      ).rows[0]!.n;
+    expect(
+      await listening(),
+      "the listener is still away when the decisions are made (timing: a retry came early)",
+    ).toBe(0);
     expect((await decide(mod.browser, toApprove!.id, "approved")).status).toBe(303);
     expect((await decide(mod.browser, toRemove!.id, "removed")).status).toBe(303);
     expect(await listening(), "the decisions committed while nothing listened (timing: a retry came early)").toBe(0);
 
-    await expect.poll(() => server.logs().some((line) => line.msg === "LISTEN connection restored: resyncing"), { timeout: 10_000, interval: 100 }).toBe(true);
+    await expect
+      .poll(() => server.logs().some((line) => line.msg === "LISTEN connection restored: resyncing"), {
+        timeout: 10_000,
+        interval: 100,
+      })
+      .toBe(true);
     // A control: the streams are live again (each instance handles notices in order, so the resync is done by then).
     const control = uniqueBody("live again");
     await post(admin.browser, control, "demo");
     await Promise.all([waitForBody(guestStream, control), waitForBody(authorStream, control)]);
     const told = (s: SseStream, id: string, type: "approved" | "removed") =>
-      chatFrames(s.frames).some((frame) => frame.payload.type === "resync" || (frame.payload.type === type && (type === "removed" ? frame.payload.type === "removed" && frame.payload.id === id : frame.payload.type === "approved" && frame.payload.message.id === id)));
+      chatFrames(s.frames).some(
+        (frame) =>
+          frame.payload.type === "resync" ||
+          (frame.payload.type === type &&
+            (type === "removed"
+              ? frame.payload.type === "removed" && frame.payload.id === id
+              : frame.payload.type === "approved" && frame.payload.message.id === id)),
+      );
     for (const [name, s] of [
       ["guest", guestStream],
       ["author", authorStream],
     ] as const) {
       await s
-        .waitFor(() => told(s, toApprove!.id, "approved") && told(s, toRemove!.id, "removed"), 1_000, `the decisions (or a resync) after the listener came back (${name})`)
+        .waitFor(
+          () => told(s, toApprove!.id, "approved") && told(s, toRemove!.id, "removed"),
+          1_000,
+          `the decisions (or a resync) after the listener came back (${name})`,
+        )
         .catch((error: Error) => {
-          throw new Error(`${name}'s stream never learnt that ${toApprove!.id} was approved and ${toRemove!.id} removed while the listener was away: ${error.message}`);
+          throw new Error(
+            `${name}'s stream never learnt that ${toApprove!.id} was approved and ${toRemove!.id} removed while the listener was away: ${error.message}`,
+          );
         });
     }
   }, 45_000);
@@ -447,7 +618,8 @@ describe("a Postgres restart", () => {
   it("delivers each message once when others commit while the listener resyncs (a busy second instance)", async () => {
     const server = await start();
     const watcher = await stream(server.url, { room: "lobby" });
-    const startId = (await db.selectFrom("chat_messages").select("id").orderBy("id", "desc").limit(1).executeTakeFirst())?.id ?? "0";
+    const startId =
+      (await db.selectFrom("chat_messages").select("id").orderBy("id", "desc").limit(1).executeTakeFirst())?.id ?? "0";
     // What chat.post commits, as another instance would: the room's lock, the row, the notice, one transaction.
     let written = 0;
     const write = () =>
@@ -455,7 +627,13 @@ describe("a Postgres restart", () => {
         await trx.selectFrom("chat_rooms").select("id").where("id", "=", "lobby").forNoKeyUpdate().execute();
         const row = await trx
           .insertInto("chat_messages")
-          .values({ room_id: "lobby", author_id: null, author_name: "other instance", body: `busy ${written}`, status: "visible" })
+          .values({
+            room_id: "lobby",
+            author_id: null,
+            author_name: "other instance",
+            body: `busy ${written}`,
+            status: "visible",
+          })
           .returning("id")
           .executeTakeFirstOrThrow();
         await sql`select pg_notify('chat_events', ${`${row.id}:posted`})`.execute(trx);
@@ -476,14 +654,26 @@ describe("a Postgres restart", () => {
       expect(written, "the listener never came back").toBeLessThan(20_000);
     }
     expect(server.process.exitCode, tail(server)).toBeNull();
-    const rows = await db.selectFrom("chat_messages").select("id").where("room_id", "=", "lobby").where("id", ">", startId).orderBy("id").execute();
+    const rows = await db
+      .selectFrom("chat_messages")
+      .select("id")
+      .where("room_id", "=", "lobby")
+      .where("id", ">", startId)
+      .orderBy("id")
+      .execute();
     await watcher.waitFor(() => new Set(idsOf(watcher)).size >= rows.length, 10_000, `all ${rows.length} messages`);
     await sleep(300);
     const received = idsOf(watcher);
     const duplicates = [...new Set(received.filter((id, index) => received.indexOf(id) !== index))];
     const first = duplicates[0];
-    const window = first === undefined ? "" : received.slice(Math.max(0, received.indexOf(first) - 2), received.lastIndexOf(first) + 2).join(", ");
-    expect(duplicates, `messages delivered twice (of ${rows.length} committed, ${received.length} frames; the stream around them: ${window})`).toEqual([]);
+    const window =
+      first === undefined
+        ? ""
+        : received.slice(Math.max(0, received.indexOf(first) - 2), received.lastIndexOf(first) + 2).join(", ");
+    expect(
+      duplicates,
+      `messages delivered twice (of ${rows.length} committed, ${received.length} frames; the stream around them: ${window})`,
+    ).toEqual([]);
     expect(received).toEqual(rows.map((row) => row.id));
   }, 45_000);
 });

@@ -26,7 +26,9 @@ afterAll(async () => {
   stream?.close();
   // Ctrl-C in a terminal: SIGINT to npm, tsx, the server and its PostgreSQL alike; the server still stops in order.
   await dev?.stop("SIGINT");
-  expect(dev?.logs().map((line) => line.msg)).toEqual(expect.arrayContaining(["embedded PostgreSQL stopped", "shutdown complete"]));
+  expect(dev?.logs().map((line) => line.msg)).toEqual(
+    expect.arrayContaining(["embedded PostgreSQL stopped", "shutdown complete"]),
+  );
   await rm(dataDir, { recursive: true, force: true });
 }, 30_000);
 
@@ -52,7 +54,13 @@ it("takes a chat message from a confirmed member and streams it", async () => {
   // The web process runs the mail job itself and keeps the mail in the development mailbox.
   let token: string | undefined;
   await expect
-    .poll(async () => (token = /\/verify-email\?token=([\w-]{43})/.exec(await (await member.get(`/dev/mailbox?${new URLSearchParams({ to: account.email })}`)).text())?.[1]), { timeout: 15_000 })
+    .poll(
+      async () =>
+        (token = /\/verify-email\?token=([\w-]{43})/.exec(
+          await (await member.get(`/dev/mailbox?${new URLSearchParams({ to: account.email })}`)).text(),
+        )?.[1]),
+      { timeout: 15_000 },
+    )
     .toBeDefined();
   await followConfirmation(member, `/verify-email?token=${token}`);
 

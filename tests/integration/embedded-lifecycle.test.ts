@@ -13,7 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
-const postmasterPid = async () => Number((await readFile(join(dataDir, "postgres/postmaster.pid"), "utf8")).split("\n")[0]);
+const postmasterPid = async () =>
+  Number((await readFile(join(dataDir, "postgres/postmaster.pid"), "utf8")).split("\n")[0]);
 const postgresUrl = async () => {
   const lines = (await readFile(join(dataDir, "postgres/postmaster.pid"), "utf8")).split("\n");
   const { user, password } = JSON.parse(await readFile(join(dataDir, "postgres-credentials.json"), "utf8"));
@@ -109,7 +110,10 @@ it("restarts a killed PostgreSQL and serves again within 10 s, then stops the ne
     // A page that reads the database (the chat history), not only /ready.
     let served = false;
     while (!served && Date.now() - killedAt < 10_000) {
-      const [ready, page] = await Promise.all([fetch(new URL("/ready", owner.url)), fetch(new URL("/chat", owner.url))]);
+      const [ready, page] = await Promise.all([
+        fetch(new URL("/ready", owner.url)),
+        fetch(new URL("/chat", owner.url)),
+      ]);
       served = ready.status === 200 && page.status === 200;
       if (!served) await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -117,7 +121,9 @@ it("restarts a killed PostgreSQL and serves again within 10 s, then stops the ne
     const restarted = await postmasterPid();
     expect(restarted).not.toBe(killed);
     expect(isAlive(restarted)).toBe(true);
-    expect(owner.logs().some((line) => line.msg === "embedded PostgreSQL is not running: starting it again")).toBe(true);
+    expect(owner.logs().some((line) => line.msg === "embedded PostgreSQL is not running: starting it again")).toBe(
+      true,
+    );
     expect(owner.logs().some((line) => line.msg === "embedded PostgreSQL restarted")).toBe(true);
 
     expect(await owner.stop()).toBe(0);

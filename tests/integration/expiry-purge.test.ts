@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
-import { createMaintenanceService } from "../../app/services/maintenance.ts";
+import { createMaintenanceService } from "#app/services/maintenance.server.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { startServer } from "../support/server.ts";
 
 /**
- * The housekeeping purges the cron jobs run (app/services/maintenance.ts, scheduled by
- * server/crontab.ts) against a real database: each deletes exactly the expired rows.
+ * The housekeeping purges the cron jobs run (app/services/maintenance.server.ts, scheduled by
+ * server/jobs/crontab.ts) against a real database: each deletes exactly the expired rows.
  */
 let database: TestDatabase;
 beforeAll(async () => {
@@ -32,7 +32,8 @@ let tag: string;
 let userId: string;
 beforeEach(async () => {
   const { db } = database;
-  for (const table of ["sessions", "login_throttle", "chat_rate_windows", "action_logs"] as const) await db.deleteFrom(table).execute();
+  for (const table of ["sessions", "login_throttle", "chat_rate_windows", "action_logs"] as const)
+    await db.deleteFrom(table).execute();
   tag = randomBytes(3).toString("hex");
   userId = (
     await db
@@ -53,29 +54,62 @@ it("purges sessions past their idle or absolute expiry, and only those", async (
   };
   await database.db
     .insertInto("sessions")
-    .values(Object.entries(sessions).map(([id, row]) => ({ id, user_id: id.startsWith("guest") ? null : userId, data: "{}", expires_at: row.expires_at, absolute_expires_at: row.absolute_expires_at })))
+    .values(
+      Object.entries(sessions).map(([id, row]) => ({
+        id,
+        user_id: id.startsWith("guest") ? null : userId,
+        data: "{}",
+        expires_at: row.expires_at,
+        absolute_expires_at: row.absolute_expires_at,
+      })),
+    )
     .execute();
   const { expired, live } = split(sessions);
   expect(await maintenance().purgeSessions()).toBe(expired.length);
-  expect((await database.db.selectFrom("sessions").select("id").orderBy("id").execute()).map((row) => row.id)).toEqual(live);
+  expect((await database.db.selectFrom("sessions").select("id").orderBy("id").execute()).map((row) => row.id)).toEqual(
+    live,
+  );
   expect(await maintenance().purgeSessions()).toBe(0);
 });
 
-it("purges expired sessions every SESSION_CLEANUP_INTERVAL_SECS once a worker runs (a job that schedules its successor)", { timeout: 60_000 }, async () => {
-  const server = await startServer({ DATABASE_URL: database.url, WORKER: "inline", SESSION_CLEANUP_INTERVAL_SECS: "1" });
-  try {
-    const expiredRow = (id: string) => ({ id, user_id: userId, data: "{}", expires_at: at(-1000), absolute_expires_at: at(HOUR) });
-    await database.db.insertInto("sessions").values([expiredRow(`first-${tag}`), { ...expiredRow(`live-${tag}`), expires_at: at(HOUR) }]).execute();
-    const ids = async () => (await database.db.selectFrom("sessions").select("id").orderBy("id").execute()).map((row) => row.id);
-    await expect.poll(ids, { timeout: 10_000, interval: 200 }).toEqual([`live-${tag}`]);
-    // And again: the purge scheduled the next one, one second later.
-    await database.db.insertInto("sessions").values(expiredRow(`second-${tag}`)).execute();
-    await expect.poll(ids, { timeout: 10_000, interval: 200 }).toEqual([`live-${tag}`]);
-    expect(server.logs().filter((line) => line.msg === "expired rows purged" && line.purge === "sessions").length).toBeGreaterThanOrEqual(2);
-  } finally {
-    await server.stop();
-  }
-});
+it(
+  "purges expired sessions every SESSION_CLEANUP_INTERVAL_SECS once a worker runs (a job that schedules its successor)",
+  { timeout: 60_000 },
+  async () => {
+    const server = await startServer({
+      DATABASE_URL: database.url,
+      WORKER: "inline",
+      SESSION_CLEANUP_INTERVAL_SECS: "1",
+    });
+    try {
+      const expiredRow = (id: string) => ({
+        id,
+        user_id: userId,
+        data: "{}",
+        expires_at: at(-1000),
+        absolute_expires_at: at(HOUR),
+      });
+      await database.db
+        .insertInto("sessions")
+        .values([expiredRow(`first-${tag}`), { ...expiredRow(`live-${tag}`), expires_at: at(HOUR) }])
+        .execute();
+      const ids = async () =>
+        (await database.db.selectFrom("sessions").select("id").orderBy("id").execute()).map((row) => row.id);
+      await expect.poll(ids, { timeout: 10_000, interval: 200 }).toEqual([`live-${tag}`]);
+      // And again: the purge scheduled the next one, one second later.
+      await database.db
+        .insertInto("sessions")
+        .values(expiredRow(`second-${tag}`))
+        .execute();
+      await expect.poll(ids, { timeout: 10_000, interval: 200 }).toEqual([`live-${tag}`]);
+      expect(
+        server.logs().filter((line) => line.msg === "expired rows purged" && line.purge === "sessions").length,
+      ).toBeGreaterThanOrEqual(2);
+    } finally {
+      await server.stop();
+    }
+  },
+);
 
 it("purges expired rate-limit windows of sign-in and chat, and only those", async () => {
   const windows = {
@@ -88,11 +122,21 @@ it("purges expired rate-limit windows of sign-in and chat, and only those", asyn
     [`chat:old-${tag}`]: { expire: Date.now() - 1, live: false },
     [`chat:now-${tag}`]: { expire: Date.now() + 10_000, live: true },
   };
-  await database.db.insertInto("login_throttle").values(Object.entries(windows).map(([key, row]) => ({ key, points: 3, expire: row.expire }))).execute();
-  await database.db.insertInto("chat_rate_windows").values(Object.entries(chatWindows).map(([key, row]) => ({ key, points: 5, expire: row.expire }))).execute();
+  await database.db
+    .insertInto("login_throttle")
+    .values(Object.entries(windows).map(([key, row]) => ({ key, points: 3, expire: row.expire })))
+    .execute();
+  await database.db
+    .insertInto("chat_rate_windows")
+    .values(Object.entries(chatWindows).map(([key, row]) => ({ key, points: 5, expire: row.expire })))
+    .execute();
   expect(await maintenance().purgeRateLimits()).toBe(split(windows).expired.length + split(chatWindows).expired.length);
-  expect((await database.db.selectFrom("login_throttle").select("key").orderBy("key").execute()).map((row) => row.key)).toEqual(split(windows).live);
-  expect((await database.db.selectFrom("chat_rate_windows").select("key").orderBy("key").execute()).map((row) => row.key)).toEqual(split(chatWindows).live);
+  expect(
+    (await database.db.selectFrom("login_throttle").select("key").orderBy("key").execute()).map((row) => row.key),
+  ).toEqual(split(windows).live);
+  expect(
+    (await database.db.selectFrom("chat_rate_windows").select("key").orderBy("key").execute()).map((row) => row.key),
+  ).toEqual(split(chatWindows).live);
   expect(await maintenance().purgeRateLimits()).toBe(0);
 });
 
@@ -106,13 +150,22 @@ it("purges action-log entries (accounts and chat) older than AUDIT_RETENTION_DAY
   for (const action of ["auth.login", "chat.post"]) {
     await database.db
       .insertInto("action_logs")
-      .values(Object.entries(entries).map(([label, row]) => ({ actor_id: userId, action, occurred_at: row.occurred_at, metadata: JSON.stringify({ label }) })))
+      .values(
+        Object.entries(entries).map(([label, row]) => ({
+          actor_id: userId,
+          action,
+          occurred_at: row.occurred_at,
+          metadata: JSON.stringify({ label }),
+        })),
+      )
       .execute();
   }
   const { expired, live } = split(entries);
   expect(await maintenance().purgeAudit()).toBe(2 * expired.length);
   const labels = async (action: string) =>
-    (await database.db.selectFrom("action_logs").select("metadata").where("action", "=", action).execute()).map((row) => String(row.metadata.label)).sort();
+    (await database.db.selectFrom("action_logs").select("metadata").where("action", "=", action).execute())
+      .map((row) => String(row.metadata.label))
+      .sort();
   expect(await labels("auth.login")).toEqual(live);
   expect(await labels("chat.post")).toEqual(live);
   expect(await maintenance().purgeAudit()).toBe(0);
@@ -127,10 +180,22 @@ it("purges the lab's command state idle for a day and trace batches no instance 
       { key: `live-${tag}`, updated_at: at(-HOUR) },
     ])
     .execute();
-  await db.insertInto("lab_trace_batches").values([{ items: JSON.stringify([]), created_at: at(-120_000) }, { items: JSON.stringify([]) }]).execute();
-  await db.insertInto("lab_counters").values({ visitor_id: `counter-${tag}`, count: 3, updated_at: at(-365 * DAY) }).execute();
+  await db
+    .insertInto("lab_trace_batches")
+    .values([{ items: JSON.stringify([]), created_at: at(-120_000) }, { items: JSON.stringify([]) }])
+    .execute();
+  await db
+    .insertInto("lab_counters")
+    .values({ visitor_id: `counter-${tag}`, count: 3, updated_at: at(-365 * DAY) })
+    .execute();
   expect(await maintenance().purgeLab()).toBe(2);
-  expect((await db.selectFrom("lab_commands").select("key").where("key", "like", `%-${tag}`).execute()).map((row) => row.key)).toEqual([`live-${tag}`]);
+  expect(
+    (await db.selectFrom("lab_commands").select("key").where("key", "like", `%-${tag}`).execute()).map(
+      (row) => row.key,
+    ),
+  ).toEqual([`live-${tag}`]);
   expect(await db.selectFrom("lab_trace_batches").select("id").execute()).toHaveLength(1);
-  expect(await db.selectFrom("lab_counters").select("count").where("visitor_id", "=", `counter-${tag}`).executeTakeFirst()).toEqual({ count: 3 });
+  expect(
+    await db.selectFrom("lab_counters").select("count").where("visitor_id", "=", `counter-${tag}`).executeTakeFirst(),
+  ).toEqual({ count: 3 });
 });

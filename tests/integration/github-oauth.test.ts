@@ -53,7 +53,13 @@ const tag = randomBytes(2).toString("hex");
 function gitHubUser(overrides: Partial<FakeGitHubUser> = {}): FakeGitHubUser {
   counter += 1;
   const login = `Octo-${tag}${counter}`;
-  return { id: 100_000 + counter + Number.parseInt(tag, 16) * 1000, login, email: `${login.toLowerCase()}@github.test`, emailVerified: true, ...overrides };
+  return {
+    id: 100_000 + counter + Number.parseInt(tag, 16) * 1000,
+    login,
+    email: `${login.toLowerCase()}@github.test`,
+    emailVerified: true,
+    ...overrides,
+  };
 }
 
 /** Starts the flow in `client`: the authorize URL the app sent it to (state cookie now in the jar). */
@@ -61,17 +67,39 @@ const start = (client: Client): Promise<URL> => client.startFlow("github", `${fa
 
 /** The visitor on fake GitHub: approve (as `user`) or cancel; returns the callback path GitHub redirects to. */
 const decide = (authorize: URL, decision: "approve" | "deny", user?: FakeGitHubUser): Promise<string> =>
-  new Client().decide(authorize, decision, user ? { user_id: String(user.id), login: user.login, email: user.email ?? "", email_verified: user.emailVerified ? "yes" : "no" } : {});
+  new Client().decide(
+    authorize,
+    decision,
+    user
+      ? {
+          user_id: String(user.id),
+          login: user.login,
+          email: user.email ?? "",
+          email_verified: user.emailVerified ? "yes" : "no",
+        }
+      : {},
+  );
 
 /** The whole flow, from "Continue with GitHub" (or "Connect GitHub") to the app's answer on the callback. */
 async function signInWithGitHub(client: Client, user: FakeGitHubUser): Promise<Response> {
   return client.get(await decide(await start(client), "approve", user));
 }
 
-const userRow = (email: string) => database.db.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirst();
+const userRow = (email: string) =>
+  database.db.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirst();
 const connectionOf = (providerUserId: number) =>
-  database.db.selectFrom("user_oauth_connections").selectAll().where("provider_user_id", "=", String(providerUserId)).executeTakeFirst();
-const auditOf = (userId: string) => database.db.selectFrom("action_logs").select(["action", "metadata"]).where("actor_id", "=", userId).orderBy("id").execute();
+  database.db
+    .selectFrom("user_oauth_connections")
+    .selectAll()
+    .where("provider_user_id", "=", String(providerUserId))
+    .executeTakeFirst();
+const auditOf = (userId: string) =>
+  database.db
+    .selectFrom("action_logs")
+    .select(["action", "metadata"])
+    .where("actor_id", "=", userId)
+    .orderBy("id")
+    .execute();
 
 /** The page names the catalogue code; a state is used once, so whatever happened the client holds no state cookie after it. */
 async function expectProblem(client: Client, response: Response, status: number, code: string): Promise<void> {
@@ -175,12 +203,18 @@ describe("signing in with GitHub", () => {
     const github = gitHubUser();
     expect((await signInWithGitHub(new Client(), github)).status).toBe(303);
     const guess = await new Client().post("/login", { email: github.email ?? "", password: "any password at all" });
-    const unknown = await new Client().post("/login", { email: `nobody-${tag}@example.com`, password: "any password at all" });
+    const unknown = await new Client().post("/login", {
+      email: `nobody-${tag}@example.com`,
+      password: "any password at all",
+    });
     expect(guess.status).toBe(401);
     expect(unknown.status).toBe(401);
     expect(await guess.text()).toContain("Invalid email or password");
     const user = await userRow(github.email ?? "");
-    expect((await auditOf(user?.id ?? "")).at(-1)).toMatchObject({ action: "auth.login_failed", metadata: { reason: "no_password" } });
+    expect((await auditOf(user?.id ?? "")).at(-1)).toMatchObject({
+      action: "auth.login_failed",
+      metadata: { reason: "no_password" },
+    });
   });
 
   it("answers GitHub's access_denied with a clear 403 page", async () => {
@@ -208,7 +242,13 @@ describe("the state is bound to this browser", () => {
     const exchange = await fetch(`${fake.url}/login/oauth/access_token`, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, code: callback.searchParams.get("code"), code_verifier: verifier, redirect_uri: `${server.url}/auth/github/callback` }),
+      body: JSON.stringify({
+        client_id: CLIENT_ID,
+        client_secret: CLIENT_SECRET,
+        code: callback.searchParams.get("code"),
+        code_verifier: verifier,
+        redirect_uri: `${server.url}/auth/github/callback`,
+      }),
     });
     expect(await exchange.json()).toMatchObject({ access_token: expect.stringMatching(/^gho_/) });
   });
@@ -259,18 +299,41 @@ describe("the state is bound to this browser", () => {
       client.jar.store([cookie]);
       return client.get(`/auth/github/callback?${query}`);
     };
-    for (const query of [`state=${"A".repeat(5000)}&code=x`, "state=.&code=x", "state=%E0%A4%A&code=x", `state=${state}&state=x&code=x`, `state=${state}`, `state=${state}&code=`]) {
+    for (const query of [
+      `state=${"A".repeat(5000)}&code=x`,
+      "state=.&code=x",
+      "state=%E0%A4%A&code=x",
+      `state=${state}&state=x&code=x`,
+      `state=${state}`,
+      `state=${state}&code=`,
+    ]) {
       expect((await attempt(query)).status, query).toBe(400);
     }
-    for (const cookie of ["glassbox_oauth:x=%E0%A4%A", `glassbox_oauth:x=${"A".repeat(4000)}`, "glassbox_oauth:x=state", "glassbox_oauth:x=state=a&a", 'glassbox_oauth:x="'])
+    for (const cookie of [
+      "glassbox_oauth:x=%E0%A4%A",
+      `glassbox_oauth:x=${"A".repeat(4000)}`,
+      "glassbox_oauth:x=state",
+      "glassbox_oauth:x=state=a&a",
+      'glassbox_oauth:x="',
+    ])
       expect((await attempt(`state=${state}&code=x`, cookie)).status, cookie).toBe(400);
-    expect(server.logs().filter((line) => (line.level ?? 0) >= 50 || line.msg === "GitHub token exchange failed").map((line) => line.msg)).toEqual([]);
+    expect(
+      server
+        .logs()
+        .filter((line) => (line.level ?? 0) >= 50 || line.msg === "GitHub token exchange failed")
+        .map((line) => line.msg),
+    ).toEqual([]);
   });
 
   it("answers a callback without a state with 400, not a new flow", async () => {
     const client = new Client();
     await client.get("/login");
-    await expectProblem(client, await client.get("/auth/github/callback?error=access_denied"), 400, "oauth:state_invalid");
+    await expectProblem(
+      client,
+      await client.get("/auth/github/callback?error=access_denied"),
+      400,
+      "oauth:state_invalid",
+    );
     await expectProblem(client, await client.get("/auth/github/callback?code=abc"), 400, "oauth:state_invalid");
   });
 });
@@ -305,7 +368,11 @@ describe("linking and unlinking from the account page", () => {
     expect((await signInWithGitHub(client, gitHubUser())).status).toBe(303);
     await expectProblem(client, await signInWithGitHub(client, gitHubUser()), 409, "oauth:already_connected");
     const user = await userRow(account.email);
-    const links = await database.db.selectFrom("user_oauth_connections").select("login").where("user_id", "=", user?.id ?? "").execute();
+    const links = await database.db
+      .selectFrom("user_oauth_connections")
+      .select("login")
+      .where("user_id", "=", user?.id ?? "")
+      .execute();
     expect(links).toHaveLength(1);
   });
 
@@ -319,7 +386,10 @@ describe("linking and unlinking from the account page", () => {
     expect(response.headers.get("location")).toBe("/account?done=github-unlinked");
     expect(await connectionOf(github.id)).toBeUndefined();
     const user = await userRow(account.email);
-    expect((await auditOf(user?.id ?? "")).at(-1)).toMatchObject({ action: "auth.oauth_unlinked", metadata: { provider: "github", login: github.login } });
+    expect((await auditOf(user?.id ?? "")).at(-1)).toMatchObject({
+      action: "auth.oauth_unlinked",
+      metadata: { provider: "github", login: github.login },
+    });
     await expectProblem(client, await client.post("/auth/github/disconnect"), 404, "oauth:not_connected");
   });
 
@@ -338,7 +408,10 @@ describe("linking and unlinking from the account page", () => {
     expect((await new Client().post("/login", { email: github.email ?? "", password })).status).toBe(303);
 
     // Now that it has a password, changing it needs the current one.
-    const withoutCurrent = await client.post("/account", { intent: "change-password", newPassword: "another new password" });
+    const withoutCurrent = await client.post("/account", {
+      intent: "change-password",
+      newPassword: "another new password",
+    });
     expect(withoutCurrent.status).toBe(400);
     expect(await withoutCurrent.text()).toContain("Enter your password");
   });
@@ -352,12 +425,19 @@ describe("linking and unlinking from the account page", () => {
 
 describe("without GitHub settings", () => {
   it("shows no GitHub button and answers the routes with 404 oauth:not_configured", async () => {
-    const plain = await startServer({ DATABASE_URL: database.url, SESSION_SECRET: randomBytes(64).toString("base64url") });
+    const plain = await startServer({
+      DATABASE_URL: database.url,
+      SESSION_SECRET: randomBytes(64).toString("base64url"),
+    });
     try {
       const login = await fetch(`${plain.url}/login`);
       expect(await login.text()).not.toContain("Continue with GitHub");
       const origin = new URL(plain.url).origin;
-      const start = await fetch(`${plain.url}/auth/github`, { method: "POST", headers: { origin }, redirect: "manual" });
+      const start = await fetch(`${plain.url}/auth/github`, {
+        method: "POST",
+        headers: { origin },
+        redirect: "manual",
+      });
       expect(start.status).toBe(404);
       expect(await start.json()).toMatchObject({ status: 404, code: "oauth:not_configured" });
       const callback = await fetch(`${plain.url}/auth/github/callback?state=a.b&code=c`, { redirect: "manual" });
@@ -376,11 +456,14 @@ describe("where GitHub sign-in leads", () => {
       await client.get(`/login?${new URLSearchParams({ next })}`);
       const response = await client.post("/auth/github", { next });
       expect(response.status).toBe(303);
-      const back = await client.get(await decide(new URL(response.headers.get("location") ?? ""), "approve", gitHubUser()));
+      const back = await client.get(
+        await decide(new URL(response.headers.get("location") ?? ""), "approve", gitHubUser()),
+      );
       expect(back.status).toBe(303);
       const location = back.headers.get("location");
       if (next === "/chat?room=demo") expect(location).toBe(next);
-      else expect(landsOnSite(location, new URL(server.url).origin), `${JSON.stringify(next)} → ${location}`).toBe(true);
+      else
+        expect(landsOnSite(location, new URL(server.url).origin), `${JSON.stringify(next)} → ${location}`).toBe(true);
       expect(client.jar.get("glassbox_oauth_next")).toBeUndefined();
     }
   });
@@ -390,12 +473,24 @@ describe("where GitHub sign-in leads", () => {
     const github = gitHubUser();
     expect((await signInWithGitHub(client, github)).status).toBe(303);
     expect((await client.post("/account/two-factor", { intent: "start" })).status).toBe(303);
-    const secret = /data-testid="totp-secret">([A-Z2-7 ]+)</.exec(await (await client.get("/account/two-factor")).text())?.[1]?.replace(/ /g, "") ?? "";
-    expect((await client.post("/account/two-factor", { intent: "confirm", code: codeFor(secret, currentStep()) })).status).toBe(200);
+    const secret =
+      /data-testid="totp-secret">([A-Z2-7 ]+)</
+        .exec(await (await client.get("/account/two-factor")).text())?.[1]
+        ?.replace(/ /g, "") ?? "";
+    expect(
+      (await client.post("/account/two-factor", { intent: "confirm", code: codeFor(secret, currentStep()) })).status,
+    ).toBe(200);
     expect((await client.post("/logout")).status).toBe(303);
 
     const user = await userRow(github.email ?? "");
-    const sessionsOf = async () => (await database.db.selectFrom("sessions").select("id").where("user_id", "=", user?.id ?? "").execute()).length;
+    const sessionsOf = async () =>
+      (
+        await database.db
+          .selectFrom("sessions")
+          .select("id")
+          .where("user_id", "=", user?.id ?? "")
+          .execute()
+      ).length;
     const step = await signInWithGitHub(client, github);
     expect(step.status).toBe(303);
     expect(step.headers.get("location")).toBe("/login/two-factor");

@@ -47,17 +47,34 @@ let counter = 0;
 const tag = randomBytes(2).toString("hex");
 function googleUser(overrides: Partial<FakeGoogleUser> = {}): FakeGoogleUser {
   counter += 1;
-  return { sub: `1${Number.parseInt(tag, 16)}${String(counter).padStart(6, "0")}`, email: `ada.${tag}${counter}@gmail.test`, emailVerified: true, ...overrides };
+  return {
+    sub: `1${Number.parseInt(tag, 16)}${String(counter).padStart(6, "0")}`,
+    email: `ada.${tag}${counter}@gmail.test`,
+    emailVerified: true,
+    ...overrides,
+  };
 }
 
 const client = () => new OAuthTestClient(server.url);
 const authorizeUrl = () => googleUrls(google.url).GOOGLE_AUTHORIZE_URL;
 const approve = (on: OAuthTestClient, authorize: URL, user: FakeGoogleUser) =>
-  on.decide(authorize, "approve", { sub: user.sub, email: user.email, email_verified: user.emailVerified ? "yes" : "no" });
-const signInWithGoogle = async (on: OAuthTestClient, user: FakeGoogleUser) => on.get(await approve(on, await on.startFlow("google", authorizeUrl()), user));
+  on.decide(authorize, "approve", {
+    sub: user.sub,
+    email: user.email,
+    email_verified: user.emailVerified ? "yes" : "no",
+  });
+const signInWithGoogle = async (on: OAuthTestClient, user: FakeGoogleUser) =>
+  on.get(await approve(on, await on.startFlow("google", authorizeUrl()), user));
 
-const userRow = (email: string) => database.db.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirst();
-const connectionOf = (sub: string) => database.db.selectFrom("user_oauth_connections").selectAll().where("provider", "=", "google").where("provider_user_id", "=", sub).executeTakeFirst();
+const userRow = (email: string) =>
+  database.db.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirst();
+const connectionOf = (sub: string) =>
+  database.db
+    .selectFrom("user_oauth_connections")
+    .selectAll()
+    .where("provider", "=", "google")
+    .where("provider_user_id", "=", sub)
+    .executeTakeFirst();
 
 describe("signing in with Google", () => {
   it("sends the visitor to Google with PKCE, a bound state, the openid scope and an absolute callback URL", async () => {
@@ -83,7 +100,11 @@ describe("signing in with Google", () => {
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe("/account");
     const row = await userRow(user.email);
-    expect(row).toMatchObject({ username: user.email.split("@")[0]?.replace(/[^a-z0-9_]/g, ""), password_hash: null, registration_pending: false });
+    expect(row).toMatchObject({
+      username: user.email.split("@")[0]?.replace(/[^a-z0-9_]/g, ""),
+      password_hash: null,
+      registration_pending: false,
+    });
     expect(row?.email_verified_at).toBeInstanceOf(Date);
     expect(await connectionOf(user.sub)).toMatchObject({ user_id: row?.id, login: user.email });
     expect(google.refusals).toEqual([]);
@@ -109,14 +130,20 @@ describe("signing in with Google", () => {
   it("links Google to a password account, whose unverified address Google's verified one then proves", async () => {
     const on = client();
     const email = `linker.${tag}@gmail.test`;
-    await registerAndConfirm(database.db, on, { username: `linker_${tag}`, email, password: `pw-${randomBytes(9).toString("base64url")}` });
+    await registerAndConfirm(database.db, on, {
+      username: `linker_${tag}`,
+      email,
+      password: `pw-${randomBytes(9).toString("base64url")}`,
+    });
     // As an account from before verification existed.
     await database.db.updateTable("users").set({ email_verified_at: null }).where("email", "=", email).execute();
     const user = googleUser({ email });
     const linked = await signInWithGoogle(on, user);
     expect(linked.headers.get("location")).toBe("/account?done=google-linked");
     expect((await userRow(email))?.email_verified_at).toBeInstanceOf(Date);
-    expect(await (await on.get("/account?done=google-linked")).text()).toContain("Google is connected: you can now sign in with it.");
+    expect(await (await on.get("/account?done=google-linked")).text()).toContain(
+      "Google is connected: you can now sign in with it.",
+    );
     const unlinked = await on.post("/auth/google/disconnect");
     expect(unlinked.headers.get("location")).toBe("/account?done=google-unlinked");
     expect(await connectionOf(user.sub)).toBeUndefined();
@@ -140,7 +167,10 @@ describe("signing in with Google", () => {
     const page = await (await on.get("/account")).text();
     expect(page).toContain(`Type your username (${row?.username}) to confirm`);
     expect((await on.post("/account", { intent: "delete-account", confirmUsername: "someone else" })).status).toBe(400);
-    const deleted = await on.post("/account", { intent: "delete-account", confirmUsername: ` ${row?.username.toUpperCase()} ` });
+    const deleted = await on.post("/account", {
+      intent: "delete-account",
+      confirmUsername: ` ${row?.username.toUpperCase()} `,
+    });
     expect(deleted.headers.get("location")).toBe("/login?done=account-deleted");
     expect(await userRow(user.email)).toBeUndefined();
     expect(await connectionOf(user.sub)).toBeUndefined();

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TraceEvent } from "../../app/models/trace.ts";
+import type { TraceEvent } from "#app/models/trace.ts";
 import { post, registerMember, uniqueBody, type Member } from "../support/chat.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { startServer, type RunningServer } from "../support/server.ts";
@@ -21,7 +21,11 @@ let member: Member;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  server = await startServer({ DATABASE_URL: database.url, SESSION_SECRET: randomBytes(64).toString("base64url"), TRUST_PROXY: "loopback" });
+  server = await startServer({
+    DATABASE_URL: database.url,
+    SESSION_SECRET: randomBytes(64).toString("base64url"),
+    TRUST_PROXY: "loopback",
+  });
   member = await registerMember(database.db, server.url, "cache");
 });
 afterAll(async () => {
@@ -63,7 +67,8 @@ async function twoGuests(path: string): Promise<[Answer, Answer]> {
   throw new Error(`${path} was never answered from the cache`);
 }
 
-const visitorCookieOf = (answer: Answer) => answer.setCookies.find((cookie) => cookie.startsWith(`${VISITOR_COOKIE}=`))?.split(";")[0];
+const visitorCookieOf = (answer: Answer) =>
+  answer.setCookies.find((cookie) => cookie.startsWith(`${VISITOR_COOKIE}=`))?.split(";")[0];
 const withoutNonce = (answer: Answer) => answer.html.replaceAll(answer.nonce, "NONCE");
 
 describe("a page every guest sees alike", () => {
@@ -88,7 +93,8 @@ describe("a page every guest sees alike", () => {
   });
 
   it("is answered from memory on the other content pages too, but never on pages that are not opted in", async () => {
-    for (const path of ["/work", "/work/chat-realtime", "/open-source"]) expect((await twoGuests(path))[1].html, path).toContain("</html>");
+    for (const path of ["/work", "/work/chat-realtime", "/open-source"])
+      expect((await twoGuests(path))[1].html, path).toContain("</html>");
     for (const path of ["/login", "/register", "/chat", "/lab", "/writing"]) {
       for (let attempt = 0; attempt < 3; attempt++) expect((await get(path)).cached, path).toBe(false);
     }
@@ -102,7 +108,8 @@ describe("a page every guest sees alike", () => {
       () => get("/", { cookie: "glassbox_session=anything" }),
       () => get("/", { cookie: `${VISITOR_COOKIE}=${"a".repeat(22)}; somebody_else=1` }),
     ];
-    for (const [index, request] of fresh.entries()) for (let attempt = 0; attempt < 3; attempt++) expect((await request()).cached, `request ${index}`).toBe(false);
+    for (const [index, request] of fresh.entries())
+      for (let attempt = 0; attempt < 3; attempt++) expect((await request()).cached, `request ${index}`).toBe(false);
     // The neutral cookies alone still get the shared page.
     const neutral = { cookie: `${VISITOR_COOKIE}=${"b".repeat(22)}; glassbox_js=1; glassbox_device=anything` };
     await get("/", neutral);
@@ -132,11 +139,27 @@ describe("the trace of a cached answer", () => {
     // A visitor with a cookie, watching its own trace on a lab stream.
     const first = await get("/health");
     const cookie = visitorCookieOf(first) ?? "";
-    const stream = await openSse(new URL(`/events?${new URLSearchParams({ tab: randomUUID(), lab: "1" })}`, server.url), { headers: { cookie } });
+    const stream = await openSse(
+      new URL(`/events?${new URLSearchParams({ tab: randomUUID(), lab: "1" })}`, server.url),
+      { headers: { cookie } },
+    );
     expect(stream.status).toBe(200);
     const eventsOf = async (requestId: string) => {
-      const frames = await stream.waitFor((all) => all.some((frame) => frame.event === "trace" && (JSON.parse(frame.data) as TraceEvent).requestId === requestId && frame.data.includes('"request.end"')), 10_000, `request.end of ${requestId}`);
-      return frames.filter((frame) => frame.event === "trace").map((frame) => JSON.parse(frame.data) as TraceEvent).filter((event) => event.requestId === requestId);
+      const frames = await stream.waitFor(
+        (all) =>
+          all.some(
+            (frame) =>
+              frame.event === "trace" &&
+              (JSON.parse(frame.data) as TraceEvent).requestId === requestId &&
+              frame.data.includes('"request.end"'),
+          ),
+        10_000,
+        `request.end of ${requestId}`,
+      );
+      return frames
+        .filter((frame) => frame.event === "trace")
+        .map((frame) => JSON.parse(frame.data) as TraceEvent)
+        .filter((event) => event.requestId === requestId);
     };
     try {
       let hit: Answer | undefined;
@@ -157,8 +180,15 @@ describe("the trace of a cached answer", () => {
       }
       expect(rendered?.cached).toBe(false);
       const events = await eventsOf(rendered?.requestId ?? "");
-      expect(events.filter((event) => event.kind === "loader").map((event) => event.message).sort()).toEqual(["loader root", "loader routes/_index"]);
-      expect(events.find((event) => event.kind === "page.cache")?.message).toBe("rendered for every guest: / answered from memory for 1000 ms");
+      expect(
+        events
+          .filter((event) => event.kind === "loader")
+          .map((event) => event.message)
+          .sort(),
+      ).toEqual(["loader root", "loader routes/_index"]);
+      expect(events.find((event) => event.kind === "page.cache")?.message).toBe(
+        "rendered for every guest: / answered from memory for 1000 ms",
+      );
     } finally {
       stream.close();
     }

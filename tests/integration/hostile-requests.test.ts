@@ -4,7 +4,7 @@ import { Agent } from "node:http";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { errorCatalogue, isErrorCode } from "../../app/models/errors.ts";
+import { errorCatalogue, isErrorCode } from "#app/models/errors.ts";
 import { createBrowser, formBody, inBatches, newAccount, nextIp, type Browser } from "../support/browser.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { hostileValues, MB } from "../support/hostile.ts";
@@ -45,7 +45,10 @@ let promotable: string;
 beforeAll(async () => {
   database = await createTestDatabase();
   const env = { DATABASE_URL: database.url, SESSION_SECRET: randomBytes(64).toString("base64url") };
-  [fuzzServer, server] = await Promise.all([startServer({ ...env, MAX_BODY_BYTES: String(MAX_BODY) }), startServer({ ...env, TRUST_PROXY: "loopback", ADMIN_EMAILS: ADMIN_EMAIL })]);
+  [fuzzServer, server] = await Promise.all([
+    startServer({ ...env, MAX_BODY_BYTES: String(MAX_BODY) }),
+    startServer({ ...env, TRUST_PROXY: "loopback", ADMIN_EMAILS: ADMIN_EMAIL }),
+  ]);
   const register = async (account: ReturnType<typeof newAccount>) => {
     const b = createBrowser(server.url);
     await registerAndConfirm(database.db, b, account);
@@ -58,7 +61,10 @@ beforeAll(async () => {
   boss = await register({ ...newAccount("boss"), email: ADMIN_EMAIL });
   await register(newAccount("promotable"));
   // A second device, so the account page has a session to revoke.
-  expect((await createBrowser(server.url).post("/login", { email: memberAccount.email, password: memberAccount.password })).status).toBe(303);
+  expect(
+    (await createBrowser(server.url).post("/login", { email: memberAccount.email, password: memberAccount.password }))
+      .status,
+  ).toBe(303);
   const ids = await database.db.selectFrom("users").select(["id", "email"]).execute();
   memberId = ids.find((row) => row.email === memberAccount.email)?.id ?? "";
   promotable = ids.find((row) => row.email.startsWith("promotable"))?.id ?? "";
@@ -76,7 +82,10 @@ async function errorLinesSince(instance: RunningServer, before: number): Promise
   const marker = `/health?after-the-cases=${randomUUID()}`;
   expect((await fetch(new URL(marker, instance.url))).status).toBe(200);
   await vi.waitFor(() => expect(instance.logs().some((line) => String(line.msg).includes(marker))).toBe(true));
-  return instance.logs().slice(before).filter((line) => (line.level ?? 0) >= 50);
+  return instance
+    .logs()
+    .slice(before)
+    .filter((line) => (line.level ?? 0) >= 50);
 }
 
 interface RouteEntry {
@@ -93,12 +102,19 @@ async function routePatterns(): Promise<string[]> {
   const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { cwd: ROOT });
   const routes = new Map((JSON.parse(stdout) as RouteEntry[]).map((route) => [route.id, route]));
   const fullPath = (route: RouteEntry | undefined): string =>
-    route ? [fullPath(route.parentId ? routes.get(route.parentId) : undefined), route.path ?? ""].filter(Boolean).join("/") : "";
+    route
+      ? [fullPath(route.parentId ? routes.get(route.parentId) : undefined), route.path ?? ""].filter(Boolean).join("/")
+      : "";
   return [...new Set([...routes.values()].map((route) => `/${fullPath(route)}`.replace(/\/+/g, "/")))].sort();
 }
 
 /** Parameter values no route should choke on, as they appear in a path: a malformed escape, traversal, NUL and markup. */
-const paramValues = ["%E0%A4%A", "..%2F..%2Fetc%2Fpasswd", encodeURIComponent(hostileValues.nul ?? ""), encodeURIComponent(hostileValues.html ?? "")];
+const paramValues = [
+  "%E0%A4%A",
+  "..%2F..%2Fetc%2Fpasswd",
+  encodeURIComponent(hostileValues.nul ?? ""),
+  encodeURIComponent(hostileValues.html ?? ""),
+];
 
 /** Concrete paths for a pattern: each parameter (`:slug`, `:id?`, `*`) takes each hostile value. */
 function concretePaths(pattern: string): string[] {
@@ -123,7 +139,12 @@ const FORM = "application/x-www-form-urlencoded";
 function malformed(path: string, host: string, cookie: string | undefined): Omit<Case, "pattern" | "who">[] {
   const withCookie = (headers: Record<string, string> = {}) => ({ ...(cookie ? { cookie } : {}), ...headers });
   const cases: Omit<Case, "pattern" | "who">[] = [];
-  const add = (name: string, target: string, request: RawRequest) => cases.push({ name, path: target, request: { ...request, headers: withCookie(request.headers as Record<string, string>) } });
+  const add = (name: string, target: string, request: RawRequest) =>
+    cases.push({
+      name,
+      path: target,
+      request: { ...request, headers: withCookie(request.headers as Record<string, string>) },
+    });
   const post = (name: string, body: string | Buffer, type: string | undefined, method = "POST") =>
     add(`${method} ${name}`, path, { method, body, headers: type ? { "content-type": type } : {} });
 
@@ -140,7 +161,8 @@ function malformed(path: string, host: string, cookie: string | undefined): Omit
     ["domain-ish values", "tab=not-a-uuid&room=%F0%9F%98%80&after=-1&before=abc&q=%25%5F&page=1e309&cursor=%FF"],
     ["1,500 parameters", "q=x&".repeat(1500)],
     ["20 kB (past Node's header limit)", `q=${"a".repeat(20_000)}`],
-  ] as const) add(`GET ?${name}`, `${path}?${query}`, {});
+  ] as const)
+    add(`GET ?${name}`, `${path}?${query}`, {});
   // The path itself.
   const under = path.replace(/\/$/, "");
   for (const [name, target] of [
@@ -165,9 +187,21 @@ function malformed(path: string, host: string, cookie: string | undefined): Omit
   post("empty JSON", "", JSON_TYPE);
   post("binary", randomBytes(4096), "application/octet-stream");
   post("binary claiming to be a form", randomBytes(4096), FORM);
-  post("XML", '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>', "application/xml");
-  post("multipart without a boundary", "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nb\r\n--x--\r\n", "multipart/form-data");
-  post("multipart, unterminated", '--b\r\nContent-Disposition: form-data; name="intent"\r\n\r\nunterminated', "multipart/form-data; boundary=b");
+  post(
+    "XML",
+    '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
+    "application/xml",
+  );
+  post(
+    "multipart without a boundary",
+    '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--x--\r\n',
+    "multipart/form-data",
+  );
+  post(
+    "multipart, unterminated",
+    '--b\r\nContent-Disposition: form-data; name="intent"\r\n\r\nunterminated',
+    "multipart/form-data; boundary=b",
+  );
   post("a content type of garbage", "a=1", ";;;/=\u00ff");
   post("no content type", "a=1", undefined);
   post("over the body limit", "a=".padEnd(MAX_BODY + 1, "x"), FORM);
@@ -183,29 +217,51 @@ function malformed(path: string, host: string, cookie: string | undefined): Omit
     ["garbage forwarded-for", { "x-forwarded-for": "not-an-ip, <script>", "x-forwarded-host": "evil.example:99999" }],
     ["foreign Host", { host: "evil.example" }],
     ["Origin null on a read", { origin: "null" }],
-  ] as const) add(`GET with ${name}`, path, { headers });
-  add("POST from another site", path, { method: "POST", body: "a=1", headers: { "content-type": FORM, origin: "https://evil.example" } });
-  add("POST from Origin null", path, { method: "POST", body: "a=1", headers: { "content-type": FORM, origin: "null" } });
-  add("POST with a malformed Origin", path, { method: "POST", body: "a=1", headers: { "content-type": FORM, origin: "http://[::1" } });
+  ] as const)
+    add(`GET with ${name}`, path, { headers });
+  add("POST from another site", path, {
+    method: "POST",
+    body: "a=1",
+    headers: { "content-type": FORM, origin: "https://evil.example" },
+  });
+  add("POST from Origin null", path, {
+    method: "POST",
+    body: "a=1",
+    headers: { "content-type": FORM, origin: "null" },
+  });
+  add("POST with a malformed Origin", path, {
+    method: "POST",
+    body: "a=1",
+    headers: { "content-type": FORM, origin: "http://[::1" },
+  });
   // Cookies replace the identity's own (a tampered or garbage session is a guest).
   for (const [name, value] of [
     ["bad session escapes", "glassbox_session=%E0%A4%A; glassbox_visitor=%zz"],
-    ["forged session", `glassbox_session=${encodeURIComponent(`${Buffer.from(JSON.stringify(randomUUID())).toString("base64")}.forged`)}`],
+    [
+      "forged session",
+      `glassbox_session=${encodeURIComponent(`${Buffer.from(JSON.stringify(randomUUID())).toString("base64")}.forged`)}`,
+    ],
     ["repeated and empty cookies", "glassbox_session=; glassbox_session=a; =; ;;; glassbox_visitor"],
     ["8 kB cookie", `glassbox_session=${"A".repeat(8000)}`],
   ] as const) {
     cases.push({ name: `GET with ${name}`, path, request: { headers: { cookie: value } } });
-    cases.push({ name: `POST with ${name}`, path, request: { method: "POST", body: "a=1", headers: { cookie: value, "content-type": FORM } } });
+    cases.push({
+      name: `POST with ${name}`,
+      path,
+      request: { method: "POST", body: "a=1", headers: { cookie: value, "content-type": FORM } },
+    });
   }
   // Requests node:http would not send.
-  const head = (extra: string) => `POST ${path} HTTP/1.1\r\nHost: ${host}\r\n${cookie ? `Cookie: ${cookie}\r\n` : ""}${extra}`;
+  const head = (extra: string) =>
+    `POST ${path} HTTP/1.1\r\nHost: ${host}\r\n${cookie ? `Cookie: ${cookie}\r\n` : ""}${extra}`;
   for (const [name, raw] of [
     ["non-numeric Content-Length", head("Content-Length: abc\r\n\r\n")],
     ["two Content-Lengths", head("Content-Length: 1\r\nContent-Length: 2\r\n\r\nab")],
     ["Content-Length and chunked", head("Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")],
     ["invalid header name", head("Bad Header: x\r\nContent-Length: 0\r\n\r\n")],
     ["control characters in the target", `GET ${path}\u0001\u007f HTTP/1.1\r\nHost: ${host}\r\n\r\n`],
-  ] as const) cases.push({ name: `raw: ${name}`, path, raw });
+  ] as const)
+    cases.push({ name: `raw: ${name}`, path, raw });
   return cases;
 }
 
@@ -225,7 +281,13 @@ describe("route fuzz", () => {
         for (const who of ["guest", "member"] as const) {
           for (const one of malformed(path, url.host, who === "member" ? fuzzCookie : undefined)) {
             // Signing out ends the session every member case shares: guests fuzz it.
-            if (who === "member" && pattern === "/logout" && one.request?.method !== undefined && one.request.method !== "GET") continue;
+            if (
+              who === "member" &&
+              pattern === "/logout" &&
+              one.request?.method !== undefined &&
+              one.request.method !== "GET"
+            )
+              continue;
             cases.push({ ...one, pattern, who });
           }
         }
@@ -253,34 +315,57 @@ describe("route fuzz", () => {
   it("answers every one without a 5xx or a dropped connection", () => {
     const failures = results
       .filter(({ outcome }) => "error" in outcome || outcome.status >= 500 || outcome.status === 0)
-      .map(({ one, outcome }) => `${one.who} ${one.name} ${one.path.slice(0, 80)}: ${"error" in outcome ? outcome.error : `${outcome.status} ${outcome.body.slice(0, 200)}`}`);
+      .map(
+        ({ one, outcome }) =>
+          `${one.who} ${one.name} ${one.path.slice(0, 80)}: ${"error" in outcome ? outcome.error : `${outcome.status} ${outcome.body.slice(0, 200)}`}`,
+      );
     expect(failures).toEqual([]);
   });
 
   it("gives every JSON error a catalogue code with its status", () => {
-    const jsonErrors = results.flatMap(({ one, outcome }) => ("status" in outcome && outcome.status >= 400 && outcome.type.startsWith(JSON_TYPE) ? [{ one, outcome }] : []));
+    const jsonErrors = results.flatMap(({ one, outcome }) =>
+      "status" in outcome && outcome.status >= 400 && outcome.type.startsWith(JSON_TYPE) ? [{ one, outcome }] : [],
+    );
     expect(jsonErrors.length).toBeGreaterThan(500);
     const bad = jsonErrors
       .filter(({ one, outcome }) => {
         if (one.request?.method === "HEAD") return false; // no body to check
         const problem = parse(outcome.body);
-        return !isErrorCode(problem?.code) || problem.status !== outcome.status || errorCatalogue[problem.code].status !== outcome.status;
+        return (
+          !isErrorCode(problem?.code) ||
+          problem.status !== outcome.status ||
+          errorCatalogue[problem.code].status !== outcome.status
+        );
       })
-      .map(({ one, outcome }) => `${one.who} ${one.name} ${one.path.slice(0, 80)}: ${outcome.status} ${outcome.body.slice(0, 160)}`);
+      .map(
+        ({ one, outcome }) =>
+          `${one.who} ${one.name} ${one.path.slice(0, 80)}: ${outcome.status} ${outcome.body.slice(0, 160)}`,
+      );
     expect(bad).toEqual([]);
   });
 
   it("answers every error under /api as JSON, never an HTML page", () => {
     // React Router's data requests (`.data`, its own turbo-stream transport for client navigations) are not the API.
     const html = results
-      .filter(({ one, outcome }) => one.path.startsWith("/api/") && !new URL(one.path, fuzzServer.url).pathname.endsWith(".data") && "status" in outcome && outcome.status >= 400 && !outcome.type.startsWith(JSON_TYPE))
+      .filter(
+        ({ one, outcome }) =>
+          one.path.startsWith("/api/") &&
+          !new URL(one.path, fuzzServer.url).pathname.endsWith(".data") &&
+          "status" in outcome &&
+          outcome.status >= 400 &&
+          !outcome.type.startsWith(JSON_TYPE),
+      )
       .filter(({ one }) => one.request?.method !== "HEAD")
-      .map(({ one, outcome }) => `${one.who} ${one.name} ${one.path.slice(0, 80)}: ${"status" in outcome ? `${outcome.status} ${outcome.type}` : ""}`);
+      .map(
+        ({ one, outcome }) =>
+          `${one.who} ${one.name} ${one.path.slice(0, 80)}: ${"status" in outcome ? `${outcome.status} ${outcome.type}` : ""}`,
+      );
     expect(html).toEqual([]);
   });
 
   it("logs nothing at level error or above", () => {
-    const summary = (line: LogLine) => `${line.msg} ${JSON.stringify((line.err as { message?: string } | undefined)?.message ?? "")} ${JSON.stringify(line.req ?? "")}`;
+    const summary = (line: LogLine) =>
+      `${line.msg} ${JSON.stringify((line.err as { message?: string } | undefined)?.message ?? "")} ${JSON.stringify(line.req ?? "")}`;
     expect(errorLines.map(summary)).toEqual([]);
   });
 
@@ -326,13 +411,14 @@ interface FormCase {
   readonly headers?: Record<string, string>;
 }
 
-
 /** Raw urlencoded bodies a form encoder would never produce. */
 const rawBodies = (fields: readonly string[]): Record<string, string> => ({
   "invalid UTF-8 escapes": fields.map((field) => `${field}=%E0%A4%A`).join("&"),
   "overlong and stray escapes": fields.map((field) => `${field}=%C0%AF%%%zz%FF%FE`).join("&"),
   "NUL escapes": fields.map((field) => `${field}=%00%00`).join("&"),
-  "escaped names": fields.map((field) => `${encodeURIComponent(field).replace(/./, (c) => `%${c.charCodeAt(0).toString(16)}`)}=%F0%9F%98%80`).join("&"),
+  "escaped names": fields
+    .map((field) => `${encodeURIComponent(field).replace(/./, (c) => `%${c.charCodeAt(0).toString(16)}`)}=%F0%9F%98%80`)
+    .join("&"),
   "repeated fields": fields.map((field) => `${field}=first&${field}=second&${field}=`).join("&"),
   "array fields": fields.map((field) => `${field}[]=a&${field}[]=b&${field}[x]=c`).join("&"),
   "names only": fields.join("&"),
@@ -345,14 +431,20 @@ const rawBodies = (fields: readonly string[]): Record<string, string> => ({
 const multipartWithFile = (fields: readonly string[]) => {
   const form = new FormData();
   for (const [index, field] of fields.entries()) {
-    if (index === 0) form.append(field, new Blob([randomBytes(2048)], { type: "application/octet-stream" }), "payload.bin");
+    if (index === 0)
+      form.append(field, new Blob([randomBytes(2048)], { type: "application/octet-stream" }), "payload.bin");
     else form.append(field, new File(["<svg onload=alert(1)>"], "x.svg", { type: "image/svg+xml" }));
   }
   return form;
 };
 
 /** The same body-level attacks against any form action; `baseline` gives each case otherwise valid fields. */
-function bodyCases(who: Who, path: string, fields: readonly string[], baseline: () => Record<string, string>): FormCase[] {
+function bodyCases(
+  who: Who,
+  path: string,
+  fields: readonly string[],
+  baseline: () => Record<string, string>,
+): FormCase[] {
   const cases: FormCase[] = [];
   const valid = baseline();
   const post = (name: string, body: FormCase["body"], type: string | null = FORM, headers?: Record<string, string>) =>
@@ -366,10 +458,24 @@ function bodyCases(who: Who, path: string, fields: readonly string[], baseline: 
   post("no body, no type", undefined, null);
   post("form body as JSON", formBody(valid), "application/json");
   post("JSON body as JSON", JSON.stringify(valid), "application/json");
-  post("text/plain body", Object.entries(valid).map(([k, v]) => `${k}=${v}`).join("\n"), "text/plain");
+  post(
+    "text/plain body",
+    Object.entries(valid)
+      .map(([k, v]) => `${k}=${v}`)
+      .join("\n"),
+    "text/plain",
+  );
   post("multipart with files for fields", multipartWithFile(fields), null);
-  post("multipart without a boundary", "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nb\r\n--x--\r\n", "multipart/form-data");
-  post("multipart, broken", "--b\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\nunterminated", "multipart/form-data; boundary=b");
+  post(
+    "multipart without a boundary",
+    '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--x--\r\n',
+    "multipart/form-data",
+  );
+  post(
+    "multipart, broken",
+    '--b\r\nContent-Disposition: form-data; name="email"\r\n\r\nunterminated',
+    "multipart/form-data; boundary=b",
+  );
   post("binary garbage as a form", new Blob([randomBytes(4096)]));
   post("gzip claimed, plain sent", formBody(valid), FORM, { "content-encoding": "gzip" });
   post("utf-16 charset claimed", formBody(valid), `${FORM}; charset=utf-16`);
@@ -381,8 +487,15 @@ function allCases(): FormCase[] {
   const unknownEmail = `nobody-${randomUUID()}@example.com`;
   const cases: FormCase[] = [
     // A new account each time, so a hostile `next` or password goes all the way to a sign-in.
-    ...bodyCases("guest", "/register", ["username", "email", "password", "next"], () => ({ ...newAccount("hostile"), next: "/account" })),
-    ...bodyCases("guest", "/login", ["email", "password", "next"], () => ({ email: unknownEmail, password: "wrong password", next: "/account" })),
+    ...bodyCases("guest", "/register", ["username", "email", "password", "next"], () => ({
+      ...newAccount("hostile"),
+      next: "/account",
+    })),
+    ...bodyCases("guest", "/login", ["email", "password", "next"], () => ({
+      email: unknownEmail,
+      password: "wrong password",
+      next: "/account",
+    })),
     ...bodyCases("member", "/account", ["intent", "session", "currentPassword", "newPassword"], () => ({
       intent: "change-password",
       session: "A".repeat(22),
@@ -390,52 +503,137 @@ function allCases(): FormCase[] {
       newPassword: "a long enough new password",
     })),
     ...bodyCases("admin", "/admin", ["userId"], () => ({ userId: randomUUID() })),
-    ...bodyCases("member", "/lab?index", ["intent", "rule", "input", "email"], () => ({ intent: "boundary-check", rule: "username", input: "ada", email: unknownEmail })),
+    ...bodyCases("member", "/lab?index", ["intent", "rule", "input", "email"], () => ({
+      intent: "boundary-check",
+      rule: "username",
+      input: "ada",
+      email: unknownEmail,
+    })),
   ];
   const add = (who: Who, method: string, path: string, body?: string, headers?: Record<string, string>) =>
-    cases.push({ name: `${who} ${method} ${path.slice(0, 80)}${body ? ` ${body.slice(0, 60)}` : ""}`, who, method, path, body, type: body === undefined ? undefined : FORM, headers });
+    cases.push({
+      name: `${who} ${method} ${path.slice(0, 80)}${body ? ` ${body.slice(0, 60)}` : ""}`,
+      who,
+      method,
+      path,
+      body,
+      type: body === undefined ? undefined : FORM,
+      headers,
+    });
 
   // Every intent of the account page, with values that are nearly right.
-  for (const intent of ["revoke-session", "sign-out-others", "change-password", "REVOKE-SESSION", "revoke-session ", "", "__proto__", "constructor", "toString"]) {
+  for (const intent of [
+    "revoke-session",
+    "sign-out-others",
+    "change-password",
+    "REVOKE-SESSION",
+    "revoke-session ",
+    "",
+    "__proto__",
+    "constructor",
+    "toString",
+  ]) {
     add("member", "POST", "/account", formBody({ intent }));
-    add("member", "POST", "/account", formBody({ intent, session: "A".repeat(22), currentPassword: "x", newPassword: "short" }));
+    add(
+      "member",
+      "POST",
+      "/account",
+      formBody({ intent, session: "A".repeat(22), currentPassword: "x", newPassword: "short" }),
+    );
   }
-  for (const session of ["", "short", "A".repeat(21), "A".repeat(23), "!".repeat(22), "../../etc/passwd.......", "A".repeat(22), "%".repeat(22), "\u0000".repeat(22)]) {
+  for (const session of [
+    "",
+    "short",
+    "A".repeat(21),
+    "A".repeat(23),
+    "!".repeat(22),
+    "../../etc/passwd.......",
+    "A".repeat(22),
+    "%".repeat(22),
+    "\u0000".repeat(22),
+  ]) {
     add("member", "POST", "/account", formBody({ intent: "revoke-session", session }));
   }
   // Ids that are not uuids (or are, but of nobody), and the admin's own.
-  for (const userId of ["not-a-uuid", "", "00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff", randomUUID().toUpperCase(), `${randomUUID()}x`, `{${randomUUID()}}`, randomUUID().replace(/-/g, ""), "1; DROP TABLE users", "12345678-1234-0234-8234-123456789012", promotable, promotable]) {
+  for (const userId of [
+    "not-a-uuid",
+    "",
+    "00000000-0000-0000-0000-000000000000",
+    "ffffffff-ffff-ffff-ffff-ffffffffffff",
+    randomUUID().toUpperCase(),
+    `${randomUUID()}x`,
+    `{${randomUUID()}}`,
+    randomUUID().replace(/-/g, ""),
+    "1; DROP TABLE users",
+    "12345678-1234-0234-8234-123456789012",
+    promotable,
+    promotable,
+  ]) {
     add("admin", "POST", "/admin", formBody({ userId }));
   }
   add("member", "POST", "/admin", formBody({ userId: memberId }));
   add("guest", "POST", "/admin", formBody({ userId: memberId }));
   // Searches, `next`, `done` and odd paths.
-  for (const q of ["%00", "%E0%A4%A", "%25", "_", "%5C", encodeURIComponent("' OR 1=1 --"), encodeURIComponent("<b>x</b>"), "a".repeat(5000), encodeURIComponent("😀"), "x&q=y&q[]=z"]) {
+  for (const q of [
+    "%00",
+    "%E0%A4%A",
+    "%25",
+    "_",
+    "%5C",
+    encodeURIComponent("' OR 1=1 --"),
+    encodeURIComponent("<b>x</b>"),
+    "a".repeat(5000),
+    encodeURIComponent("😀"),
+    "x&q=y&q[]=z",
+  ]) {
     add("admin", "GET", `/admin?q=${q}`);
   }
-  for (const next of ["%E0%A4%A", "%00", encodeURIComponent(longNext.slice(0, 3000)), "%2F%2Fevil.example", "%2F%0D%0ASet-Cookie:%20x=1", "javascript:alert(1)", encodeURIComponent("/\u202Eevil")]) {
+  for (const next of [
+    "%E0%A4%A",
+    "%00",
+    encodeURIComponent(longNext.slice(0, 3000)),
+    "%2F%2Fevil.example",
+    "%2F%0D%0ASet-Cookie:%20x=1",
+    "javascript:alert(1)",
+    encodeURIComponent("/\u202Eevil"),
+  ]) {
     add("guest", "GET", `/login?next=${next}`);
     add("guest", "GET", `/register?next=${next}`);
     add("member", "GET", `/login?next=${next}`);
   }
   add("guest", "POST", "/login", formBody({ email: memberAccount.email, password: "wrong", next: longNext }));
   add("guest", "POST", "/register", formBody({ ...newAccount("longnext"), next: longNext }));
-  for (const done of ["%E0%A4%A", "%00", "__proto__", "password-changed&done=x"]) add("member", "GET", `/account?done=${done}`);
-  for (const path of ["/account%00", "/login/%E0%A4%A", "/%E0%A4%A", "/admin/..%2F..%2Fetc%2Fpasswd", "/api/v0/me%00", "/api/v0/me?x=%E0%A4%A"]) add("guest", "GET", path);
+  for (const done of ["%E0%A4%A", "%00", "__proto__", "password-changed&done=x"])
+    add("member", "GET", `/account?done=${done}`);
+  for (const path of [
+    "/account%00",
+    "/login/%E0%A4%A",
+    "/%E0%A4%A",
+    "/admin/..%2F..%2Fetc%2Fpasswd",
+    "/api/v0/me%00",
+    "/api/v0/me?x=%E0%A4%A",
+  ])
+    add("guest", "GET", path);
   // The lab's widgets with values that are nearly right (never a valid burst: each would send 100+ requests).
-  for (const size of ["", "abc", "99", "5001", "150", "1e3", "1000.5", "-100", "Infinity", "0x3e8"]) add("guest", "POST", "/lab?index", formBody({ intent: "burst", size }));
-  for (const delta of ["", "NaN", "1e309", "101", "-101", "0.5", "1; DROP TABLE users"]) add("guest", "POST", "/lab?index", formBody({ intent: "step", delta }));
+  for (const size of ["", "abc", "99", "5001", "150", "1e3", "1000.5", "-100", "Infinity", "0x3e8"])
+    add("guest", "POST", "/lab?index", formBody({ intent: "burst", size }));
+  for (const delta of ["", "NaN", "1e309", "101", "-101", "0.5", "1; DROP TABLE users"])
+    add("guest", "POST", "/lab?index", formBody({ intent: "step", delta }));
   for (const tab of ["not-a-uuid", "", randomUUID().toUpperCase(), `${randomUUID()}x`, randomUUID()]) {
     add("guest", "POST", "/lab?index", formBody({ intent: "step", delta: "1", tab }));
     add("guest", "POST", "/lab?index", formBody({ intent: "guarded", tab }));
   }
-  for (const intent of ["", "BURST", "__proto__", "constructor", "auth-status ", "step\u0000"]) add("guest", "POST", "/lab?index", formBody({ intent }));
-  for (const query of ["filter=%E0%A4%A", "done=__proto__", "filter=" + "a".repeat(5000), "done=%00"]) add("guest", "GET", `/lab?${query}`);
-  for (const trace of ["-1", "abc", "1e400", "9007199254740993", "%00"]) add("guest", "GET", `/events?tab=${randomUUID()}&lab=1&trace=${trace}`);
+  for (const intent of ["", "BURST", "__proto__", "constructor", "auth-status ", "step\u0000"])
+    add("guest", "POST", "/lab?index", formBody({ intent }));
+  for (const query of ["filter=%E0%A4%A", "done=__proto__", "filter=" + "a".repeat(5000), "done=%00"])
+    add("guest", "GET", `/lab?${query}`);
+  for (const trace of ["-1", "abc", "1e400", "9007199254740993", "%00"])
+    add("guest", "GET", `/events?tab=${randomUUID()}&lab=1&trace=${trace}`);
   for (const probe of ["/lab/probe?x=%E0%A4%A", "/lab/probe/%00"]) add("guest", "GET", probe);
   // Other methods on the same routes.
   for (const method of ["PUT", "PATCH", "DELETE"]) {
-    for (const path of ["/login", "/register", "/account", "/admin", "/logout", "/api/v0/me"]) add(path === "/account" ? "member" : "guest", method, path, formBody({ intent: "sign-out-others" }));
+    for (const path of ["/login", "/register", "/account", "/admin", "/logout", "/api/v0/me"])
+      add(path === "/account" ? "member" : "guest", method, path, formBody({ intent: "sign-out-others" }));
   }
   add("member", "POST", "/api/v0/me", formBody({ role: "admin" }));
   add("guest", "HEAD", "/account");
@@ -466,7 +664,9 @@ function allCases(): FormCase[] {
     add("guest", "POST", "/login", formBody({ email: unknownEmail, password: "x" }), { "x-forwarded-for": forwarded });
   }
   for (const userAgent of ["", "x".repeat(8000), "Mozilla/5.0 ÿþ ®", "<script>alert(1)</script>"]) {
-    add("guest", "POST", "/login", formBody({ email: `ua-${randomUUID()}@example.com`, password: "x" }), { "user-agent": userAgent });
+    add("guest", "POST", "/login", formBody({ email: `ua-${randomUUID()}@example.com`, password: "x" }), {
+      "user-agent": userAgent,
+    });
     add("member", "GET", "/account", undefined, { "user-agent": userAgent });
   }
   return cases;
@@ -482,7 +682,8 @@ async function run(one: FormCase): Promise<{ status: number } | { error: string 
     const response = await client.send(one.path, { method: one.method, body: one.body, headers });
     await response.arrayBuffer();
     // No case may replace a shared session's cookie (a password change would, a sign-out would clear it).
-    if (b && client.cookie !== b.cookie) return { error: `changed the ${one.who}'s session cookie (status ${response.status})` };
+    if (b && client.cookie !== b.cookie)
+      return { error: `changed the ${one.who}'s session cookie (status ${response.status})` };
     return { status: response.status };
   } catch (error) {
     return { error: String(error) };
@@ -496,14 +697,18 @@ describe("hostile input", () => {
   beforeAll(async () => {
     const cases = allCases();
     const before = server.logs().length;
-    results = (await inBatches(cases.map((one) => async () => ({ one, result: await run(one) })), 8));
+    results = await inBatches(
+      cases.map((one) => async () => ({ one, result: await run(one) })),
+      8,
+    );
     errorLines = await errorLinesSince(server, before);
   }, 180_000); // a shared 2-core machine under load takes well over a minute
 
   it("sends at least 150 requests across the account routes", () => {
     expect(results.length).toBeGreaterThanOrEqual(150);
     const paths = new Set(results.map(({ one }) => new URL(one.path, "http://x").pathname));
-    for (const path of ["/register", "/login", "/logout", "/account", "/admin", "/api/v0/me"]) expect(paths).toContain(path);
+    for (const path of ["/register", "/login", "/logout", "/account", "/admin", "/api/v0/me"])
+      expect(paths).toContain(path);
   });
 
   it("answers every one without a 5xx or a dropped connection", () => {
@@ -514,21 +719,28 @@ describe("hostile input", () => {
   });
 
   it("logs no unhandled route error, nor anything else at level error or above", () => {
-    const summary = (line: LogLine) => `${line.level} ${line.msg} ${JSON.stringify((line.err as { message?: string } | undefined)?.message ?? "")} ${JSON.stringify(line.req ?? "")}`;
+    const summary = (line: LogLine) =>
+      `${line.level} ${line.msg} ${JSON.stringify((line.err as { message?: string } | undefined)?.message ?? "")} ${JSON.stringify(line.req ?? "")}`;
     expect(errorLines.filter((line) => line.msg === "unhandled error in a route").map(summary)).toEqual([]);
     expect(errorLines.map(summary)).toEqual([]);
   });
 
   it("reached the handlers: the answers are the expected client errors, not blanket refusals", () => {
     const statuses = (path: string, who?: Who) =>
-      new Set(results.filter(({ one }) => one.path === path && one.method === "POST" && (!who || one.who === who)).map(({ result }) => ("status" in result ? result.status : 0)));
+      new Set(
+        results
+          .filter(({ one }) => one.path === path && one.method === "POST" && (!who || one.who === who))
+          .map(({ result }) => ("status" in result ? result.status : 0)),
+      );
     // 413: the 1 MB values, refused by the body limit before any handler (MAX_BODY_BYTES, 1 MiB).
     expect([...statuses("/login")].every((status) => [303, 400, 401, 413, 429].includes(status))).toBe(true);
     expect(statuses("/login")).toContain(400);
     expect(statuses("/login")).toContain(401);
     expect(statuses("/login")).toContain(413);
     expect([...statuses("/register")].every((status) => [303, 400, 409, 413].includes(status))).toBe(true);
-    expect([...statuses("/account", "member")].every((status) => [303, 400, 404, 413, 429].includes(status))).toBe(true);
+    expect([...statuses("/account", "member")].every((status) => [303, 400, 404, 413, 429].includes(status))).toBe(
+      true,
+    );
     expect([...statuses("/admin", "admin")].every((status) => [303, 400, 404, 409, 413].includes(status))).toBe(true);
   });
 
@@ -550,7 +762,11 @@ describe("hostile input", () => {
 describe("hostile input, one at a time", () => {
   it("escapes markup that is echoed back into a form", async () => {
     const markup = "<script>alert(1)</script>";
-    const response = await createBrowser(server.url).post("/register", { username: markup, email: `${markup}@example.com`, password: "short" });
+    const response = await createBrowser(server.url).post("/register", {
+      username: markup,
+      email: `${markup}@example.com`,
+      password: "short",
+    });
     expect(response.status).toBe(400);
     const html = await response.text();
     expect(html).not.toContain(markup);
@@ -574,18 +790,25 @@ describe("hostile input, one at a time", () => {
 
   it("refuses a forwarded host no URL can carry (trusted proxy) with the catalogue 400, on pages and forms alike", async () => {
     for (const path of ["/writing/new", "/login", "/api/v0/me"]) {
-      const response = await fetch(new URL(path, server.url), { headers: { "x-forwarded-host": "evil.example:99999", accept: "application/json" } });
+      const response = await fetch(new URL(path, server.url), {
+        headers: { "x-forwarded-host": "evil.example:99999", accept: "application/json" },
+      });
       expect(response.status, path).toBe(400);
       expect(await response.json()).toMatchObject({ status: 400, code: "http:bad_request" });
     }
-    const fine = await fetch(new URL("/login", server.url), { headers: { "x-forwarded-host": "glassbox.example:8443" } });
+    const fine = await fetch(new URL("/login", server.url), {
+      headers: { "x-forwarded-host": "glassbox.example:8443" },
+    });
     expect(fine.status).toBe(200);
   });
 
   it("answers a sign-in from an over-long forwarded address (trusted proxy) without a 500", async () => {
     // With TRUST_PROXY the forwarded address becomes the client address, used as a throttle key.
     const b = createBrowser(server.url, { ip: randomBytes(2000).toString("hex") });
-    const response = await b.post("/login", { email: `long-ip-${randomUUID()}@example.com`, password: "wrong password" });
+    const response = await b.post("/login", {
+      email: `long-ip-${randomUUID()}@example.com`,
+      password: "wrong password",
+    });
     expect(response.status).toBeLessThan(500);
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { errorCatalogue, type ErrorCode } from "../../app/models/errors.ts";
+import { errorCatalogue, type ErrorCode } from "#app/models/errors.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { startServer, type RunningServer } from "../support/server.ts";
 import { httpRequest, sendRaw } from "../support/raw-http.ts";
@@ -40,10 +40,21 @@ afterAll(async () => {
  * A POST whose headers promise `declaredBytes` of body but which sends only `sentBody`: the server
  * is left waiting for the rest (a slow client), or refuses it unread.
  */
-function partialRequest(path: string, { declaredBytes, sentBody, headers = {} }: { declaredBytes: number; sentBody?: string; headers?: Record<string, string> }) {
+function partialRequest(
+  path: string,
+  {
+    declaredBytes,
+    sentBody,
+    headers = {},
+  }: { declaredBytes: number; sentBody?: string; headers?: Record<string, string> },
+) {
   const { answer, request } = httpRequest(new URL(path, origin), {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", "content-length": String(declaredBytes), ...headers },
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "content-length": String(declaredBytes),
+      ...headers,
+    },
     body: sentBody,
     finish: false,
   });
@@ -62,7 +73,9 @@ describe("the concurrency cap and the request timeout", () => {
   it("refuses the request past the cap with 503 and Retry-After, keeps probes and streams open, and times the slow ones out with 408", async () => {
     const stream = await openSse(new URL(`/events?tab=${randomUUID()}`, origin));
     expect(stream.status).toBe(200);
-    const held = Array.from({ length: CAP }, () => partialRequest("/login", { declaredBytes: 100, sentBody: "email=a", headers: { accept: "application/json" } }));
+    const held = Array.from({ length: CAP }, () =>
+      partialRequest("/login", { declaredBytes: 100, sentBody: "email=a", headers: { accept: "application/json" } }),
+    );
     // Held requests reach the cap as soon as the server has read their headers.
     await expect.poll(async () => (await send("/work")).status, { timeout: TIMEOUT_MS / 2, interval: 20 }).toBe(503);
 
@@ -119,14 +132,21 @@ describe("the concurrency cap and the request timeout", () => {
 
 describe("the body size limit", () => {
   it("refuses a declared body over the limit with 413 before reading it", async () => {
-    const { answer } = partialRequest("/login", { declaredBytes: 10 * 1024 * 1024, headers: { accept: "application/json" } });
+    const { answer } = partialRequest("/login", {
+      declaredBytes: 10 * 1024 * 1024,
+      headers: { accept: "application/json" },
+    });
     const tooLarge = await answer;
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.ms).toBeLessThan(TIMEOUT_MS);
     expect(tooLarge.headers.connection).toBe("close");
     expectProblem(413, tooLarge.body, "http:payload_too_large");
 
-    const api = await send("/api/v0/me", { method: "POST", body: "x".repeat(MAX_BODY + 1), headers: { "content-type": "application/json" } });
+    const api = await send("/api/v0/me", {
+      method: "POST",
+      body: "x".repeat(MAX_BODY + 1),
+      headers: { "content-type": "application/json" },
+    });
     expect(api.status).toBe(413);
     expectProblem(413, await api.text(), "http:payload_too_large");
   });
@@ -134,12 +154,20 @@ describe("the body size limit", () => {
   it("lets a body at the limit through to the route", async () => {
     const body = `email=nobody%40example.com&password=${"x".repeat(MAX_BODY - 36)}`;
     expect(body.length).toBe(MAX_BODY);
-    const response = await send("/login", { method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const response = await send("/login", {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect([400, 401]).toContain(response.status); // the form's own answer, not the limit's
   });
 
   it("refuses a body without a Content-Length (chunked) with 411", async () => {
-    const answer = await httpRequest(new URL("/api/v0/me", origin), { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" }, body: "{}" }).answer;
+    const answer = await httpRequest(new URL("/api/v0/me", origin), {
+      method: "POST",
+      headers: { "content-type": "application/json", "transfer-encoding": "chunked" },
+      body: "{}",
+    }).answer;
     expect(answer.status).toBe(411);
     expectProblem(411, answer.body, "http:length_required");
   });
@@ -197,7 +225,14 @@ describe("answers outside the routes", () => {
 
 describe("CORS for /api", () => {
   const preflight = (from: string, path = "/api/v0/me") =>
-    send(path, { method: "OPTIONS", headers: { origin: from, "access-control-request-method": "POST", "access-control-request-headers": "content-type" } });
+    send(path, {
+      method: "OPTIONS",
+      headers: {
+        origin: from,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type",
+      },
+    });
 
   it("answers a listed origin's preflight and requests, with credentials", async () => {
     const answer = await preflight(ALLOWED);
@@ -206,7 +241,9 @@ describe("CORS for /api", () => {
     expect(answer.headers.get("access-control-allow-credentials")).toBe("true");
     expect(answer.headers.get("access-control-allow-methods")).toContain("POST");
     expect(answer.headers.get("access-control-allow-headers")).toBe("content-type");
-    expect((await preflight("http://localhost:5173")).headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
+    expect((await preflight("http://localhost:5173")).headers.get("access-control-allow-origin")).toBe(
+      "http://localhost:5173",
+    );
 
     const actual = await send("/api/v0/me", { headers: { origin: ALLOWED } });
     expect(actual.status).toBe(401);
@@ -252,17 +289,29 @@ describe("CORS for /api", () => {
 
   it("refuses a write the browser marks Sec-Fetch-Site: cross-site even without Origin, and lets same-site ones through", async () => {
     const form = (path: string, headers: Record<string, string>, accept = "text/html") =>
-      send(path, { method: "POST", body: "email=a%40example.com&password=x", headers: { "content-type": "application/x-www-form-urlencoded", accept, ...headers } });
+      send(path, {
+        method: "POST",
+        body: "email=a%40example.com&password=x",
+        headers: { "content-type": "application/x-www-form-urlencoded", accept, ...headers },
+      });
     for (const path of ["/login", "/register", "/logout", "/chat?room=lobby", "/lab?index"]) {
       const refused = await form(path, { "sec-fetch-site": "cross-site" });
       expect(refused.status, path).toBe(403);
       expect(await refused.text(), path).toContain("Cross-site requests are not accepted.");
     }
-    const api = await send("/api/v0/chat/rooms/lobby/messages", { method: "POST", body: "{}", headers: { "content-type": "application/json", "sec-fetch-site": "cross-site" } });
+    const api = await send("/api/v0/chat/rooms/lobby/messages", {
+      method: "POST",
+      body: "{}",
+      headers: { "content-type": "application/json", "sec-fetch-site": "cross-site" },
+    });
     expect(api.status).toBe(403);
     expectProblem(403, await api.text(), "http:cross_site");
     // The CORS allow-list still may write to /api, as browsers send it: Origin and cross-site together.
-    const listed = await send("/api/v0/no-such-endpoint", { method: "POST", body: "{}", headers: { origin: ALLOWED, "sec-fetch-site": "cross-site", "content-type": "application/json" } });
+    const listed = await send("/api/v0/no-such-endpoint", {
+      method: "POST",
+      body: "{}",
+      headers: { origin: ALLOWED, "sec-fetch-site": "cross-site", "content-type": "application/json" },
+    });
     expect(listed.status).toBe(404);
     for (const site of ["same-origin", "same-site", "none"]) {
       const passed = await form("/login", { "sec-fetch-site": site });

@@ -14,7 +14,8 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const get = (path: string, headers: Record<string, string> = {}) => fetch(new URL(path, server.url), { headers, redirect: "manual" });
+const get = (path: string, headers: Record<string, string> = {}) =>
+  fetch(new URL(path, server.url), { headers, redirect: "manual" });
 
 describe("every response", () => {
   it("carries a request id: a valid incoming one is echoed, others are replaced", async () => {
@@ -23,16 +24,22 @@ describe("every response", () => {
       const response = await get(path);
       expect(response.headers.get("x-request-id"), path).toMatch(/^[0-9a-f-]{36}$/);
     }
-    expect((await get("/health", { "x-request-id": "edge-proxy-42.abc" })).headers.get("x-request-id")).toBe("edge-proxy-42.abc");
-    expect((await get("/health", { "x-request-id": "bad id!" })).headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await get("/health", { "x-request-id": "edge-proxy-42.abc" })).headers.get("x-request-id")).toBe(
+      "edge-proxy-42.abc",
+    );
+    expect((await get("/health", { "x-request-id": "bad id!" })).headers.get("x-request-id")).toMatch(
+      /^[0-9a-f-]{36}$/,
+    );
   });
 
   it("logs the request with its id", async () => {
     await get("/health", { "x-request-id": "log-check-0001" });
-    await expect.poll(() => server.logs().find((line) => line.requestId === "log-check-0001")).toMatchObject({
-      msg: expect.stringContaining("GET /health 200"),
-      res: { status: 200 },
-    });
+    await expect
+      .poll(() => server.logs().find((line) => line.requestId === "log-check-0001"))
+      .toMatchObject({
+        msg: expect.stringContaining("GET /health 200"),
+        res: { status: 200 },
+      });
   });
 
   it("has the security headers, with a fresh CSP nonce that the page's scripts use", async () => {

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import type { CommandEvent } from "../../app/models/lab.ts";
-import type { TraceEvent } from "../../app/models/trace.ts";
+import type { CommandEvent } from "#app/models/lab.ts";
+import type { TraceEvent } from "#app/models/trace.ts";
 import { formBody, nextIp, type Fields } from "../support/browser.ts";
 import { CookieJar } from "../support/cookie-jar.ts";
 import type { RunningServer } from "../support/server.ts";
@@ -26,7 +26,10 @@ function visitor() {
       method: form ? "POST" : "GET",
       redirect: "manual",
       body: form ? formBody(form) : undefined,
-      headers: { ...headers(), ...(form ? { "content-type": "application/x-www-form-urlencoded", origin: new URL(server.url).origin } : {}) },
+      headers: {
+        ...headers(),
+        ...(form ? { "content-type": "application/x-www-form-urlencoded", origin: new URL(server.url).origin } : {}),
+      },
     });
     await response.text();
     jar.store(response.headers.getSetCookie());
@@ -35,11 +38,21 @@ function visitor() {
   /** A lab tab's stream on `server`, once the registry says where it is (as it does before any click can come). */
   async function labTab(server: RunningServer) {
     const tab = randomUUID();
-    const stream = await openSse(new URL(`/events?${new URLSearchParams({ tab, lab: "1" })}`, server.url), { headers: headers() });
+    const stream = await openSse(new URL(`/events?${new URLSearchParams({ tab, lab: "1" })}`, server.url), {
+      headers: headers(),
+    });
     expect(stream.status).toBe(200);
     cluster.streams.push(stream);
     const key = `${jar.get("glassbox_visitor")}:${tab}`;
-    await until(async () => (await cluster.database.db.selectFrom("lab_streams").select("tab_key").where("tab_key", "=", key).executeTakeFirst()) !== undefined, "the tab in lab_streams");
+    await until(
+      async () =>
+        (await cluster.database.db
+          .selectFrom("lab_streams")
+          .select("tab_key")
+          .where("tab_key", "=", key)
+          .executeTakeFirst()) !== undefined,
+      "the tab in lab_streams",
+    );
     return { tab, stream };
   }
   return { jar, send, labTab, visitorId: () => jar.get("glassbox_visitor") ?? "" };
@@ -60,9 +73,12 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10
   }
 }
 
-const tracesOf = (frames: readonly SseEvent[]) => frames.filter((frame) => frame.event === "trace").map((frame) => JSON.parse(frame.data) as TraceEvent);
-const countersOf = (frames: readonly SseEvent[]) => frames.filter((frame) => frame.event === "counter").map((frame) => JSON.parse(frame.data) as CommandEvent);
-const describeCounter = (event: CommandEvent) => (event.type === "count" ? `count ${event.count}` : `${event.type} ${event.state}`);
+const tracesOf = (frames: readonly SseEvent[]) =>
+  frames.filter((frame) => frame.event === "trace").map((frame) => JSON.parse(frame.data) as TraceEvent);
+const countersOf = (frames: readonly SseEvent[]) =>
+  frames.filter((frame) => frame.event === "counter").map((frame) => JSON.parse(frame.data) as CommandEvent);
+const describeCounter = (event: CommandEvent) =>
+  event.type === "count" ? `count ${event.count}` : `${event.type} ${event.state}`;
 
 describe("traces", () => {
   it("reach the visitor's tab on A from requests served by B, numbered in A's order, and no other visitor's stream on either", async () => {
@@ -80,17 +96,28 @@ describe("traces", () => {
     await until(async () => {
       probes.push((await owner.send(b, "/lab/probe")).requestId);
       await new Promise((resolve) => setTimeout(resolve, 150));
-      return tracesOf(stream.frames).some((event) => event.kind === "request.end" && probes.includes(event.requestId ?? ""));
+      return tracesOf(stream.frames).some(
+        (event) => event.kind === "request.end" && probes.includes(event.requestId ?? ""),
+      );
     }, "a probe served by B in the stream on A");
 
     const email = `nobody-${randomBytes(4).toString("hex")}@example.com`;
     const lookup = await owner.send(b, "/lab?index", { intent: "database-check", email });
     expect(lookup.status).toBe(200);
-    const events = await stream.waitFor((frames) => tracesOf(frames).some((event) => event.kind === "request.end" && event.requestId === lookup.requestId), 5_000, "the lookup's request.end");
+    const events = await stream.waitFor(
+      (frames) =>
+        tracesOf(frames).some((event) => event.kind === "request.end" && event.requestId === lookup.requestId),
+      5_000,
+      "the lookup's request.end",
+    );
     const lookupTrace = tracesOf(events).filter((event) => event.requestId === lookup.requestId);
-    expect(lookupTrace.map((event) => event.kind)).toEqual(expect.arrayContaining(["action", "service", "sql", "request.end"]));
+    expect(lookupTrace.map((event) => event.kind)).toEqual(
+      expect.arrayContaining(["action", "service", "sql", "request.end"]),
+    );
     // Its SQL text, never its parameters; and relayed events are numbered after what the tab had.
-    expect(lookupTrace.filter((event) => event.kind === "sql").every((event) => !event.message.includes(email))).toBe(true);
+    expect(lookupTrace.filter((event) => event.kind === "sql").every((event) => !event.message.includes(email))).toBe(
+      true,
+    );
     const seqs = tracesOf(stream.frames).map((event) => event.seq);
     expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
     expect(new Set(seqs).size).toBe(seqs.length);
@@ -103,9 +130,12 @@ describe("traces", () => {
       for (const secret of secrets) expect(text).not.toContain(secret);
     }
     // Where the owner's requests were served, the bystander saw them, as anonymous lines only.
-    const lines = bystanderOnB.stream.frames.filter((frame) => frame.event === "timeline").flatMap((frame) => JSON.parse(frame.data) as Record<string, unknown>[]);
+    const lines = bystanderOnB.stream.frames
+      .filter((frame) => frame.event === "timeline")
+      .flatMap((frame) => JSON.parse(frame.data) as Record<string, unknown>[]);
     expect(lines.some((line) => line.path === "/lab/probe")).toBe(true);
-    for (const line of lines) expect(Object.keys(line).sort()).toEqual(["flow", "latencyMs", "method", "path", "seq", "status", "time"]);
+    for (const line of lines)
+      expect(Object.keys(line).sort()).toEqual(["flow", "latencyMs", "method", "path", "seq", "status", "time"]);
   });
 });
 
@@ -116,15 +146,23 @@ describe("the command demo", () => {
     const deltas = [5, -3, -10, 4, -1, -100, 7];
     const expected = [5, 2, 0, 4, 3, 0, 7];
     for (const [index, delta] of deltas.entries()) {
-      expect((await user.send(index % 2 ? a : b, "/lab?index", { intent: "step", delta: String(delta), tab })).status).toBe(200);
+      expect(
+        (await user.send(index % 2 ? a : b, "/lab?index", { intent: "step", delta: String(delta), tab })).status,
+      ).toBe(200);
     }
     await stream.waitFor((frames) => countersOf(frames).length === deltas.length, 5_000, "every count");
     expect(countersOf(stream.frames)).toEqual(expected.map((count) => ({ type: "count", count })));
 
     // Without JavaScript (no tab): 20 steps at once, half on each instance, none lost.
-    const steps = Array.from({ length: 20 }, (_, index) => user.send(index % 2 ? a : b, "/lab?index", { intent: "step", delta: "1" }));
+    const steps = Array.from({ length: 20 }, (_, index) =>
+      user.send(index % 2 ? a : b, "/lab?index", { intent: "step", delta: "1" }),
+    );
     expect((await Promise.all(steps)).map((response) => response.status)).toEqual(Array(20).fill(303));
-    const row = await cluster.database.db.selectFrom("lab_counters").select("count").where("visitor_id", "=", user.visitorId()).executeTakeFirstOrThrow();
+    const row = await cluster.database.db
+      .selectFrom("lab_counters")
+      .select("count")
+      .where("visitor_id", "=", user.visitorId())
+      .executeTakeFirstOrThrow();
     expect(row.count).toBe(27);
   });
 
@@ -132,19 +170,36 @@ describe("the command demo", () => {
     const { a, b } = cluster;
     const user = visitor();
     await user.send(a, "/lab");
-    for (const server of [a, b]) expect((await user.send(server, "/lab?index", { intent: "step", delta: "1", tab: randomUUID() })).status).toBe(428);
+    for (const server of [a, b])
+      expect((await user.send(server, "/lab?index", { intent: "step", delta: "1", tab: randomUUID() })).status).toBe(
+        428,
+      );
   });
 
   it("queues a guarded action posted to B behind one running from A, for the same tab", async () => {
     const { a, b } = cluster;
     const { user, tab, stream } = await labVisitor(b, a);
     const first = user.send(a, "/lab?index", { intent: "guarded", tab });
-    await stream.waitFor((frames) => countersOf(frames).some((event) => event.type === "guarded" && event.state === "running"), 5_000, "the first guarded running");
+    await stream.waitFor(
+      (frames) => countersOf(frames).some((event) => event.type === "guarded" && event.state === "running"),
+      5_000,
+      "the first guarded running",
+    );
     const second = user.send(b, "/lab?index", { intent: "guarded", tab });
     expect((await Promise.all([first, second])).map((response) => response.status)).toEqual([200, 200]);
     await stream.waitFor((frames) => countersOf(frames).length === 5, 5_000, "both guarded actions");
-    expect(countersOf(stream.frames).map(describeCounter)).toEqual(["guarded running", "guarded queued", "guarded done", "guarded running", "guarded done"]);
-    expect(countersOf(stream.frames).flatMap((event) => (event.type === "guarded" && event.state === "done" ? [event.count] : []))).toEqual([1, 2]);
+    expect(countersOf(stream.frames).map(describeCounter)).toEqual([
+      "guarded running",
+      "guarded queued",
+      "guarded done",
+      "guarded running",
+      "guarded done",
+    ]);
+    expect(
+      countersOf(stream.frames).flatMap((event) =>
+        event.type === "guarded" && event.state === "done" ? [event.count] : [],
+      ),
+    ).toEqual([1, 2]);
   });
 
   it("cancels the cancelable work running on A when the tab's next one is posted to B, at once", async () => {
@@ -154,7 +209,11 @@ describe("the command demo", () => {
     await stream.waitFor((frames) => countersOf(frames).length === 1, 5_000, "the first started");
     const posted = performance.now();
     const second = user.send(b, "/lab?index", { intent: "cancelable", tab });
-    await stream.waitFor((frames) => countersOf(frames).some((event) => event.type === "cancelable" && event.state === "cancelled"), 5_000, "the first cancelled");
+    await stream.waitFor(
+      (frames) => countersOf(frames).some((event) => event.type === "cancelable" && event.state === "cancelled"),
+      5_000,
+      "the first cancelled",
+    );
     // Told through LISTEN/NOTIFY, not found out when its three seconds are up.
     expect(performance.now() - posted).toBeLessThan(1_500);
     await Promise.all([first, second]);

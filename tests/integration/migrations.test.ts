@@ -1,10 +1,10 @@
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { migrateToLatest } from "../../db/migrate.ts";
-import { migrations } from "../../db/migrations/index.ts";
-import { migrateJobQueue } from "../../server/job-runner.ts";
-import { createLogger } from "../../server/logger.ts";
+import { migrateToLatest } from "#db/migrate.ts";
+import { migrations } from "#db/migrations/index.ts";
+import { migrateJobQueue } from "#server/jobs/job-runner.ts";
+import { createLogger } from "#server/logger.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 
 let database: TestDatabase;
@@ -15,7 +15,11 @@ afterAll(() => database.drop());
 
 it("applies each migration exactly once when several instances migrate at the same time", async () => {
   // Four "instances": each its own pool, as separate processes would have.
-  const instances = Array.from({ length: 4 }, () => new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url }) }) }));
+  const instances = Array.from(
+    { length: 4 },
+    () =>
+      new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url }) }) }),
+  );
   const results = await Promise.all(instances.map((db) => migrateToLatest(db)));
   await Promise.all(instances.map((db) => db.destroy()));
   expect(results.flat()).toEqual(Object.keys(migrations));
@@ -27,7 +31,9 @@ it("applies each migration exactly once when several instances migrate at the sa
 it("installs the job queue's schema once when several instances start on a new database at the same time", async () => {
   const logger = createLogger("json", "silent");
   await Promise.all(Array.from({ length: 4 }, () => migrateJobQueue(database.url, logger)));
-  const { rows } = await sql<{ count: string }>`select count(*) from pg_namespace where nspname = 'graphile_worker'`.execute(database.db);
+  const { rows } = await sql<{
+    count: string;
+  }>`select count(*) from pg_namespace where nspname = 'graphile_worker'`.execute(database.db);
   expect(rows[0]?.count).toBe("1");
 });
 

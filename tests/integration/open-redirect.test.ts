@@ -40,9 +40,17 @@ function expectOnSite(response: Response, next: string, status: number) {
 
 /** The `next` values a page carries onward: hidden fields, links and buttons. */
 function nextsIn(html: string): string[] {
-  const decode = (value: string) => value.replace(/&amp;/g, "&").replace(/&quot;/g, '"').replace(/&#x27;|&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">");
+  const decode = (value: string) =>
+    value
+      .replace(/&amp;/g, "&")
+      .replace(/&quot;/g, '"')
+      .replace(/&#x27;|&#39;/g, "'")
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">");
   const fields = [...html.matchAll(/name="next" value="([^"]*)"/g)].map((match) => decode(match[1] ?? ""));
-  const links = [...html.matchAll(/href="[^"]*\?next=([^"&]*)/g)].map((match) => new URLSearchParams(`next=${decode(match[1] ?? "")}`).get("next") ?? "");
+  const links = [...html.matchAll(/href="[^"]*\?next=([^"&]*)/g)].map(
+    (match) => new URLSearchParams(`next=${decode(match[1] ?? "")}`).get("next") ?? "",
+  );
   return [...fields, ...links];
 }
 
@@ -53,7 +61,8 @@ describe("a next that only looks like a path on this site", () => {
   });
 
   it("is not followed after signing up (POST /register)", async () => {
-    for (const next of hostileNexts) expectOnSite(await browser().post("/register", { ...newAccount("nextreg"), next }), next, 303);
+    for (const next of hostileNexts)
+      expectOnSite(await browser().post("/register", { ...newAccount("nextreg"), next }), next, 303);
   });
 
   it("is not followed when a signed-in visitor opens /login or /register", async () => {
@@ -70,7 +79,10 @@ describe("a next that only looks like a path on this site", () => {
         expect(response.status).toBe(200);
         const carried = nextsIn(await response.text());
         expect(carried.length, page).toBeGreaterThanOrEqual(2);
-        for (const value of carried) expect(landsOnSite(value, origin), `${page} ${JSON.stringify(next)} carries ${JSON.stringify(value)}`).toBe(true);
+        for (const value of carried)
+          expect(landsOnSite(value, origin), `${page} ${JSON.stringify(next)} carries ${JSON.stringify(value)}`).toBe(
+            true,
+          );
       }
     }
   });

@@ -29,8 +29,14 @@ beforeAll(async () => {
   reader = `reader_${database.name}`;
   const password = randomBytes(12).toString("hex");
   await database.admin(`CREATE ROLE ${reader} LOGIN PASSWORD '${password}'`);
-  await sql.raw(`GRANT USAGE ON SCHEMA public TO ${reader}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${reader}`).execute(database.db);
-  await sql.raw(`ALTER TABLE posts ENABLE ROW LEVEL SECURITY; CREATE POLICY replica_lag ON posts FOR SELECT TO ${reader} USING (title NOT LIKE 'Unreplicated%')`).execute(database.db);
+  await sql
+    .raw(`GRANT USAGE ON SCHEMA public TO ${reader}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${reader}`)
+    .execute(database.db);
+  await sql
+    .raw(
+      `ALTER TABLE posts ENABLE ROW LEVEL SECURITY; CREATE POLICY replica_lag ON posts FOR SELECT TO ${reader} USING (title NOT LIKE 'Unreplicated%')`,
+    )
+    .execute(database.db);
   const readUrl = new URL(database.url);
   readUrl.username = reader;
   readUrl.password = password;
@@ -51,8 +57,14 @@ afterAll(async () => {
 });
 
 it("guests read posts through the read pool; the admin reads the primary and sees their own writes at once", async () => {
-  const lagging = await writePost(owner.browser, { title: "Unreplicated lighthouse notes", body: "The lighthouse keeper's log." });
-  const replicated = await writePost(owner.browser, { title: "Replicated lighthouse essay", body: "Lighthouses, replicated." });
+  const lagging = await writePost(owner.browser, {
+    title: "Unreplicated lighthouse notes",
+    body: "The lighthouse keeper's log.",
+  });
+  const replicated = await writePost(owner.browser, {
+    title: "Replicated lighthouse essay",
+    body: "Lighthouses, replicated.",
+  });
   const guest = createBrowser(server.url);
 
   expect(listedSlugs(await (await guest.get("/writing")).text())).toEqual([replicated]);
@@ -61,10 +73,16 @@ it("guests read posts through the read pool; the admin reads the primary and see
   expect((await guest.get(`/writing/${replicated}`)).status).toBe(200);
 
   expect(listedSlugs(await (await owner.browser.get("/writing")).text())).toEqual([replicated, lagging]);
-  expect(listedSlugs(await (await owner.browser.get("/writing?q=lighthouse")).text()).sort()).toEqual([lagging, replicated].sort());
+  expect(listedSlugs(await (await owner.browser.get("/writing?q=lighthouse")).text()).sort()).toEqual(
+    [lagging, replicated].sort(),
+  );
   expect((await owner.browser.get(`/writing/${lagging}`)).status).toBe(200);
 
-  const connections = await sql<{ usename: string }>`select usename from pg_stat_activity where datname = ${database.name} and application_name = ${READ_APP_NAME}`.execute(database.db);
+  const connections = await sql<{
+    usename: string;
+  }>`select usename from pg_stat_activity where datname = ${database.name} and application_name = ${READ_APP_NAME}`.execute(
+    database.db,
+  );
   expect(connections.rows.length).toBeGreaterThan(0);
   expect(new Set(connections.rows.map((row) => row.usename))).toEqual(new Set([reader]));
 });
@@ -78,13 +96,24 @@ it("every write still succeeds: sign-up, sign-in, chat, editing and deleting pos
   expect((await member.browser.get("/account")).status).toBe(200);
 
   const slug = await writePost(owner.browser, { title: "Replicated edit target", body: "Before." });
-  const edited = await owner.browser.post(`/writing/${slug}/edit`, { title: "Replicated edit target", slug, summary: "", body: "After." });
+  const edited = await owner.browser.post(`/writing/${slug}/edit`, {
+    title: "Replicated edit target",
+    slug,
+    summary: "",
+    body: "After.",
+  });
   expect(edited.status).toBe(303);
   expect(await (await owner.browser.get(`/writing/${slug}`)).text()).toContain("After.");
   expect((await owner.browser.post(`/writing/${slug}/edit`, { intent: "delete" })).status).toBe(303);
 
   const rows = await database.db.selectFrom("action_logs").select("action").where("action", "like", "post.%").execute();
-  expect(rows.map((row) => row.action).sort()).toEqual(["post.created", "post.created", "post.created", "post.deleted", "post.updated"]);
+  expect(rows.map((row) => row.action).sort()).toEqual([
+    "post.created",
+    "post.created",
+    "post.created",
+    "post.deleted",
+    "post.updated",
+  ]);
   expect(server.logs().filter((line) => (line.level ?? 0) >= 50)).toEqual([]);
 });
 
@@ -103,7 +132,9 @@ it("the lab shows which pool ran each statement", async () => {
   const lab = await visit("/lab");
   // React puts <!-- --> between adjacent text nodes; the statement text is HTML-escaped.
   const sqlLine = (pool: string, statement: string) =>
-    new RegExp(`data-kind="sql"><span class="trace__kind">sql</span><span class="trace__pool"> (?:<!-- -->)?${pool}</span> <code>${statement}`);
+    new RegExp(
+      `data-kind="sql"><span class="trace__kind">sql</span><span class="trace__pool"> (?:<!-- -->)?${pool}</span> <code>${statement}`,
+    );
   expect(lab).toMatch(sqlLine("read", "select &quot;posts&quot;.&quot;id&quot;[^<]*websearch_to_tsquery"));
   expect(lab).toMatch(sqlLine("primary", "select [^<]*from &quot;chat_messages&quot;"));
   expect(lab).not.toMatch(sqlLine("read", "select [^<]*from &quot;chat_messages&quot;"));

@@ -16,15 +16,25 @@ const cluster = twoInstancesOnOneDatabase();
 
 /** A tab's stream on `server`, with the client's cookies (visitor and session). */
 async function tab(client: OAuthTestClient, server: RunningServer): Promise<SseStream> {
-  const stream = await openSse(new URL(`/events?${new URLSearchParams({ tab: randomUUID(), room: "lobby" })}`, server.url), { headers: { cookie: client.jar.header() ?? "" } });
+  const stream = await openSse(
+    new URL(`/events?${new URLSearchParams({ tab: randomUUID(), room: "lobby" })}`, server.url),
+    { headers: { cookie: client.jar.header() ?? "" } },
+  );
   expect(stream.status).toBe(200);
   cluster.streams.push(stream);
   return stream;
 }
 
-const sessionEvents = (stream: SseStream) => stream.frames.filter((frame) => frame.event === "session").map((frame) => JSON.parse(frame.data) as { change: string });
+const sessionEvents = (stream: SseStream) =>
+  stream.frames
+    .filter((frame) => frame.event === "session")
+    .map((frame) => JSON.parse(frame.data) as { change: string });
 const waitForChange = (stream: SseStream, change: string) =>
-  stream.waitFor((frames) => frames.some((frame) => frame.event === "session" && frame.data.includes(`"${change}"`)), 10_000, `a session event "${change}"`);
+  stream.waitFor(
+    (frames) => frames.some((frame) => frame.event === "session" && frame.data.includes(`"${change}"`)),
+    10_000,
+    `a session event "${change}"`,
+  );
 
 it("tells the visitor's other tabs of a sign-in and a sign-out, and the account's tabs of a revocation, on another instance", async () => {
   const { a, b } = cluster;

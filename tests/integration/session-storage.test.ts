@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../../app/models/database.ts";
-import { createSessionRepository } from "../../app/models/session-repository.ts";
-import { createDurableSessionStorage } from "../../app/sessions/session-storage.ts";
+import type { Database } from "#app/models/database.server.ts";
+import { createSessionRepository } from "#app/models/session-repository.server.ts";
+import { createDurableSessionStorage } from "#app/sessions/session-storage.server.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 
 let database: TestDatabase;
@@ -15,7 +15,11 @@ afterAll(() => database.drop());
 
 const secret = () => randomBytes(64).toString("base64url");
 const storageOn = (db: Kysely<Database>, secrets: string[]) =>
-  createDurableSessionStorage(createSessionRepository(db), { secrets, secure: false, absoluteLifetimeSecs: 30 * 24 * 3600 });
+  createDurableSessionStorage(createSessionRepository(db), {
+    secrets,
+    secure: false,
+    absoluteLifetimeSecs: 30 * 24 * 3600,
+  });
 /** The cookie header a browser would send back for a Set-Cookie value. */
 const cookieOf = (setCookie: string) => setCookie.split(";")[0] ?? "";
 
@@ -30,7 +34,9 @@ describe("durable sessions", () => {
 
   it("survive a restart: a new pool and storage read the same session", async () => {
     const { header } = await committed(storageOn(database.db, secrets), { userId: "u-1" });
-    const restarted = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url }) }) });
+    const restarted = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url }) }),
+    });
     try {
       expect((await storageOn(restarted, secrets).getSession(header)).get("userId")).toBe("u-1");
     } finally {
@@ -41,7 +47,9 @@ describe("durable sessions", () => {
   it("slide: each use pushes the idle expiry forward, never past the absolute limit", async () => {
     const storage = storageOn(database.db, secrets);
     const { header, id } = await committed(storage, { userId: "u-2" });
-    await sql`update sessions set expires_at = now() + interval '1 minute', absolute_expires_at = now() + interval '1 hour' where id = ${id}`.execute(database.db);
+    await sql`update sessions set expires_at = now() + interval '1 minute', absolute_expires_at = now() + interval '1 hour' where id = ${id}`.execute(
+      database.db,
+    );
     await storage.getSession(header);
     const row = await database.db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
     expect(row.expires_at.getTime()).toBe(row.absolute_expires_at.getTime()); // 7 days capped at 1 hour
@@ -54,7 +62,9 @@ describe("durable sessions", () => {
     expect((await storage.getSession(idle.header)).get("userId")).toBeUndefined();
 
     const old = await committed(storage, { userId: "old" });
-    await sql`update sessions set absolute_expires_at = now() - interval '1 second' where id = ${old.id}`.execute(database.db);
+    await sql`update sessions set absolute_expires_at = now() - interval '1 second' where id = ${old.id}`.execute(
+      database.db,
+    );
     const refused = await storage.getSession(old.header);
     expect(refused.get("userId")).toBeUndefined();
     expect(refused.id).toBe(""); // a fresh session: the dead id is never written again
@@ -88,7 +98,9 @@ describe("durable sessions", () => {
     const rotated = storageOn(database.db, [newSecret, oldSecret]);
     expect((await rotated.getSession(header)).get("userId")).toBe("rotated");
     const signedAfterRotation = await committed(rotated, { userId: "new" });
-    expect((await storageOn(database.db, [newSecret]).getSession(signedAfterRotation.header)).get("userId")).toBe("new");
+    expect((await storageOn(database.db, [newSecret]).getSession(signedAfterRotation.header)).get("userId")).toBe(
+      "new",
+    );
     expect((await storageOn(database.db, [newSecret]).getSession(header)).get("userId")).toBeUndefined();
   });
 
@@ -100,11 +112,17 @@ describe("durable sessions", () => {
       .values({ username: "sam", email: "sam@example.com", password_hash: "x" })
       .returning("id")
       .executeTakeFirstOrThrow();
-    const after = cookieOf(await storage.startSession({ userId: user.id }, { userId: user.id, userAgent: "Test/1.0", ip: "127.0.0.1" }));
+    const after = cookieOf(
+      await storage.startSession({ userId: user.id }, { userId: user.id, userAgent: "Test/1.0", ip: "127.0.0.1" }),
+    );
     const session = await storage.getSession(after);
     expect(session.id).not.toBe(before.id);
     expect(session.get("userId")).toBe(user.id);
-    const row = await database.db.selectFrom("sessions").selectAll().where("id", "=", session.id).executeTakeFirstOrThrow();
+    const row = await database.db
+      .selectFrom("sessions")
+      .selectAll()
+      .where("id", "=", session.id)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ user_id: user.id, user_agent: "Test/1.0", ip: "127.0.0.1" });
   });
 
@@ -124,6 +142,8 @@ describe("durable sessions", () => {
     const storage = storageOn(database.db, secrets);
     const { header, id } = await committed(storage, { userId: "bye" });
     await storage.destroySession(await storage.getSession(header));
-    expect(await database.db.selectFrom("sessions").select("id").where("id", "=", id).executeTakeFirst()).toBeUndefined();
+    expect(
+      await database.db.selectFrom("sessions").select("id").where("id", "=", id).executeTakeFirst(),
+    ).toBeUndefined();
   });
 });

@@ -5,11 +5,11 @@ import type { Response as ExpressResponse } from "express";
 import pino from "pino";
 import { eventStream } from "remix-utils/sse/server";
 import { afterEach, describe, expect, it } from "vitest";
-import { LIVE_STREAM_HEADERS, liveStream } from "../../app/http/live-stream.ts";
-import { frame, LIVE_FEED, type Frame, type StreamSink } from "../../app/models/live-feed.ts";
-import { createLiveFeed, type Subscription } from "../../app/services/live-feed.ts";
-import { writeEventStream } from "../../server/event-stream-writer.ts";
-import { createResponseConnections } from "../../server/response-connection.ts";
+import { LIVE_STREAM_HEADERS, liveStream } from "#app/http/live-stream.ts";
+import { frame, LIVE_FEED, type Frame, type StreamSink } from "#app/models/live-feed.ts";
+import { createLiveFeed, type Subscription } from "#app/services/live-feed.server.ts";
+import { writeEventStream } from "#server/streams/event-stream-writer.ts";
+import { createResponseConnections } from "#server/streams/response-connection.ts";
 
 /**
  * An event stream's own guarantees, on a real node:http server and raw sockets, built the way the
@@ -43,13 +43,24 @@ afterEach(
 );
 
 const hub = createLiveFeed<null, never>({
-  adapter: { missed: async () => [], audience: () => undefined, frame: () => frame("never", ""), resync: frame("resync", "") },
+  adapter: {
+    missed: async () => [],
+    audience: () => undefined,
+    frame: () => frame("never", ""),
+    resync: frame("resync", ""),
+  },
   log: pino({ level: "silent" }),
 });
 const connections = createResponseConnections();
 
 /** A frame's bytes as the SSE format spells them, counted independently of `frame()`. */
-const wireBytes = (sent: Frame) => Buffer.byteLength(`${sent.id ? `id: ${sent.id}\n` : ""}event: ${sent.event}\n${sent.data.split("\n").map((line) => `data: ${line}\n`).join("")}\n`);
+const wireBytes = (sent: Frame) =>
+  Buffer.byteLength(
+    `${sent.id ? `id: ${sent.id}\n` : ""}event: ${sent.event}\n${sent.data
+      .split("\n")
+      .map((line) => `data: ${line}\n`)
+      .join("")}\n`,
+  );
 
 /** A server whose every request becomes a live stream; resolves with the next stream opened. */
 async function streamServer(): Promise<{ port: number; next: () => Promise<Opened> }> {

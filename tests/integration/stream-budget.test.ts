@@ -48,11 +48,15 @@ interface ProbeResult {
 function runProbe(): Promise<{ code: number | null; result?: ProbeResult; output: string }> {
   const small = "4096 4096 4096";
   const setup = `ip link set lo up && echo "${small}" > /proc/sys/net/ipv4/tcp_wmem && echo "${small}" > /proc/sys/net/ipv4/tcp_rmem`;
-  const child = spawn("unshare", ["--net", "sh", "-c", `${setup} && exec "${process.execPath}" --import tsx tests/support/stream-budget-probe.ts`], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, BUDGET_MB: String(BUDGET_MB), STREAMS: "1000" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    "unshare",
+    ["--net", "sh", "-c", `${setup} && exec "${process.execPath}" --import tsx tests/support/stream-budget-probe.ts`],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, BUDGET_MB: String(BUDGET_MB), STREAMS: "1000" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -66,7 +70,10 @@ function runProbe(): Promise<{ code: number | null; result?: ProbeResult; output
 
 it("keeps 1,000 streams that never read within the unsent-bytes budget, and lets go of what they held once they close", async () => {
   const { code, result, output } = await runProbe();
-  expect(result, `no result from the probe (exit ${code}; it needs root for unshare --net and ip):\n${output.slice(-4000)}`).toBeDefined();
+  expect(
+    result,
+    `no result from the probe (exit ${code}; it needs root for unshare --net and ip):\n${output.slice(-4000)}`,
+  ).toBeDefined();
   const held = result!;
   console.info(`stream budget: ${JSON.stringify(held)}`);
   // The budget was reached and acted on: streams were ended by it, not by their own cap.

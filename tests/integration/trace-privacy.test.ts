@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RequestLine, TraceEvent } from "../../app/models/trace.ts";
-import { sessionHandle } from "../../app/models/session-repository.ts";
+import type { RequestLine, TraceEvent } from "#app/models/trace.ts";
+import { sessionHandle } from "#app/models/session-repository.server.ts";
 import { formBody, newAccount, nextIp, sessionIdOf, type Fields } from "../support/browser.ts";
 import { CookieJar } from "../support/cookie-jar.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
@@ -50,7 +50,10 @@ function createVisitor(url: string, label: string) {
       method,
       redirect: "manual",
       body: init.form ? formBody(init.form) : undefined,
-      headers: headers({ ...(init.form ? { "content-type": "application/x-www-form-urlencoded", origin } : {}), ...init.headers }),
+      headers: headers({
+        ...(init.form ? { "content-type": "application/x-www-form-urlencoded", origin } : {}),
+        ...init.headers,
+      }),
     });
     const body = await response.text();
     jar.store(response.headers.getSetCookie());
@@ -61,12 +64,20 @@ function createVisitor(url: string, label: string) {
     }
     const requestId = response.headers.get("x-request-id");
     expect(requestId, `${method} ${path} has a request id`).toBeTruthy();
-    sent.push({ method, path: path.split("?")[0] ?? path, status: response.status, requestId: requestId as string, serverTiming: response.headers.get("server-timing") });
+    sent.push({
+      method,
+      path: path.split("?")[0] ?? path,
+      status: response.status,
+      requestId: requestId as string,
+      serverTiming: response.headers.get("server-timing"),
+    });
     return { response, body, requestId: requestId as string };
   }
 
   async function labStream(): Promise<{ stream: SseStream; requestId: string }> {
-    const stream = await openSse(new URL(`/events?${new URLSearchParams({ tab: randomUUID(), lab: "1" })}`, url), { headers: headers() });
+    const stream = await openSse(new URL(`/events?${new URLSearchParams({ tab: randomUUID(), lab: "1" })}`, url), {
+      headers: headers(),
+    });
     expect(stream.status, stream.text()).toBe(200);
     const requestId = stream.headers["x-request-id"];
     expect(typeof requestId).toBe("string");
@@ -78,13 +89,17 @@ function createVisitor(url: string, label: string) {
 type Visitor = ReturnType<typeof createVisitor>;
 
 // What the stream carries is exactly the domain's trace types, as JSON.
-const tracesOf = (frames: readonly SseEvent[]) => frames.filter((frame) => frame.event === "trace").map((frame) => JSON.parse(frame.data) as TraceEvent);
+const tracesOf = (frames: readonly SseEvent[]) =>
+  frames.filter((frame) => frame.event === "trace").map((frame) => JSON.parse(frame.data) as TraceEvent);
 /** Timeline frames carry one tick's lines each. */
-const linesOf = (frames: readonly SseEvent[]) => frames.filter((frame) => frame.event === "timeline").flatMap((frame) => JSON.parse(frame.data) as RequestLine[]);
+const linesOf = (frames: readonly SseEvent[]) =>
+  frames.filter((frame) => frame.event === "timeline").flatMap((frame) => JSON.parse(frame.data) as RequestLine[]);
 /** How a trace names a path: React Router's data requests (`/lab.data`) as the page they are for. */
 const tracedPath = (path: string) => path.replace(/\.data$/, "");
-const requestKey = (request: { method: string; path: string; status: number }) => `${request.method} ${tracedPath(request.path)} ${request.status}`;
-const sortedKeys = (requests: readonly { method: string; path: string; status: number }[]) => requests.map(requestKey).sort();
+const requestKey = (request: { method: string; path: string; status: number }) =>
+  `${request.method} ${tracedPath(request.path)} ${request.status}`;
+const sortedKeys = (requests: readonly { method: string; path: string; status: number }[]) =>
+  requests.map(requestKey).sort();
 /** The `<section id="…">` element of a page, up to its own closing tag (sections nest). */
 function sectionOf(html: string, id: string): string {
   const start = html.indexOf(`<section id="${id}"`);
@@ -124,7 +139,12 @@ let confirmationToken: string;
 beforeAll(async () => {
   database = await createTestDatabase();
   // Few connections, so that concurrent requests wait for one another's (see "concurrent visitors").
-  server = await startServer({ DATABASE_URL: database.url, SESSION_SECRET: randomBytes(64).toString("base64url"), TRUST_PROXY: "loopback", DB_MAX_CONNECTIONS: "3" });
+  server = await startServer({
+    DATABASE_URL: database.url,
+    SESSION_SECRET: randomBytes(64).toString("base64url"),
+    TRUST_PROXY: "loopback",
+    DB_MAX_CONNECTIONS: "3",
+  });
   a = createVisitor(server.url, "a");
   b = createVisitor(server.url, "b");
   account = newAccount("tracea");
@@ -144,8 +164,12 @@ beforeAll(async () => {
   const link = linkIn(await mailTo(database.db, account.email, /^Welcome to/), "/verify-email");
   confirmationToken = tokenOf(link);
   expect((await a.send(link)).response.status).toBe(200);
-  expect((await a.send("/verify-email", { form: { intent: "confirm", token: confirmationToken } })).response.status).toBe(303);
-  expect((await a.send("/login", { form: { email: account.email, password: account.password } })).response.status).toBe(303);
+  expect(
+    (await a.send("/verify-email", { form: { intent: "confirm", token: confirmationToken } })).response.status,
+  ).toBe(303);
+  expect((await a.send("/login", { form: { email: account.email, password: account.password } })).response.status).toBe(
+    303,
+  );
   expect(a.sessionIds).toHaveLength(2); // a new session id at sign-in
   // A query string may carry anything: it never reaches a trace.
   const ownPage = await a.send(`/lab?filter=${encodeURIComponent(account.email)}`);
@@ -169,12 +193,19 @@ beforeAll(async () => {
   expect((await a.send("/favicon.svg")).response.status).toBe(200);
   aStreamed = a.sent.slice(before);
 
-  const row = await database.db.selectFrom("users").select("id").where("email", "=", account.email).executeTakeFirstOrThrow();
+  const row = await database.db
+    .selectFrom("users")
+    .select("id")
+    .where("email", "=", account.email)
+    .executeTakeFirstOrThrow();
   aUserId = row.id;
 
   // A's own stream: every request's end arrives there, since each is A's own.
   await aStream.waitFor(
-    (frames) => aStreamed.every((sent) => tracesOf(frames).some((event) => event.kind === "request.end" && event.requestId === sent.requestId)),
+    (frames) =>
+      aStreamed.every((sent) =>
+        tracesOf(frames).some((event) => event.kind === "request.end" && event.requestId === sent.requestId),
+      ),
     10_000,
     "a request.end for each of A's requests",
   );
@@ -186,7 +217,11 @@ beforeAll(async () => {
   const { body, requestId } = await b.send("/lab");
   bPage = { html: body, requestId };
   // Anything B's own page load pushes to B's stream (its own events) has arrived by now.
-  await bStream.waitFor((frames) => tracesOf(frames).some((event) => event.kind === "request.end" && event.requestId === requestId), 10_000, "B's own /lab request.end");
+  await bStream.waitFor(
+    (frames) => tracesOf(frames).some((event) => event.kind === "request.end" && event.requestId === requestId),
+    10_000,
+    "B's own /lab request.end",
+  );
 });
 
 afterAll(async () => {
@@ -261,12 +296,17 @@ describe("another visitor's lab stream", () => {
     const aIds = new Set(a.sent.map((sent) => sent.requestId));
     const traces = tracesOf(bStream.frames);
     for (const event of traces) {
-      expect(event.requestId === null || ownIds.has(event.requestId), `${event.kind} ${event.message} of request ${event.requestId}`).toBe(true);
+      expect(
+        event.requestId === null || ownIds.has(event.requestId),
+        `${event.kind} ${event.message} of request ${event.requestId}`,
+      ).toBe(true);
       expect(event.userId, `${event.kind} ${event.message}`).toBeNull(); // B is a guest; server work has no user
       if (event.requestId === null) expect(event.request).toBeNull();
     }
     // SQL: what A's own stream saw of A's statements never reaches B, not even as text.
-    const aSql = tracesOf(aStream.frames).filter((event) => event.kind === "sql" && event.requestId !== null && aIds.has(event.requestId));
+    const aSql = tracesOf(aStream.frames).filter(
+      (event) => event.kind === "sql" && event.requestId !== null && aIds.has(event.requestId),
+    );
     expect(aSql.length).toBeGreaterThan(0);
     const bSql = traces.filter((event) => event.kind === "sql");
     for (const event of bSql) expect(event.requestId === null || ownIds.has(event.requestId), event.message).toBe(true);
@@ -275,7 +315,9 @@ describe("another visitor's lab stream", () => {
     // show up here as another one.
     const serverSql = bSql.filter((event) => event.requestId === null);
     expect(serverSql.map((event) => event.message)).toEqual(
-      traces.filter((event) => event.kind === "chat.broadcast").map(() => expect.stringMatching(/^select "id", .* from "chat_messages" where "id" = \$1$/)),
+      traces
+        .filter((event) => event.kind === "chat.broadcast")
+        .map(() => expect.stringMatching(/^select "id", .* from "chat_messages" where "id" = \$1$/)),
     );
     expect(serverSql).toHaveLength(1);
     const bSqlTexts = new Set(serverSql.map((event) => event.message));
@@ -301,7 +343,11 @@ describe("another visitor's lab page", () => {
     expect(timeline).toContain('data-flow="POST /chat"');
     expect(timeline).toContain('data-flow="POST /register"');
     expect(timeline).toContain("another visitor");
-    expectNoneOf(visibility, { "A's username": account.username, "A's chat message": chatBody }, "B's visibility section");
+    expectNoneOf(
+      visibility,
+      { "A's username": account.username, "A's chat message": chatBody },
+      "B's visibility section",
+    );
     for (const event of tracesOf(aStream.frames).filter((event) => event.kind === "sql")) {
       if (tracesOf(bStream.frames).some((own) => own.kind === "sql" && own.message === event.message)) continue;
       expect(visibility.includes(event.message), `B's page shows A's SQL: ${event.message}`).toBe(false);
@@ -322,14 +368,24 @@ describe("the visitor's own lab stream", () => {
     for (const sent of aStreamed) {
       const end = mine.find((event) => event.kind === "request.end" && event.requestId === sent.requestId);
       const path = tracedPath(sent.path);
-      expect(end?.fields, `${sent.method} ${sent.path}`).toMatchObject({ method: sent.method, path, status: sent.status });
+      expect(end?.fields, `${sent.method} ${sent.path}`).toMatchObject({
+        method: sent.method,
+        path,
+        status: sent.status,
+      });
       expect(end?.request).toBe(`${sent.method} ${path}`);
     }
     expect(mine.some((event) => event.userId === aUserId)).toBe(true);
     // SQL carries its text, never its parameters.
-    expectNoneOf(mine.map((event) => JSON.stringify(event)).join("\n"), { "A's email": account.email, "the email A looked up": lookedUpEmail, "A's password": account.password }, "A's own traces");
+    expectNoneOf(
+      mine.map((event) => JSON.stringify(event)).join("\n"),
+      { "A's email": account.email, "the email A looked up": lookedUpEmail, "A's password": account.password },
+      "A's own traces",
+    );
     // Nothing of B's (its stream, its first page) reached A as a trace event.
-    expect(traces.every((event) => event.requestId === null || ids.has(event.requestId) || event.requestId === aStreamId)).toBe(true);
+    expect(
+      traces.every((event) => event.requestId === null || ids.has(event.requestId) || event.requestId === aStreamId),
+    ).toBe(true);
   });
 });
 
@@ -340,10 +396,16 @@ describe("the visitor's own lab page", () => {
     const flows = timeline
       .split('<li class="timeline__flow"')
       .slice(1)
-      .map((chunk) => ({ title: /data-flow="([^"]*)"/.exec(chunk)?.[1], anonymous: chunk.includes("another visitor") }));
+      .map((chunk) => ({
+        title: /data-flow="([^"]*)"/.exec(chunk)?.[1],
+        anonymous: chunk.includes("another visitor"),
+      }));
     // (The visitor's ring buffer keeps its newest 50 events: by now those of the sign-up's confirmation and the sign-in.)
     for (const own of ["POST /verify-email", "POST /login"]) {
-      expect(flows.filter((flow) => flow.title === own), `${own} in ${JSON.stringify(flows)}`).toEqual([{ title: own, anonymous: false }]);
+      expect(
+        flows.filter((flow) => flow.title === own),
+        `${own} in ${JSON.stringify(flows)}`,
+      ).toEqual([{ title: own, anonymous: false }]);
     }
     // B's first request (before B had a cookie) is someone else's: it is there, anonymous.
     expect(flows).toContainEqual({ title: "GET /", anonymous: true });
@@ -377,12 +439,20 @@ describe("Server-Timing", () => {
     expect(data.map((metric) => metric.name)).toEqual(["db", "total"]);
     expect(data[0]?.dur).toBeGreaterThan(0);
     // The action's document answers (POST /lab) are documents too.
-    for (const sent of a.sent.filter((one) => one.method === "POST" && one.path === "/lab")) expect(metrics(sent.serverTiming ?? "").map((metric) => metric.name)).toEqual(["db", "render", "total"]);
+    for (const sent of a.sent.filter((one) => one.method === "POST" && one.path === "/lab"))
+      expect(metrics(sent.serverTiming ?? "").map((metric) => metric.name)).toEqual(["db", "render", "total"]);
   });
 
   it("is absent or well-formed elsewhere (redirects, a resource route, the probe, a static file, the stream)", () => {
-    const elsewhere = a.sent.filter((sent) => !(sent.method === "GET" && sent.path === "/lab") && sent.path !== "/lab.data" && !(sent.method === "POST" && sent.path === "/lab"));
-    expect(elsewhere.map((sent) => sent.path)).toEqual(expect.arrayContaining(["/register", "/chat", "/lab/probe", "/health", "/favicon.svg"]));
+    const elsewhere = a.sent.filter(
+      (sent) =>
+        !(sent.method === "GET" && sent.path === "/lab") &&
+        sent.path !== "/lab.data" &&
+        !(sent.method === "POST" && sent.path === "/lab"),
+    );
+    expect(elsewhere.map((sent) => sent.path)).toEqual(
+      expect.arrayContaining(["/register", "/chat", "/lab/probe", "/health", "/favicon.svg"]),
+    );
     for (const sent of elsewhere) {
       if (sent.serverTiming === null) continue;
       const found = metrics(sent.serverTiming);
@@ -396,44 +466,70 @@ describe("Server-Timing", () => {
 });
 
 describe("concurrent visitors", () => {
-  it("each get exactly their own requests' events, while their requests interleave and wait for database connections", { timeout: 60_000 }, async () => {
-    bStream.close(); // B's frames were checked above
-    const c = createVisitor(server.url, "c");
-    const d = createVisitor(server.url, "d");
-    await c.send("/");
-    await d.send("/");
-    const streams = { c: await c.labStream(), d: await d.labStream() };
-    const before = { c: c.sent.length, d: d.sent.length };
-    const email = (who: string, i: number) => `${who}-${i}-${randomBytes(3).toString("hex")}@example.com`;
-    const emails = { c: [] as string[], d: [] as string[] };
-    await Promise.all(
-      Array.from({ length: 40 }, (_, i) => {
-        const [who, visitor] = i % 2 === 0 ? (["c", c] as const) : (["d", d] as const);
-        const lookup = email(who, i);
-        emails[who].push(lookup);
-        // As the page's fetcher sends it (a data request: no page to render), each from an address of
-        // its own: the lookups' limit per network (abuse-limits.test.ts) is not what this test is about.
-        const init = { form: { intent: "database-check", email: lookup }, headers: { "x-forwarded-for": nextIp() } };
-        return visitor.send("/lab.data?index", init).then(({ response }) => expect(response.status).toBe(200));
-      }),
-    );
-    const requests = { c: c.sent.slice(before.c), d: d.sent.slice(before.d) };
-    for (const who of ["c", "d"] as const) {
-      const { stream, requestId: streamId } = streams[who];
-      const other = who === "c" ? "d" : "c";
-      const own = new Set(requests[who].map((sent) => sent.requestId));
-      await stream.waitFor((frames) => [...own].every((id) => tracesOf(frames).some((event) => event.kind === "request.end" && event.requestId === id)), 30_000, `${who}'s 20 request ends`);
-      await stream.waitFor((frames) => linesOf(frames).length >= 20, 30_000, `${other}'s 20 lines`);
-      const traces = tracesOf(stream.frames);
-      for (const event of traces) expect(event.requestId === streamId || (event.requestId !== null && own.has(event.requestId)), `${who} got ${event.kind} ${event.message} of ${event.request} ${event.requestId}`).toBe(true);
-      // Each lookup ran its one statement inside its own request (the viewer's own account only).
-      for (const id of own) expect(traces.filter((event) => event.requestId === id && event.kind === "sql" && / where "email" = \$1 and "id" = \$2$/.test(event.message)), id).toHaveLength(1);
-      const text = stream.frames.map((frame) => frame.data).join("\n");
-      for (const sent of requests[other]) expect(text.includes(sent.requestId), `${who}'s stream has ${other}'s request id`).toBe(false);
-      for (const lookup of [...emails.c, ...emails.d]) expect(text.includes(lookup), `${who}'s stream has ${lookup}`).toBe(false);
-      expect(sortedKeys(linesOf(stream.frames))).toEqual(sortedKeys(requests[other]));
-    }
-    streams.c.stream.close();
-    streams.d.stream.close();
-  });
+  it(
+    "each get exactly their own requests' events, while their requests interleave and wait for database connections",
+    { timeout: 60_000 },
+    async () => {
+      bStream.close(); // B's frames were checked above
+      const c = createVisitor(server.url, "c");
+      const d = createVisitor(server.url, "d");
+      await c.send("/");
+      await d.send("/");
+      const streams = { c: await c.labStream(), d: await d.labStream() };
+      const before = { c: c.sent.length, d: d.sent.length };
+      const email = (who: string, i: number) => `${who}-${i}-${randomBytes(3).toString("hex")}@example.com`;
+      const emails = { c: [] as string[], d: [] as string[] };
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) => {
+          const [who, visitor] = i % 2 === 0 ? (["c", c] as const) : (["d", d] as const);
+          const lookup = email(who, i);
+          emails[who].push(lookup);
+          // As the page's fetcher sends it (a data request: no page to render), each from an address of
+          // its own: the lookups' limit per network (abuse-limits.test.ts) is not what this test is about.
+          const init = { form: { intent: "database-check", email: lookup }, headers: { "x-forwarded-for": nextIp() } };
+          return visitor.send("/lab.data?index", init).then(({ response }) => expect(response.status).toBe(200));
+        }),
+      );
+      const requests = { c: c.sent.slice(before.c), d: d.sent.slice(before.d) };
+      for (const who of ["c", "d"] as const) {
+        const { stream, requestId: streamId } = streams[who];
+        const other = who === "c" ? "d" : "c";
+        const own = new Set(requests[who].map((sent) => sent.requestId));
+        await stream.waitFor(
+          (frames) =>
+            [...own].every((id) =>
+              tracesOf(frames).some((event) => event.kind === "request.end" && event.requestId === id),
+            ),
+          30_000,
+          `${who}'s 20 request ends`,
+        );
+        await stream.waitFor((frames) => linesOf(frames).length >= 20, 30_000, `${other}'s 20 lines`);
+        const traces = tracesOf(stream.frames);
+        for (const event of traces)
+          expect(
+            event.requestId === streamId || (event.requestId !== null && own.has(event.requestId)),
+            `${who} got ${event.kind} ${event.message} of ${event.request} ${event.requestId}`,
+          ).toBe(true);
+        // Each lookup ran its one statement inside its own request (the viewer's own account only).
+        for (const id of own)
+          expect(
+            traces.filter(
+              (event) =>
+                event.requestId === id &&
+                event.kind === "sql" &&
+                / where "email" = \$1 and "id" = \$2$/.test(event.message),
+            ),
+            id,
+          ).toHaveLength(1);
+        const text = stream.frames.map((frame) => frame.data).join("\n");
+        for (const sent of requests[other])
+          expect(text.includes(sent.requestId), `${who}'s stream has ${other}'s request id`).toBe(false);
+        for (const lookup of [...emails.c, ...emails.d])
+          expect(text.includes(lookup), `${who}'s stream has ${lookup}`).toBe(false);
+        expect(sortedKeys(linesOf(stream.frames))).toEqual(sortedKeys(requests[other]));
+      }
+      streams.c.stream.close();
+      streams.d.stream.close();
+    },
+  );
 });

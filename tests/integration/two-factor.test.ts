@@ -32,11 +32,14 @@ afterAll(async () => {
 
 const browser = (on: RunningServer = server) => createBrowser(on.url);
 
-
-const userRow = (email: string) => database.db.selectFrom("users").select("id").where("email", "=", email).executeTakeFirstOrThrow();
-const sessionCount = async (userId: string) => (await database.db.selectFrom("sessions").select("id").where("user_id", "=", userId).execute()).length;
+const userRow = (email: string) =>
+  database.db.selectFrom("users").select("id").where("email", "=", email).executeTakeFirstOrThrow();
+const sessionCount = async (userId: string) =>
+  (await database.db.selectFrom("sessions").select("id").where("user_id", "=", userId).execute()).length;
 const auditActionsOf = async (userId: string) =>
-  (await database.db.selectFrom("action_logs").select("action").where("actor_id", "=", userId).orderBy("id").execute()).map((row) => row.action);
+  (
+    await database.db.selectFrom("action_logs").select("action").where("actor_id", "=", userId).orderBy("id").execute()
+  ).map((row) => row.action);
 
 /** Registers and follows the welcome mail's link: signed in. */
 async function signUp(on: Browser = browser()) {
@@ -53,7 +56,8 @@ async function secretOnPage(b: Browser): Promise<string> {
   return match[1].replace(/ /g, "");
 }
 
-const backupCodesIn = (html: string) => [...html.matchAll(/<code>([2-9a-z]{4}(?:-[2-9a-z]{4}){3})<\/code>/g)].map((match) => match[1] as string);
+const backupCodesIn = (html: string) =>
+  [...html.matchAll(/<code>([2-9a-z]{4}(?:-[2-9a-z]{4}){3})<\/code>/g)].map((match) => match[1] as string);
 
 /** Sets up two-factor through the pages; returns the secret, the backup codes and the step the confirming code used. */
 async function enable(b: Browser) {
@@ -71,11 +75,17 @@ async function enable(b: Browser) {
 function pendingCookieFrom(response: Response): string | undefined {
   const header = response.headers.getSetCookie().find((value) => value.startsWith(`${PENDING}=`));
   if (!header) return undefined;
-  return /;\s*max-age=0/i.test(header) || /;\s*expires=Thu, 01 Jan 1970/i.test(header) ? "" : (header.split(";")[0] ?? "");
+  return /;\s*max-age=0/i.test(header) || /;\s*expires=Thu, 01 Jan 1970/i.test(header)
+    ? ""
+    : (header.split(";")[0] ?? "");
 }
 
 /** Signs out, then sends the password: returns the pending cookie the answer starts. */
-async function passwordStep(b: Browser, account: { email: string; password: string }, next = "/account"): Promise<string> {
+async function passwordStep(
+  b: Browser,
+  account: { email: string; password: string },
+  next = "/account",
+): Promise<string> {
   if (b.cookie) expect((await b.post("/logout", {})).status).toBe(303);
   const response = await b.post("/login", { email: account.email, password: account.password, next });
   expect(response.status).toBe(303);
@@ -86,7 +96,8 @@ async function passwordStep(b: Browser, account: { email: string; password: stri
   return pending;
 }
 
-const sendCode = (b: Browser, pending: string, code: string) => b.post(STEP, { code }, { headers: { cookie: pending } });
+const sendCode = (b: Browser, pending: string, code: string) =>
+  b.post(STEP, { code }, { headers: { cookie: pending } });
 
 describe("turning two-factor on", () => {
   it("keeps one inactive secret across reloads and repeated starts, refuses cross-site starts, and activates it with a code", async () => {
@@ -97,7 +108,9 @@ describe("turning two-factor on", () => {
 
     const crossSite = await b.post("/account/two-factor", { intent: "start" }, { origin: "https://evil.example" });
     expect(crossSite.status).toBe(403);
-    expect(await database.db.selectFrom("totp_credentials").selectAll().where("user_id", "=", userId).execute()).toEqual([]);
+    expect(
+      await database.db.selectFrom("totp_credentials").selectAll().where("user_id", "=", userId).execute(),
+    ).toEqual([]);
 
     const started = await b.post("/account/two-factor", { intent: "start" });
     expect(started.status).toBe(303);
@@ -128,7 +141,11 @@ describe("turning two-factor on", () => {
     expect(codes).toHaveLength(10);
     expect(new Set(codes).size).toBe(10);
 
-    const stored = await database.db.selectFrom("totp_backup_codes").selectAll().where("user_id", "=", userId).execute();
+    const stored = await database.db
+      .selectFrom("totp_backup_codes")
+      .selectAll()
+      .where("user_id", "=", userId)
+      .execute();
     expect(stored).toHaveLength(10);
     for (const row of stored) {
       expect(row.code_hash).toMatch(/^[0-9a-f]{64}$/);
@@ -149,13 +166,21 @@ describe("managing two-factor", () => {
     const cancelled = await b.post("/account/two-factor", { intent: "cancel" });
     expect(cancelled.headers.get("location")).toBe("/account/two-factor?done=cancelled");
     expect(await (await b.get("/account/two-factor")).text()).toContain("Set up two-factor authentication");
-    expect((await b.post("/account/two-factor", { intent: "confirm", code: codeFor(abandoned, currentStep()) })).status).toBe(409);
+    expect(
+      (await b.post("/account/two-factor", { intent: "confirm", code: codeFor(abandoned, currentStep()) })).status,
+    ).toBe(409);
 
     const { secret, step, backupCodes } = await enable(b);
     expect(secret).not.toBe(abandoned);
     expect((await b.post("/account/two-factor", { intent: "start" })).status, "already on").toBe(409);
-    expect((await b.post("/account/two-factor", { intent: "regenerate", code: codeFor(secret, step) })).status, "a spent code").toBe(401);
-    const regenerated = await b.post("/account/two-factor", { intent: "regenerate", code: codeFor(secret, stepAfter(step)) });
+    expect(
+      (await b.post("/account/two-factor", { intent: "regenerate", code: codeFor(secret, step) })).status,
+      "a spent code",
+    ).toBe(401);
+    const regenerated = await b.post("/account/two-factor", {
+      intent: "regenerate",
+      code: codeFor(secret, stepAfter(step)),
+    });
     expect(regenerated.status).toBe(200);
     const fresh = backupCodesIn(await regenerated.text());
     expect(fresh).toHaveLength(10);
@@ -176,7 +201,9 @@ describe("signing in with two-factor on", () => {
 
     let pending = await passwordStep(b, account, "/chat?room=general");
     expect(await sessionCount(userId), "the pending step is not a session").toBe(0);
-    const header = (await b.post("/login", { email: account.email, password: account.password })).headers.getSetCookie().find((value) => value.startsWith(PENDING));
+    const header = (await b.post("/login", { email: account.email, password: account.password })).headers
+      .getSetCookie()
+      .find((value) => value.startsWith(PENDING));
     expect(header).toMatch(/;\s*HttpOnly/i);
     expect(header).toMatch(/;\s*SameSite=Lax/i);
     expect(header).toMatch(/;\s*Max-Age=300/i);
@@ -214,13 +241,21 @@ describe("signing in with two-factor on", () => {
     const disabled = await b.post("/account/two-factor", { intent: "disable", code: third });
     expect(disabled.status).toBe(303);
     expect(disabled.headers.get("location")).toBe("/account/two-factor?done=disabled");
-    expect(await database.db.selectFrom("totp_backup_codes").selectAll().where("user_id", "=", userId).execute()).toEqual([]);
+    expect(
+      await database.db.selectFrom("totp_backup_codes").selectAll().where("user_id", "=", userId).execute(),
+    ).toEqual([]);
     expect((await b.post("/logout", {})).status).toBe(303);
     const plain = await b.post("/login", { email: account.email, password: account.password });
     expect(plain.headers.get("location"), "off again: the password alone signs in").toBe("/account");
 
     expect(await auditActionsOf(userId)).toEqual(
-      expect.arrayContaining(["auth.totp_enabled", "auth.totp_failed", "auth.totp_verified", "auth.backup_code_used", "auth.totp_disabled"]),
+      expect.arrayContaining([
+        "auth.totp_enabled",
+        "auth.totp_failed",
+        "auth.totp_verified",
+        "auth.backup_code_used",
+        "auth.totp_disabled",
+      ]),
     );
   });
 
@@ -229,7 +264,9 @@ describe("signing in with two-factor on", () => {
     const { secret, step } = await enable(b);
     const pending = await passwordStep(b, account);
     const code = codeFor(secret, stepAfter(step));
-    const statuses = (await Promise.all([browser(), browser(), browser()].map((device) => sendCode(device, pending, code)))).map((response) => response.status);
+    const statuses = (
+      await Promise.all([browser(), browser(), browser()].map((device) => sendCode(device, pending, code)))
+    ).map((response) => response.status);
     expect(statuses.sort()).toEqual([303, 401, 401]);
   });
 
@@ -237,7 +274,8 @@ describe("signing in with two-factor on", () => {
     const { account, browser: b } = await signUp();
     const { secret, step } = await enable(b);
     const pending = await passwordStep(b, account);
-    for (let attempt = 1; attempt <= 5; attempt++) expect((await sendCode(b, pending, codeFor(secret, step + 7))).status).toBe(401);
+    for (let attempt = 1; attempt <= 5; attempt++)
+      expect((await sendCode(b, pending, codeFor(secret, step + 7))).status).toBe(401);
     const throttled = await sendCode(b, pending, codeFor(secret, stepAfter(step)));
     expect(throttled.status).toBe(429);
     expect(Number(throttled.headers.get("retry-after"))).toBeGreaterThan(0);
@@ -254,14 +292,23 @@ describe("signing in with two-factor on", () => {
 
     const stranger = browser();
     const strangersStep = await passwordStep(stranger, account);
-    for (let attempt = 1; attempt <= 5; attempt++) expect((await sendCode(stranger, strangersStep, codeFor(secret, step + 7))).status).toBe(401);
+    for (let attempt = 1; attempt <= 5; attempt++)
+      expect((await sendCode(stranger, strangersStep, codeFor(secret, step + 7))).status).toBe(401);
     expect((await sendCode(stranger, strangersStep, codeFor(secret, stepAfter(step)))).status).toBe(429);
 
     const home = browser();
-    const password = await home.post("/login", { email: account.email, password: account.password }, { headers: { cookie: device } });
+    const password = await home.post(
+      "/login",
+      { email: account.email, password: account.password },
+      { headers: { cookie: device } },
+    );
     expect(password.headers.get("location")).toBe(STEP);
     const ownersStep = pendingCookieFrom(password) ?? "";
-    const code = await home.post(STEP, { code: codeFor(secret, stepAfter(step)) }, { headers: { cookie: `${ownersStep}; ${device}` } });
+    const code = await home.post(
+      STEP,
+      { code: codeFor(secret, stepAfter(step)) },
+      { headers: { cookie: `${ownersStep}; ${device}` } },
+    );
     expect(code.status).toBe(303);
     expect(home.cookie, "signed in").toBeDefined();
   });
@@ -288,7 +335,19 @@ describe("signing in with two-factor on", () => {
 });
 
 describe("hostile input", () => {
-  const values = ["", "   ", "abc\u0000def", "x".repeat(1024 * 1024), "١٢٣٤٥٦", "１２３４５６", "' OR '1'='1", "<script>alert(1)</script>", "\uD800x\uDFFF", "2222-2222-2222-2222-", "%E0%A4%A"];
+  const values = [
+    "",
+    "   ",
+    "abc\u0000def",
+    "x".repeat(1024 * 1024),
+    "١٢٣٤٥٦",
+    "１２３４５６",
+    "' OR '1'='1",
+    "<script>alert(1)</script>",
+    "\uD800x\uDFFF",
+    "2222-2222-2222-2222-",
+    "%E0%A4%A",
+  ];
 
   it("answers every odd code, intent, body and pending cookie with a 4xx or a redirect, never a 500, and signs nobody in", async () => {
     const { account, browser: owner } = await signUp();
@@ -300,17 +359,40 @@ describe("hostile input", () => {
     const record = async (name: string, response: Promise<Response>) => statuses.push([name, (await response).status]);
     for (const code of values) {
       for (const intent of ["start", "confirm", "regenerate", "disable", "cancel", "", "__proto__", code]) {
-        await record(`account ${intent.slice(0, 20)} ${code.slice(0, 20)}`, member.post("/account/two-factor", { intent, code }));
+        await record(
+          `account ${intent.slice(0, 20)} ${code.slice(0, 20)}`,
+          member.post("/account/two-factor", { intent, code }),
+        );
       }
       await record(`step ${code.slice(0, 20)}`, guest.post(STEP, { code }, { headers: { cookie: pending } }));
     }
-    for (const cookie of [`${PENDING}=`, `${PENDING}=%E0%A4%A`, `${PENDING}=${"A".repeat(5000)}`, `${PENDING}=eyJ1c2VySWQiOiJ4In0%3D.AAAA`, `${pending}x`, `${pending.slice(0, -3)}`]) {
+    for (const cookie of [
+      `${PENDING}=`,
+      `${PENDING}=%E0%A4%A`,
+      `${PENDING}=${"A".repeat(5000)}`,
+      `${PENDING}=eyJ1c2VySWQiOiJ4In0%3D.AAAA`,
+      `${pending}x`,
+      `${pending.slice(0, -3)}`,
+    ]) {
       await record(`GET cookie ${cookie.slice(0, 40)}`, browser().get(STEP, { cookie }));
-      await record(`POST cookie ${cookie.slice(0, 40)}`, browser().post(STEP, { code: "123456" }, { headers: { cookie } }));
+      await record(
+        `POST cookie ${cookie.slice(0, 40)}`,
+        browser().post(STEP, { code: "123456" }, { headers: { cookie } }),
+      );
     }
-    for (const [body, type] of [['{"code":"123456"}', "application/json"], ["garbage", "multipart/form-data"], ["a=&".repeat(10_000), "application/x-www-form-urlencoded"]] as const) {
-      await record(`step body ${type}`, guest.send(STEP, { method: "POST", body, headers: { "content-type": type, cookie: pending } }));
-      await record(`account body ${type}`, member.send("/account/two-factor", { method: "POST", body, headers: { "content-type": type } }));
+    for (const [body, type] of [
+      ['{"code":"123456"}', "application/json"],
+      ["garbage", "multipart/form-data"],
+      ["a=&".repeat(10_000), "application/x-www-form-urlencoded"],
+    ] as const) {
+      await record(
+        `step body ${type}`,
+        guest.send(STEP, { method: "POST", body, headers: { "content-type": type, cookie: pending } }),
+      );
+      await record(
+        `account body ${type}`,
+        member.send("/account/two-factor", { method: "POST", body, headers: { "content-type": type } }),
+      );
     }
     expect(statuses.filter(([, status]) => status >= 500 || status < 300)).toEqual([]);
     expect(guest.cookie).toBeUndefined();
@@ -324,13 +406,19 @@ describe("confirming a drastic change with a code", () => {
     const wrong = await b.post("/account", { intent: "delete-account", code: codeFor(secret, step + 5) });
     expect(wrong.status).toBe(401);
     expect(await wrong.text()).toContain("That code is not valid");
-    expect(await database.db.selectFrom("users").select("id").where("id", "=", userId).executeTakeFirst()).toBeDefined();
+    expect(
+      await database.db.selectFrom("users").select("id").where("id", "=", userId).executeTakeFirst(),
+    ).toBeDefined();
 
     const deleted = await b.post("/account", { intent: "delete-account", code: codeFor(secret, stepAfter(step)) });
     expect(deleted.status).toBe(303);
     expect(deleted.headers.get("location")).toBe("/login?done=account-deleted");
-    expect(await database.db.selectFrom("users").select("id").where("id", "=", userId).executeTakeFirst()).toBeUndefined();
-    expect(await database.db.selectFrom("totp_credentials").select("user_id").where("user_id", "=", userId).execute()).toEqual([]);
+    expect(
+      await database.db.selectFrom("users").select("id").where("id", "=", userId).executeTakeFirst(),
+    ).toBeUndefined();
+    expect(
+      await database.db.selectFrom("totp_credentials").select("user_id").where("user_id", "=", userId).execute(),
+    ).toEqual([]);
     expect(await auditActionsOf(userId)).toEqual(expect.arrayContaining(["auth.totp_failed", "auth.account_deleted"]));
   });
 });

@@ -25,7 +25,11 @@ export interface Browser {
   get(path: string, headers?: Record<string, string>): Promise<Response>;
   post(path: string, fields: Fields, options?: PostOptions): Promise<Response>;
   /** Any request, with this browser's cookie, address, agent and (for writes) origin unless overridden. */
-  send(path: string, init: RequestInit & { headers?: Record<string, string> }, options?: { origin?: string | null }): Promise<Response>;
+  send(
+    path: string,
+    init: RequestInit & { headers?: Record<string, string> },
+    options?: { origin?: string | null },
+  ): Promise<Response>;
 }
 
 let counter = 0;
@@ -59,7 +63,8 @@ export function sessionCookieFrom(response: Response): string | undefined {
   const header = response.headers.getSetCookie().find((value) => value.startsWith(`${COOKIE_NAME}=`));
   if (!header) return undefined;
   const pair = header.split(";")[0] ?? "";
-  const clears = /;\s*max-age=0/i.test(header) || /;\s*expires=Thu, 01 Jan 1970/i.test(header) || pair === `${COOKIE_NAME}=`;
+  const clears =
+    /;\s*max-age=0/i.test(header) || /;\s*expires=Thu, 01 Jan 1970/i.test(header) || pair === `${COOKIE_NAME}=`;
   return clears ? "" : pair;
 }
 
@@ -77,7 +82,10 @@ export function sessionIdOf(cookie: string): string {
   return JSON.parse(Buffer.from(payload, "base64").toString("utf8")) as string;
 }
 
-export function createBrowser(url: string, options: { ip?: string; userAgent?: string; cookie?: string } = {}): Browser {
+export function createBrowser(
+  url: string,
+  options: { ip?: string; userAgent?: string; cookie?: string } = {},
+): Browser {
   const origin = new URL(url).origin;
   const browser: Browser = {
     url,
@@ -89,9 +97,14 @@ export function createBrowser(url: string, options: { ip?: string; userAgent?: s
       const headers: Record<string, string> = { "user-agent": browser.userAgent };
       if (browser.ip !== undefined) headers["x-forwarded-for"] = browser.ip;
       if (browser.cookie) headers.cookie = browser.cookie;
-      const sendOrigin = "origin" in sendOptions ? sendOptions.origin : method === "GET" || method === "HEAD" ? null : origin;
+      const sendOrigin =
+        "origin" in sendOptions ? sendOptions.origin : method === "GET" || method === "HEAD" ? null : origin;
       if (sendOrigin !== null && sendOrigin !== undefined) headers.origin = sendOrigin;
-      const response = await fetch(new URL(path, url), { redirect: "manual", ...init, headers: { ...headers, ...init.headers } });
+      const response = await fetch(new URL(path, url), {
+        redirect: "manual",
+        ...init,
+        headers: { ...headers, ...init.headers },
+      });
       const cookie = sessionCookieFrom(response);
       if (cookie !== undefined) browser.cookie = cookie || undefined;
       return response;
@@ -100,7 +113,11 @@ export function createBrowser(url: string, options: { ip?: string; userAgent?: s
     post: (path, fields, postOptions = {}) =>
       browser.send(
         path,
-        { method: "POST", body: formBody(fields), headers: { "content-type": "application/x-www-form-urlencoded", ...postOptions.headers } },
+        {
+          method: "POST",
+          body: formBody(fields),
+          headers: { "content-type": "application/x-www-form-urlencoded", ...postOptions.headers },
+        },
         "origin" in postOptions ? { origin: postOptions.origin } : {},
       ),
   };

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import { expect } from "vitest";
-import type { Database } from "../../app/models/database.ts";
+import type { Database } from "#app/models/database.server.ts";
 import { createBrowser, newAccount, type Browser } from "./browser.ts";
 import { registerAndConfirm } from "./mail.ts";
 import { openSse, type SseOptions, type SseStream } from "./sse-client.ts";
@@ -16,7 +16,12 @@ export interface Member {
 }
 
 /** Registers a fresh account on `url` and confirms it through its mail; returns its signed-in browser and id. */
-export async function registerMember(db: Kysely<Database>, url: string, prefix = "chat", email?: string): Promise<Member> {
+export async function registerMember(
+  db: Kysely<Database>,
+  url: string,
+  prefix = "chat",
+  email?: string,
+): Promise<Member> {
   const account = newAccount(prefix);
   const fields = { ...account, email: email ?? account.email };
   const browser = createBrowser(url);
@@ -33,23 +38,35 @@ export async function signInElsewhere(member: Member, url: string): Promise<Brow
   return browser;
 }
 
-export const postMessage = (browser: Browser, body: string, room = "lobby") => browser.post(`/chat?room=${room}`, { intent: "post", body });
+export const postMessage = (browser: Browser, body: string, room = "lobby") =>
+  browser.post(`/chat?room=${room}`, { intent: "post", body });
 
 /** Posts and expects the 303 of an accepted message. */
 export async function post(browser: Browser, body: string, room = "lobby"): Promise<void> {
   const response = await postMessage(browser, body, room);
-  expect(response.status, `post "${body.slice(0, 40)}": ${response.status === 303 ? "" : (await response.text()).slice(0, 300)}`).toBe(303);
+  expect(
+    response.status,
+    `post "${body.slice(0, 40)}": ${response.status === 303 ? "" : (await response.text()).slice(0, 300)}`,
+  ).toBe(303);
 }
 
 export async function messageRow(db: Kysely<Database>, body: string) {
   return db.selectFrom("chat_messages").selectAll().where("body", "=", body).executeTakeFirstOrThrow();
 }
 
-export const decide = (moderator: Browser, messageId: string, decision: "approved" | "removed") => moderator.post("/chat/moderation", { decision, messageId });
+export const decide = (moderator: Browser, messageId: string, decision: "approved" | "removed") =>
+  moderator.post("/chat/moderation", { decision, messageId });
 
 /** The chat event stream of one tab on `url`, as `browser` (its cookie) or a guest. */
-export function openChatStream(url: string, options: { browser?: Browser; room?: string; after?: string; tab?: string } & SseOptions = {}): Promise<SseStream> {
-  const query = new URLSearchParams({ tab: options.tab ?? randomUUID(), room: options.room ?? "lobby", ...(options.after ? { after: options.after } : {}) });
+export function openChatStream(
+  url: string,
+  options: { browser?: Browser; room?: string; after?: string; tab?: string } & SseOptions = {},
+): Promise<SseStream> {
+  const query = new URLSearchParams({
+    tab: options.tab ?? randomUUID(),
+    room: options.room ?? "lobby",
+    ...(options.after ? { after: options.after } : {}),
+  });
   const headers: Record<string, string> = { ...options.headers };
   if (options.browser?.cookie) headers.cookie = options.browser.cookie;
   return openSse(new URL(`/events?${query}`, url), { ...options, headers });

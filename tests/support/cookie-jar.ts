@@ -26,6 +26,8 @@ export class CookieJar {
 
   /** The Cookie request header; undefined while the jar is empty. */
   header(): string | undefined {
-    return this.#cookies.size === 0 ? undefined : [...this.#cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+    return this.#cookies.size === 0
+      ? undefined
+      : [...this.#cookies].map(([name, value]) => `${name}=${value}`).join("; ");
   }
 }

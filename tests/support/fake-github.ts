@@ -1,5 +1,11 @@
 import { pathToFileURL } from "node:url";
-import { serveFromEnvironment, startFakeProvider, type FakeProvider, type FakeProviderOptions, type ProviderProtocol } from "./fake-oauth.ts";
+import {
+  serveFromEnvironment,
+  startFakeProvider,
+  type FakeProvider,
+  type FakeProviderOptions,
+  type ProviderProtocol,
+} from "./fake-oauth.ts";
 
 /**
  * A local stand-in for GitHub (tests/support/fake-oauth.ts does the OAuth part): its authorize page
@@ -20,7 +26,10 @@ export interface FakeGitHubUser {
 export type FakeGitHub = FakeProvider;
 
 /** GitHub's names for the refusals. */
-const gitHubErrors: Record<string, string> = { invalid_client: "incorrect_client_credentials", invalid_grant: "bad_verification_code" };
+const gitHubErrors: Record<string, string> = {
+  invalid_client: "incorrect_client_credentials",
+  invalid_grant: "bad_verification_code",
+};
 
 const gitHub: ProviderProtocol<FakeGitHubUser> = {
   name: "GitHub",
@@ -42,17 +51,24 @@ const gitHub: ProviderProtocol<FakeGitHubUser> = {
   tokenAnswer: (outcome) =>
     outcome.ok
       ? { status: 200, body: { access_token: outcome.token, token_type: "bearer", scope: "read:user,user:email" } }
-      : { status: 200, body: { error: gitHubErrors[outcome.error] ?? outcome.error, error_description: outcome.reason } },
+      : {
+          status: 200,
+          body: { error: gitHubErrors[outcome.error] ?? outcome.error, error_description: outcome.reason },
+        },
   api: {
     "GET /user": (user) => ({ id: user.id, login: user.login, name: null, email: null }),
     "GET /user/emails": (user) => [
       { email: `${user.id}+${user.login}@users.noreply.github.com`, primary: false, verified: true, visibility: null },
-      ...(user.email ? [{ email: user.email, primary: true, verified: user.emailVerified, visibility: "private" }] : []),
+      ...(user.email
+        ? [{ email: user.email, primary: true, verified: user.emailVerified, visibility: "private" }]
+        : []),
     ],
   },
 };
 
-export const startFakeGitHub = (options: FakeProviderOptions): Promise<FakeGitHub> => startFakeProvider(gitHub, options);
+export const startFakeGitHub = (options: FakeProviderOptions): Promise<FakeGitHub> =>
+  startFakeProvider(gitHub, options);
 
 // Run directly (Playwright's webServer): listen until SIGTERM.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await serveFromEnvironment("FAKE_GITHUB", startFakeGitHub);
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
+  await serveFromEnvironment("FAKE_GITHUB", startFakeGitHub);

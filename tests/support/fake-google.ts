@@ -1,5 +1,11 @@
 import { pathToFileURL } from "node:url";
-import { serveFromEnvironment, startFakeProvider, type FakeProvider, type FakeProviderOptions, type ProviderProtocol } from "./fake-oauth.ts";
+import {
+  serveFromEnvironment,
+  startFakeProvider,
+  type FakeProvider,
+  type FakeProviderOptions,
+  type ProviderProtocol,
+} from "./fake-oauth.ts";
 
 /**
  * A local stand-in for Google's OAuth 2.0 / OpenID Connect (tests/support/fake-oauth.ts does the
@@ -53,11 +59,18 @@ const google: ProviderProtocol<FakeGoogleUser> = {
   tokenAnswer: (outcome, scope) =>
     outcome.ok
       ? { status: 200, body: { access_token: outcome.token, expires_in: 3599, token_type: "Bearer", scope } }
-      : { status: outcome.error === "invalid_client" ? 401 : 400, body: { error: outcome.error, error_description: outcome.reason } },
-  api: { [`GET ${paths.userinfo}`]: (user) => ({ sub: user.sub, email: user.email, email_verified: user.emailVerified }) },
+      : {
+          status: outcome.error === "invalid_client" ? 401 : 400,
+          body: { error: outcome.error, error_description: outcome.reason },
+        },
+  api: {
+    [`GET ${paths.userinfo}`]: (user) => ({ sub: user.sub, email: user.email, email_verified: user.emailVerified }),
+  },
 };
 
-export const startFakeGoogle = (options: FakeProviderOptions): Promise<FakeGoogle> => startFakeProvider(google, options);
+export const startFakeGoogle = (options: FakeProviderOptions): Promise<FakeGoogle> =>
+  startFakeProvider(google, options);
 
 // Run directly (Playwright's webServer): listen until SIGTERM.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await serveFromEnvironment("FAKE_GOOGLE", startFakeGoogle);
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
+  await serveFromEnvironment("FAKE_GOOGLE", startFakeGoogle);

@@ -26,7 +26,9 @@ export interface ApproveField {
   readonly numeric?: boolean;
 }
 
-export type TokenOutcome = { readonly ok: true; readonly token: string } | { readonly ok: false; readonly error: string; readonly reason: string };
+export type TokenOutcome =
+  | { readonly ok: true; readonly token: string }
+  | { readonly ok: false; readonly error: string; readonly reason: string };
 
 export interface Answer {
   readonly status: number;
@@ -77,13 +79,18 @@ interface Grant<User> {
 const CODE_LIFETIME_MS = 10 * 60 * 1000;
 const S256 = (verifier: string) => createHash("sha256").update(verifier).digest("base64url");
 
-export async function startFakeProvider<User>(protocol: ProviderProtocol<User>, { clientId, clientSecret, port = 0 }: FakeProviderOptions): Promise<FakeProvider> {
+export async function startFakeProvider<User>(
+  protocol: ProviderProtocol<User>,
+  { clientId, clientSecret, port = 0 }: FakeProviderOptions,
+): Promise<FakeProvider> {
   const grants = new Map<string, Grant<User>>();
   const tokens = new Map<string, User>();
   const refusals: { error: string; reason: string }[] = [];
 
   /** The authorization request's parameters, or why the provider would refuse it. */
-  function authorizationRequest(params: URLSearchParams): { ok: true; redirectUri: URL; state: string; challenge: string } | { ok: false; problem: string } {
+  function authorizationRequest(
+    params: URLSearchParams,
+  ): { ok: true; redirectUri: URL; state: string; challenge: string } | { ok: false; problem: string } {
     if (params.get("client_id") !== clientId) return { ok: false, problem: "unknown client_id" };
     let redirectUri: URL;
     try {
@@ -94,16 +101,20 @@ export async function startFakeProvider<User>(protocol: ProviderProtocol<User>, 
     if (!/^https?:$/.test(redirectUri.protocol)) return { ok: false, problem: "redirect_uri must be http(s)" };
     const state = params.get("state");
     if (!state) return { ok: false, problem: "state is required" };
-    if (params.get("code_challenge_method") !== "S256") return { ok: false, problem: "code_challenge_method must be S256" };
+    if (params.get("code_challenge_method") !== "S256")
+      return { ok: false, problem: "code_challenge_method must be S256" };
     const challenge = params.get("code_challenge") ?? "";
-    if (!/^[A-Za-z0-9_-]{43}$/.test(challenge)) return { ok: false, problem: "code_challenge must be a base64url SHA-256" };
+    if (!/^[A-Za-z0-9_-]{43}$/.test(challenge))
+      return { ok: false, problem: "code_challenge must be a base64url SHA-256" };
     const problem = protocol.checkAuthorization?.(params);
     if (problem) return { ok: false, problem };
     return { ok: true, redirectUri, state, challenge };
   }
 
   function approvePage(params: URLSearchParams): string {
-    const hidden = [...params].map(([name, value]) => `<input type="hidden" name="${escape(name)}" value="${escape(value)}">`).join("");
+    const hidden = [...params]
+      .map(([name, value]) => `<input type="hidden" name="${escape(name)}" value="${escape(value)}">`)
+      .join("");
     const fields = protocol.fields
       .map((field, index) =>
         field.checkbox
@@ -120,20 +131,27 @@ ${fields}
 </form></main></body></html>`;
   }
 
-  function exchange(body: Record<string, string | undefined>, authorization: string | undefined): TokenOutcome & { scope?: string } {
+  function exchange(
+    body: Record<string, string | undefined>,
+    authorization: string | undefined,
+  ): TokenOutcome & { scope?: string } {
     const refuse = (error: string, reason: string): TokenOutcome => {
       refusals.push({ error, reason });
       return { ok: false, error, reason };
     };
     let [id, secret] = [body.client_id, body.client_secret];
-    if (authorization?.startsWith("Basic ")) [id, secret] = Buffer.from(authorization.slice(6), "base64").toString("utf8").split(":").map(decodeURIComponent);
-    if (id !== clientId || secret !== clientSecret) return refuse("invalid_client", "client_id or client_secret is wrong");
+    if (authorization?.startsWith("Basic "))
+      [id, secret] = Buffer.from(authorization.slice(6), "base64").toString("utf8").split(":").map(decodeURIComponent);
+    if (id !== clientId || secret !== clientSecret)
+      return refuse("invalid_client", "client_id or client_secret is wrong");
     const grant = body.code ? grants.get(body.code) : undefined;
     if (body.code) grants.delete(body.code); // a code is good for one exchange, whatever its outcome
     if (!grant || grant.expiresAt < Date.now()) return refuse("invalid_grant", "unknown, used or expired code");
-    if (body.redirect_uri !== undefined && body.redirect_uri !== grant.redirectUri) return refuse("redirect_uri_mismatch", "redirect_uri differs from the authorization request");
+    if (body.redirect_uri !== undefined && body.redirect_uri !== grant.redirectUri)
+      return refuse("redirect_uri_mismatch", "redirect_uri differs from the authorization request");
     if (!body.code_verifier) return refuse("invalid_grant", "code_verifier is missing (PKCE)");
-    if (S256(body.code_verifier) !== grant.challenge) return refuse("invalid_grant", "code_verifier does not match the code_challenge (PKCE)");
+    if (S256(body.code_verifier) !== grant.challenge)
+      return refuse("invalid_grant", "code_verifier does not match the code_challenge (PKCE)");
     const token = `${protocol.tokenPrefix}${randomBytes(18).toString("base64url")}`;
     tokens.set(token, grant.user);
     return { ok: true, token, scope: grant.scope };
@@ -167,7 +185,13 @@ ${fields}
         const user = protocol.userFrom(form);
         if (!user) return send(res, 400, "text/plain", "Say who you are: every field is needed.");
         const code = randomBytes(10).toString("hex");
-        grants.set(code, { redirectUri: request.redirectUri.href, challenge: request.challenge, scope: form.get("scope") ?? "", user, expiresAt: Date.now() + CODE_LIFETIME_MS });
+        grants.set(code, {
+          redirectUri: request.redirectUri.href,
+          challenge: request.challenge,
+          scope: form.get("scope") ?? "",
+          user,
+          expiresAt: Date.now() + CODE_LIFETIME_MS,
+        });
         back.searchParams.set("code", code);
       }
       res.writeHead(302, { Location: back.href }).end();
@@ -212,14 +236,18 @@ ${fields}
 }
 
 /** Runs a fake as its own process (Playwright's webServer) until SIGTERM, configured by `<PREFIX>_PORT`, `_CLIENT_ID`, `_CLIENT_SECRET`. */
-export async function serveFromEnvironment(prefix: string, start: (options: FakeProviderOptions) => Promise<FakeProvider>): Promise<void> {
+export async function serveFromEnvironment(
+  prefix: string,
+  start: (options: FakeProviderOptions) => Promise<FakeProvider>,
+): Promise<void> {
   const fake = await start({
     port: Number(process.env[`${prefix}_PORT`] ?? 0),
     clientId: process.env[`${prefix}_CLIENT_ID`] ?? "fake-client",
     clientSecret: process.env[`${prefix}_CLIENT_SECRET`] ?? "fake-secret",
   });
   process.stdout.write(`${prefix} listening on ${fake.url}\n`);
-  for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => void fake.close().then(() => process.exit(0)));
+  for (const signal of ["SIGTERM", "SIGINT"] as const)
+    process.once(signal, () => void fake.close().then(() => process.exit(0)));
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {

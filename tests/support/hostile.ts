@@ -24,7 +24,6 @@ export const hostileValues: Record<string, string> = {
   "exactly 1025 bytes": "a".repeat(1025),
 };
 
-
 /**
  * `next` values that look like a path on this site but are not (issue 17's probe found the first):
  * dot segments, encoded dots and slashes, backslashes, tabs and newlines the URL parser strips,

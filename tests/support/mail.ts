@@ -1,6 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import { expect } from "vitest";
-import type { Database } from "../../app/models/database.ts";
+import type { Database } from "#app/models/database.server.ts";
 
 /** Whatever sends a page's requests with its cookies: tests/support/browser.ts, or a test's own client. */
 export interface FormClient {
@@ -24,7 +24,12 @@ async function mailsTo(db: Kysely<Database>, to: string): Promise<SentMail[]> {
     select jobs.payload->>'subject' as subject, jobs.payload->>'text' as text
     from graphile_worker._private_jobs jobs join graphile_worker._private_tasks tasks on tasks.id = jobs.task_id
     where tasks.identifier = 'mail.send' and jobs.payload->>'to' = ${to} order by jobs.id desc`.execute(db);
-  const delivered = await db.selectFrom("dev_mailbox").select(["subject", "body as text"]).where("recipient", "=", to).orderBy("id", "desc").execute();
+  const delivered = await db
+    .selectFrom("dev_mailbox")
+    .select(["subject", "body as text"])
+    .where("recipient", "=", to)
+    .orderBy("id", "desc")
+    .execute();
   return [...queued.rows, ...delivered];
 }
 
@@ -44,7 +49,9 @@ export const allMailTo = mailsTo;
 
 /** The path and query of the link to `path` in the mail (the token in it), as a browser would follow it. */
 export function linkIn(mail: SentMail, path: string): string {
-  const match = new RegExp(`https?://[^\\s/]+(${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\?[^\\s]+)`).exec(mail.text);
+  const match = new RegExp(`https?://[^\\s/]+(${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\?[^\\s]+)`).exec(
+    mail.text,
+  );
   if (!match?.[1]) throw new Error(`no ${path} link in the mail "${mail.subject}":\n${mail.text}`);
   return match[1];
 }
@@ -63,13 +70,21 @@ export async function confirmRegistration(db: Kysely<Database>, browser: FormCli
 export async function followConfirmation(browser: FormClient, link: string): Promise<Response> {
   expect((await browser.get(link)).status).toBe(200);
   const url = new URL(link, "http://x");
-  const response = await browser.post("/verify-email", { intent: "confirm", token: url.searchParams.get("token") ?? "", next: url.searchParams.get("next") ?? "" });
+  const response = await browser.post("/verify-email", {
+    intent: "confirm",
+    token: url.searchParams.get("token") ?? "",
+    next: url.searchParams.get("next") ?? "",
+  });
   expect(response.status, "following the confirmation link").toBe(303);
   return response;
 }
 
 /** Registers and confirms the account on `browser` (303 expected at each step); the browser ends signed in. */
-export async function registerAndConfirm(db: Kysely<Database>, browser: FormClient, fields: Record<string, string> & { email: string }): Promise<Response> {
+export async function registerAndConfirm(
+  db: Kysely<Database>,
+  browser: FormClient,
+  fields: Record<string, string> & { email: string },
+): Promise<Response> {
   const registered = await browser.post("/register", fields);
   expect(registered.status, `register ${fields.email}`).toBe(303);
   expect(registered.headers.get("location")).toMatch(/^\/register\/check-email/);

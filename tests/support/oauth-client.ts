@@ -17,14 +17,19 @@ export class OAuthTestClient {
     const headers: Record<string, string> = { "x-forwarded-for": this.ip, "user-agent": "glassbox-oauth-test" };
     const cookie = this.jar.header();
     if (cookie) headers.cookie = cookie;
-    if (init.method === "POST") Object.assign(headers, { origin: new URL(this.serverUrl).origin, "content-type": "application/x-www-form-urlencoded" });
+    if (init.method === "POST")
+      Object.assign(headers, {
+        origin: new URL(this.serverUrl).origin,
+        "content-type": "application/x-www-form-urlencoded",
+      });
     const response = await fetch(new URL(path, this.serverUrl), { redirect: "manual", ...init, headers });
     this.jar.store(response.headers.getSetCookie());
     return response;
   }
 
   get = (path: string) => this.send(path);
-  post = (path: string, fields: Record<string, string> = {}) => this.send(path, { method: "POST", body: formBody(fields) });
+  post = (path: string, fields: Record<string, string> = {}) =>
+    this.send(path, { method: "POST", body: formBody(fields) });
 
   stateCookies(): string[] {
     return (this.jar.header() ?? "").split("; ").filter((pair) => pair.startsWith("glassbox_oauth:"));

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { migrateToLatest } from "../../db/migrate.ts";
-import { startEmbeddedPostgres } from "../../server/embedded-postgres.ts";
-import { createLogger } from "../../server/logger.ts";
+import { migrateToLatest } from "#db/migrate.ts";
+import { startEmbeddedPostgres } from "#server/database/embedded-postgres.ts";
+import { createLogger } from "#server/logger.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -25,7 +25,9 @@ async function createMigratedTemplate(clusterUrl: string): Promise<void> {
   await admin.connect();
   await admin.query(`CREATE DATABASE ${TEMPLATE}`).finally(() => admin.end());
   const url = Object.assign(new URL(clusterUrl), { pathname: `/${TEMPLATE}` }).href;
-  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }) });
+  const db = new Kysely<unknown>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }),
+  });
   await migrateToLatest(db).finally(() => db.destroy());
 }
 

@@ -24,12 +24,16 @@ export interface RawRequest {
 }
 
 /** One request over node:http; an event stream's answer ends at its headers (the connection is dropped). */
-export function httpRequest(url: URL, { method = "GET", headers = {}, body, finish = true, agent }: RawRequest = {}): { answer: Promise<Answer>; request: ClientRequest } {
+export function httpRequest(
+  url: URL,
+  { method = "GET", headers = {}, body, finish = true, agent }: RawRequest = {},
+): { answer: Promise<Answer>; request: ClientRequest } {
   const started = performance.now();
   const req = request(url, { method, headers, agent });
   const answer = new Promise<Answer>((resolve, reject) => {
     req.on("response", (res) => {
-      const done = (text: string) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, ms: performance.now() - started });
+      const done = (text: string) =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, ms: performance.now() - started });
       if (res.headers["content-type"]?.startsWith("text/event-stream")) {
         req.destroy();
         return done("");

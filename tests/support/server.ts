@@ -26,15 +26,25 @@ export type LogLine = { msg?: string; level?: number } & Record<string, unknown>
 export function spawnServer(
   env: Record<string, string | undefined>,
   entry: Entry = "web",
-): { process: ChildProcess; output: () => string; exited: Promise<number | null>; kill: (signal: NodeJS.Signals) => void } {
-  if (entry !== "dev" && !existsSync(ENTRIES[entry])) throw new Error(`${ENTRIES[entry]} is missing: run \`npm run build\` before the integration tests`);
+): {
+  process: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+  kill: (signal: NodeJS.Signals) => void;
+} {
+  if (entry !== "dev" && !existsSync(ENTRIES[entry]))
+    throw new Error(`${ENTRIES[entry]} is missing: run \`npm run build\` before the integration tests`);
   // npm runs the dev server through a shell and tsx: in a process group of its own, so a signal reaches all of them.
-  const child = spawn(entry === "dev" ? "npm" : process.execPath, entry === "dev" ? ["run", "--silent", "dev"] : [ENTRIES[entry]], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_FORMAT: "json", HOST: "127.0.0.1", PORT: "0", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: entry === "dev",
-  });
+  const child = spawn(
+    entry === "dev" ? "npm" : process.execPath,
+    entry === "dev" ? ["run", "--silent", "dev"] : [ENTRIES[entry]],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_FORMAT: "json", HOST: "127.0.0.1", PORT: "0", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: entry === "dev",
+    },
+  );
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -43,7 +53,9 @@ export function spawnServer(
   const exited =
     group === undefined
       ? new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
-      : new Promise<number | null>((resolve) => child.once("close", (code) => resolve(groupGone(group).then(() => code))));
+      : new Promise<number | null>((resolve) =>
+          child.once("close", (code) => resolve(groupGone(group).then(() => code))),
+        );
   const kill = (signal: NodeJS.Signals) => (group === undefined ? child.kill(signal) : signalGroup(group, signal));
   return { process: child, output: () => output, exited, kill };
 }
@@ -70,7 +82,10 @@ export async function startServer(env: Record<string, string | undefined>, timeo
 export type RunningWorker = Omit<RunningServer, "url">;
 
 /** `npm run dev` (the same server, with Vite in middleware mode), once it listens. */
-export async function startDevServer(env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<RunningServer> {
+export async function startDevServer(
+  env: Record<string, string | undefined>,
+  timeoutMs = 60_000,
+): Promise<RunningServer> {
   const started = await startUntil("dev", env, "glassbox is listening", timeoutMs);
   return { ...started, url: started.ready.url as string };
 }
@@ -80,7 +95,12 @@ export async function startWorker(env: Record<string, string | undefined>, timeo
   return startUntil("worker", env, "job worker started", timeoutMs);
 }
 
-async function startUntil(entry: Entry, env: Record<string, string | undefined>, readyMessage: string, timeoutMs: number) {
+async function startUntil(
+  entry: Entry,
+  env: Record<string, string | undefined>,
+  readyMessage: string,
+  timeoutMs: number,
+) {
   const { process: child, output, exited, kill } = spawnServer(env, entry);
   const logs = () =>
     output()
@@ -92,7 +112,8 @@ async function startUntil(entry: Entry, env: Record<string, string | undefined>,
   while (!ready) {
     ready = logs().find((line) => line.msg === readyMessage);
     if (ready) break;
-    if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode} before it was ready:\n${output()}`);
+    if (child.exitCode !== null)
+      throw new Error(`${entry} exited with ${child.exitCode} before it was ready:\n${output()}`);
     if (Date.now() > deadline) {
       kill("SIGKILL");
       throw new Error(`${entry} was not ready within ${timeoutMs} ms:\n${output()}`);

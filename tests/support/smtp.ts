@@ -19,7 +19,12 @@ function bodyText(raw: string): string {
   const head = raw.slice(0, split);
   const body = raw.slice(split + 4);
   if (!/^Content-Transfer-Encoding: quoted-printable/im.test(head)) return body;
-  const bytes = Buffer.from(body.replace(/=\r\n/g, "").replace(/=([0-9A-F]{2})/g, (_match, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))), "latin1");
+  const bytes = Buffer.from(
+    body
+      .replace(/=\r\n/g, "")
+      .replace(/=([0-9A-F]{2})/g, (_match, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))),
+    "latin1",
+  );
   return bytes.toString("utf8");
 }
 

@@ -13,23 +13,27 @@ import { createServer, request, type IncomingHttpHeaders, type Server } from "no
 import type { AddressInfo } from "node:net";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
-import { ACTION_LOG_CHANNEL } from "../../app/models/action-log.ts";
-import { SESSION_CHANNEL } from "../../app/models/session-events.ts";
-import { CHAT_CHANNEL } from "../../app/models/chat-repository.ts";
-import { instanceChannel, instanceIdSchema, LAB_TABS_CHANNEL } from "../../app/models/lab-relay.ts";
-import type { Database } from "../../app/models/database.ts";
-import { defaultSignupLimit } from "../../app/models/signup-throttle.ts";
-import { defaultStreamCaps } from "../../app/services/stream-quota.ts";
-import { createTracer } from "../../app/services/trace.ts";
-import type * as AppModule from "../../server/app.ts";
-import { createHttpApp } from "../../server/http.ts";
-import { defaultLimits } from "../../server/config.ts";
-import { createLogger } from "../../server/logger.ts";
-import { startPgListener } from "../../server/pg-listener.ts";
+import { ACTION_LOG_CHANNEL } from "#app/models/action-log.ts";
+import { SESSION_CHANNEL } from "#app/models/session-events.ts";
+import { CHAT_CHANNEL } from "#app/models/chat-repository.server.ts";
+import { instanceChannel, instanceIdSchema, LAB_TABS_CHANNEL } from "#app/models/lab-relay.ts";
+import type { Database } from "#app/models/database.server.ts";
+import { defaultSignupLimit } from "#app/models/signup-throttle.server.ts";
+import { defaultStreamCaps } from "#app/services/stream-quota.server.ts";
+import { createTracer } from "#app/services/trace.server.ts";
+import type * as AppModule from "#server/app.ts";
+import { createHttpApp } from "#server/http/http.ts";
+import { defaultLimits } from "#server/config.ts";
+import { createLogger } from "#server/logger.ts";
+import { startPgListener } from "#server/database/pg-listener.ts";
 
 const uncaught: string[] = [];
-process.on("uncaughtException", (error) => uncaught.push(`uncaughtException: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
-process.on("unhandledRejection", (error) => uncaught.push(`unhandledRejection: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
+process.on("uncaughtException", (error) =>
+  uncaught.push(`uncaughtException: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+);
+process.on("unhandledRejection", (error) =>
+  uncaught.push(`unhandledRejection: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+);
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const url = process.env.DATABASE_URL;
@@ -53,7 +57,11 @@ const pendingTimerList = () =>
   });
 const pendingTimers = () => pendingTimerList().length;
 /** What the pending timers are (delay, ref'd, the start of their callback), for the test's message. */
-const describeTimers = () => pendingTimerList().map((timer) => `${timer._idleTimeout}ms${timer.hasRef() ? " ref" : ""} ${String(timer._onTimeout).replace(/\s+/g, " ").slice(0, 80)}`);
+const describeTimers = () =>
+  pendingTimerList().map(
+    (timer) =>
+      `${timer._idleTimeout}ms${timer.hasRef() ? " ref" : ""} ${String(timer._onTimeout).replace(/\s+/g, " ").slice(0, 80)}`,
+  );
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const timeouts = () => process.getActiveResourcesInfo().filter((kind) => kind === "Timeout").length;
@@ -73,9 +81,16 @@ const logger = createLogger("json", "silent");
 const pool = new pg.Pool({ connectionString: url, max: 6, idleTimeoutMillis: 0 });
 pool.on("error", () => undefined);
 const tracer = createTracer();
-const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (event) => tracer.sql(event.query.sql, event.queryDurationMillis, event.level === "error") });
+const db = new Kysely<Database>({
+  dialect: new PostgresDialect({ pool }),
+  log: (event) => tracer.sql(event.query.sql, event.queryDurationMillis, event.level === "error"),
+});
 const instance = instanceIdSchema.parse(randomBytes(6).toString("hex"));
-const listener = startPgListener({ url, channels: [CHAT_CHANNEL, ACTION_LOG_CHANNEL, SESSION_CHANNEL, LAB_TABS_CHANNEL, instanceChannel(instance)], logger });
+const listener = startPgListener({
+  url,
+  channels: [CHAT_CHANNEL, ACTION_LOG_CHANNEL, SESSION_CHANNEL, LAB_TABS_CHANNEL, instanceChannel(instance)],
+  logger,
+});
 const bundle = new URL("../../build/server/index.js", import.meta.url).href;
 const { createApp } = (await import(bundle)) as typeof AppModule;
 const app = createApp({
@@ -130,7 +145,11 @@ interface Answer {
 /** One request on its own connection (no keep-alive agent, so no client-side pool timers). */
 function send(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request(`${origin}${path}`, { method, agent: false, headers: { ...headers, ...(body === undefined ? {} : { "content-length": String(Buffer.byteLength(body)) }) } });
+    const req = request(`${origin}${path}`, {
+      method,
+      agent: false,
+      headers: { ...headers, ...(body === undefined ? {} : { "content-length": String(Buffer.byteLength(body)) }) },
+    });
     req.once("error", reject);
     req.once("response", (res) => {
       let text = "";
@@ -148,8 +167,14 @@ const FORM = { "content-type": "application/x-www-form-urlencoded" };
 /** Registers, then follows the welcome mail's link (read from the queued job: no worker runs here), which signs in. */
 async function register(tag: string): Promise<string> {
   const name = `churn_${tag}_${randomBytes(3).toString("hex")}`;
-  const registered = await send("POST", "/register", FORM, form({ username: name, email: `${name}@example.com`, password: `pw-${randomBytes(9).toString("base64url")}` }));
-  if (registered.status !== 303) throw new Error(`register answered ${registered.status}: ${registered.body.slice(0, 300)}`);
+  const registered = await send(
+    "POST",
+    "/register",
+    FORM,
+    form({ username: name, email: `${name}@example.com`, password: `pw-${randomBytes(9).toString("base64url")}` }),
+  );
+  if (registered.status !== 303)
+    throw new Error(`register answered ${registered.status}: ${registered.body.slice(0, 300)}`);
   const { rows } = await sql<{ text: string }>`
     select jobs.payload->>'text' as text from graphile_worker._private_jobs jobs
     where jobs.payload->>'to' = ${`${name}@example.com`} order by jobs.id desc limit 1`.execute(db);
@@ -157,7 +182,9 @@ async function register(tag: string): Promise<string> {
   if (!token) throw new Error("no confirmation link in the welcome mail");
   const answer = await send("POST", "/verify-email", FORM, form({ intent: "confirm", token }));
   if (answer.status !== 303) throw new Error(`confirming answered ${answer.status}: ${answer.body.slice(0, 300)}`);
-  const cookie = (answer.headers["set-cookie"] ?? []).map((line) => line.split(";")[0] ?? "").find((pair) => pair.includes("glassbox_session="));
+  const cookie = (answer.headers["set-cookie"] ?? [])
+    .map((line) => line.split(";")[0] ?? "")
+    .find((pair) => pair.includes("glassbox_session="));
   if (!cookie) throw new Error("no session cookie after registering");
   return cookie;
 }
@@ -196,12 +223,23 @@ let framesReceived = 0;
 let maxOpen = 0;
 
 /** One stream: opened, and dropped by the client the way `mode` says. Resolves once its socket is closed. */
-function streamCycle(mode: Mode, options: { tab: string; cookie: string; lab: boolean; after?: string }): Promise<void> {
+function streamCycle(
+  mode: Mode,
+  options: { tab: string; cookie: string; lab: boolean; after?: string },
+): Promise<void> {
   const stats = (byMode[mode] ??= { cycles: 0, frames: 0, statuses: {} });
   stats.cycles += 1;
-  const query = new URLSearchParams({ tab: options.tab, room: "lobby", ...(options.lab ? { lab: "1" } : {}), ...(options.after ? { after: options.after } : {}) });
+  const query = new URLSearchParams({
+    tab: options.tab,
+    room: "lobby",
+    ...(options.lab ? { lab: "1" } : {}),
+    ...(options.after ? { after: options.after } : {}),
+  });
   return new Promise((resolve) => {
-    const req = request(`${origin}/events?${query}`, { agent: false, headers: { accept: "text/event-stream", cookie: options.cookie } });
+    const req = request(`${origin}/events?${query}`, {
+      agent: false,
+      headers: { accept: "text/event-stream", cookie: options.cookie },
+    });
     let fallback: NodeJS.Timeout | undefined;
     const drop = () => req.destroy();
     req.once("close", () => {
@@ -238,11 +276,18 @@ function streamCycle(mode: Mode, options: { tab: string; cookie: string; lab: bo
 const members = await Promise.all(["a", "b", "c"].map(register));
 for (let i = 0; i < 3; i++) await notifyMessage(`warm-up ${i}`);
 await postAs(members[0]!, "warm-up post");
-await streamCycle("after-first-frame", { tab: randomUUID(), cookie: `glassbox_visitor=${randomBytes(16).toString("base64url")}`, lab: false, after: replayFrom });
+await streamCycle("after-first-frame", {
+  tab: randomUUID(),
+  cookie: `glassbox_visitor=${randomBytes(16).toString("base64url")}`,
+  lab: false,
+  after: replayFrom,
+});
 await streamCycle("after-a-while", { tab: randomUUID(), cookie: members[1]!, lab: true });
 const quiet = async () => {
   for (let waited = 0; waited < 5_000; waited += 20) {
-    const connections = await new Promise<number>((resolve) => server.getConnections((_error, count) => resolve(count)));
+    const connections = await new Promise<number>((resolve) =>
+      server.getConnections((_error, count) => resolve(count)),
+    );
     if (connections === 0 && app.openStreams() === 0) return;
     await sleep(20);
   }
@@ -259,7 +304,10 @@ const traffic = (async () => {
   let i = 0;
   while (churning) {
     const member = members[i % members.length]!;
-    await Promise.all([i < 12 ? postAs(member, `during the churn ${i}`) : Promise.resolve(), notifyMessage(`notice during the churn ${i}`)]);
+    await Promise.all([
+      i < 12 ? postAs(member, `during the churn ${i}`) : Promise.resolve(),
+      notifyMessage(`notice during the churn ${i}`),
+    ]);
     i += 1;
     await sleep(15);
   }
@@ -280,7 +328,10 @@ const worker = async () => {
     const tab = randomUUID();
     if (mode === "same-tab-twice") {
       // The second stream of a tab replaces the first (the hub closes the older one).
-      await Promise.all([streamCycle(mode, { tab, cookie, lab }), sleep(2).then(() => streamCycle(mode, { tab, cookie, lab }))]);
+      await Promise.all([
+        streamCycle(mode, { tab, cookie, lab }),
+        sleep(2).then(() => streamCycle(mode, { tab, cookie, lab })),
+      ]);
     } else {
       await streamCycle(mode, { tab, cookie, lab, after: mode === "after-first-frame" ? replayFrom : undefined });
     }

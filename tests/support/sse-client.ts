@@ -1,5 +1,5 @@
 import { request, type IncomingHttpHeaders } from "node:http";
-import type { ChatMessageView, ChatStreamEvent } from "../../app/models/chat.ts";
+import type { ChatMessageView, ChatStreamEvent } from "#app/models/chat.ts";
 
 /**
  * A small server-sent events client over node:http for the integration tests: it sends whatever
@@ -50,7 +50,11 @@ export interface SseOptions {
 export function openSse(url: string | URL, options: SseOptions = {}): Promise<SseStream> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = request(target, { method: "GET", agent: false, headers: { accept: "text/event-stream", ...options.headers } });
+    const req = request(target, {
+      method: "GET",
+      agent: false,
+      headers: { accept: "text/event-stream", ...options.headers },
+    });
     const timer = setTimeout(() => {
       req.destroy(new Error(`no response from ${target.href} within ${options.connectTimeoutMs ?? 10_000} ms`));
     }, options.connectTimeoutMs ?? 10_000);
@@ -77,7 +81,13 @@ export function openSse(url: string | URL, options: SseOptions = {}): Promise<Ss
       const dispatch = () => {
         if (data.length === 0 && frameId === undefined && event === "") return;
         if (data.length > 0) {
-          frames.push({ id: frameId, lastEventId, event: event || "message", data: data.join("\n"), receivedAt: performance.now() });
+          frames.push({
+            id: frameId,
+            lastEventId,
+            event: event || "message",
+            data: data.join("\n"),
+            receivedAt: performance.now(),
+          });
         }
         data = [];
         event = "";
@@ -173,7 +183,9 @@ export function openSse(url: string | URL, options: SseOptions = {}): Promise<Ss
 }
 
 function describe(frames: readonly SseEvent[]): string {
-  const shown = frames.slice(-20).map((frame) => `${frame.id ? `#${frame.id} ` : ""}${frame.event} ${frame.data.slice(0, 160)}`);
+  const shown = frames
+    .slice(-20)
+    .map((frame) => `${frame.id ? `#${frame.id} ` : ""}${frame.event} ${frame.data.slice(0, 160)}`);
   return `${frames.length} [${frames.length > 20 ? "…, " : ""}${shown.join(" | ")}]`;
 }
 
@@ -187,15 +199,29 @@ export interface ChatFrame {
 
 /** The `event: chat` frames of a stream, parsed. */
 export function chatFrames(frames: readonly SseEvent[]): ChatFrame[] {
-  return frames.filter((frame) => frame.event === "chat").map((frame) => ({ sseId: frame.id, receivedAt: frame.receivedAt, payload: JSON.parse(frame.data) as ChatStreamEvent }));
+  return frames
+    .filter((frame) => frame.event === "chat")
+    .map((frame) => ({
+      sseId: frame.id,
+      receivedAt: frame.receivedAt,
+      payload: JSON.parse(frame.data) as ChatStreamEvent,
+    }));
 }
 
 /** The new messages (type "message") a stream carried, in arrival order. */
-export function chatMessages(frames: readonly SseEvent[]): (ChatMessageView & { readonly sseId: string | undefined })[] {
-  return chatFrames(frames).flatMap((frame) => (frame.payload.type === "message" ? [{ ...frame.payload.message, sseId: frame.sseId }] : []));
+export function chatMessages(
+  frames: readonly SseEvent[],
+): (ChatMessageView & { readonly sseId: string | undefined })[] {
+  return chatFrames(frames).flatMap((frame) =>
+    frame.payload.type === "message" ? [{ ...frame.payload.message, sseId: frame.sseId }] : [],
+  );
 }
 
 /** Resolves once a `chat` message frame whose body is `body` has arrived. */
 export function waitForBody(stream: SseStream, body: string, timeoutMs = 10_000) {
-  return stream.waitFor((frames) => chatMessages(frames).some((message) => message.body === body), timeoutMs, `a message "${body.slice(0, 60)}"`);
+  return stream.waitFor(
+    (frames) => chatMessages(frames).some((message) => message.body === body),
+    timeoutMs,
+    `a message "${body.slice(0, 60)}"`,
+  );
 }

@@ -39,7 +39,8 @@ const server = await startServer({
   NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${dataDir}`,
 });
 const { hostname, port } = new URL(server.url);
-const rssMb = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.process.pid}/status`, "utf8"))?.[1]) / 1024;
+const rssMb = () =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.process.pid}/status`, "utf8"))?.[1]) / 1024;
 const endedByBudget = () =>
   server
     .logs()
@@ -51,7 +52,9 @@ const openStream = (cookie: string) =>
   new Promise<Socket>((resolve, reject) => {
     const socket = connect(Number(port), hostname);
     socket.on("error", reject);
-    socket.write(`GET /events?tab=${randomUUID()}&room=lobby&lab=1 HTTP/1.1\r\nHost: ${hostname}\r\nAccept: text/event-stream\r\nCookie: ${cookie}\r\n\r\n`);
+    socket.write(
+      `GET /events?tab=${randomUUID()}&room=lobby&lab=1 HTTP/1.1\r\nHost: ${hostname}\r\nAccept: text/event-stream\r\nCookie: ${cookie}\r\n\r\n`,
+    );
     socket.once("data", (head: Buffer) => {
       socket.pause();
       if (head.toString("latin1").startsWith("HTTP/1.1 200")) resolve(socket);
@@ -102,12 +105,18 @@ async function liveHeap(): Promise<{ liveMb: number; arrayBuffersMb: number }> {
 /** A probe by each visitor in turn. */
 const prober = (visitors: readonly string[]) => {
   let sent = 0;
-  const probe = async () => void (await (await fetch(`${server.url}/lab/probe`, { headers: { cookie: visitors[sent++ % visitors.length] as string } })).text());
+  const probe = async () =>
+    void (await (
+      await fetch(`${server.url}/lab/probe`, { headers: { cookie: visitors[sent++ % visitors.length] as string } })
+    ).text());
   return { probe, sent: () => sent };
 };
 
 async function holdAndDrive() {
-  const visitors = Array.from({ length: Math.ceil(streams / TABS_PER_VISITOR) }, () => `glassbox_visitor=${randomBytes(16).toString("base64url")}`);
+  const visitors = Array.from(
+    { length: Math.ceil(streams / TABS_PER_VISITOR) },
+    () => `glassbox_visitor=${randomBytes(16).toString("base64url")}`,
+  );
   const sockets: Socket[] = [];
   for (const [index, cookie] of visitors.entries()) {
     const tabs = Math.min(TABS_PER_VISITOR, streams - index * TABS_PER_VISITOR);

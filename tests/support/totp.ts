@@ -10,4 +10,5 @@ export const currentStep = () => Math.floor(Date.now() / 30_000);
 /** A step after the last one used: the next one while the clock is still in it (one step ahead is accepted), else the current one. */
 export const stepAfter = (used: number) => Math.max(currentStep(), used + 1);
 
-export const codeFor = (secret: string, step: number) => new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: step * 30_000 });
+export const codeFor = (secret: string, step: number) =>
+  new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: step * 30_000 });

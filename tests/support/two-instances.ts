@@ -27,7 +27,12 @@ export function twoInstancesOnOneDatabase(env: Record<string, string> = {}): Two
   };
   beforeAll(async () => {
     database = await createTestDatabase();
-    const all = { DATABASE_URL: database.url, SESSION_SECRET: randomBytes(64).toString("base64url"), TRUST_PROXY: "loopback", ...env };
+    const all = {
+      DATABASE_URL: database.url,
+      SESSION_SECRET: randomBytes(64).toString("base64url"),
+      TRUST_PROXY: "loopback",
+      ...env,
+    };
     servers = await Promise.all([startServer(all), startServer(all)]);
   });
   afterAll(async () => {

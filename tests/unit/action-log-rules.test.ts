@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { actionLogIdSchema, inScope, scopeOf } from "../../app/models/action-log.ts";
-import type { UserId } from "../../app/models/user.ts";
+import { actionLogIdSchema, inScope, scopeOf } from "#app/models/action-log.ts";
+import type { UserId } from "#app/models/user.ts";
 
 const ada = "6f1d8a36-4a7e-4d5b-9a55-0c7e0c1f6a01" as UserId;
 const bob = "6f1d8a36-4a7e-4d5b-9a55-0c7e0c1f6a02" as UserId;
@@ -19,7 +19,9 @@ describe("action log rules", () => {
   });
 
   it("accepts entry ids as positive bigints only", () => {
-    for (const good of ["1", "42", "9223372036854775807"]) expect(actionLogIdSchema.safeParse(good).success, good).toBe(true);
-    for (const bad of ["0", "-1", "01", "1e3", "9223372036854775808", "", " 1", "1.0"]) expect(actionLogIdSchema.safeParse(bad).success, bad).toBe(false);
+    for (const good of ["1", "42", "9223372036854775807"])
+      expect(actionLogIdSchema.safeParse(good).success, good).toBe(true);
+    for (const bad of ["0", "-1", "01", "1e3", "9223372036854775808", "", " 1", "1.0"])
+      expect(actionLogIdSchema.safeParse(bad).success, bad).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
 import { describe, expect, it } from "vitest";
-import { clientAddress } from "../../server/client-address.ts";
+import { clientAddress } from "#server/http/client-address.ts";
 
 const peer = { remoteAddress: "10.0.0.7" } as Socket;
 
@@ -11,7 +11,8 @@ describe("client address", () => {
   });
 
   it("falls back to the connection's peer for forwarded values that are not addresses", () => {
-    for (const forged of ["not-an-ip", "<script>", "1".repeat(4000), ""]) expect(clientAddress({ ip: forged, socket: peer })).toBe("10.0.0.7");
+    for (const forged of ["not-an-ip", "<script>", "1".repeat(4000), ""])
+      expect(clientAddress({ ip: forged, socket: peer })).toBe("10.0.0.7");
     expect(clientAddress({ ip: undefined, socket: {} as Socket })).toBe("unknown");
   });
 });

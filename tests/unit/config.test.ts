@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { configVariables, parseConfig, runsJobsInline } from "../../server/config.ts";
+import { configVariables, parseConfig, runsJobsInline } from "#server/config.ts";
 
 const secret = Buffer.alloc(64, 7).toString("base64url");
 
@@ -48,16 +48,38 @@ describe("configuration", () => {
   });
 
   it("reads the stability limits and the CORS allow-list of exact origins", () => {
-    const result = parseConfig({ MAX_CONCURRENT_REQUESTS: "8", REQUEST_TIMEOUT_MS: "1500", MAX_BODY_BYTES: "4096", CORS_ALLOWED_ORIGINS: " https://app.example.com, http://localhost:5173 ," });
+    const result = parseConfig({
+      MAX_CONCURRENT_REQUESTS: "8",
+      REQUEST_TIMEOUT_MS: "1500",
+      MAX_BODY_BYTES: "4096",
+      CORS_ALLOWED_ORIGINS: " https://app.example.com, http://localhost:5173 ,",
+    });
     expect(result).toMatchObject({
       ok: true,
-      config: { limits: { maxConcurrentRequests: 8, requestTimeoutMs: 1500, maxBodyBytes: 4096 }, corsAllowedOrigins: ["https://app.example.com", "http://localhost:5173"] },
+      config: {
+        limits: { maxConcurrentRequests: 8, requestTimeoutMs: 1500, maxBodyBytes: 4096 },
+        corsAllowedOrigins: ["https://app.example.com", "http://localhost:5173"],
+      },
     });
-    for (const origins of ["https://app.example.com/", "https://app.example.com/api", "app.example.com", "ftp://app.example.com", "*", "https://a.example, null", "https://APP.example.com"]) {
-      expect(problems({ CORS_ALLOWED_ORIGINS: origins }), origins).toEqual([expect.stringMatching(/^CORS_ALLOWED_ORIGINS: each entry must be an exact origin/)]);
+    for (const origins of [
+      "https://app.example.com/",
+      "https://app.example.com/api",
+      "app.example.com",
+      "ftp://app.example.com",
+      "*",
+      "https://a.example, null",
+      "https://APP.example.com",
+    ]) {
+      expect(problems({ CORS_ALLOWED_ORIGINS: origins }), origins).toEqual([
+        expect.stringMatching(/^CORS_ALLOWED_ORIGINS: each entry must be an exact origin/),
+      ]);
     }
     const found = problems({ MAX_CONCURRENT_REQUESTS: "0", REQUEST_TIMEOUT_MS: "10", MAX_BODY_BYTES: "1kb" });
-    expect(found.map((problem) => problem.split(":")[0])).toEqual(["MAX_CONCURRENT_REQUESTS", "REQUEST_TIMEOUT_MS", "MAX_BODY_BYTES"]);
+    expect(found.map((problem) => problem.split(":")[0])).toEqual([
+      "MAX_CONCURRENT_REQUESTS",
+      "REQUEST_TIMEOUT_MS",
+      "MAX_BODY_BYTES",
+    ]);
   });
 
   it("reports every invalid variable at once, by name", () => {
@@ -70,7 +92,8 @@ describe("configuration", () => {
   });
 
   it("takes smtp:// and smtps:// URLs for SMTP_URL, and WORKER as auto, inline or off", () => {
-    for (const url of ["smtp://user:pass@mail.example.com:587", "smtps://mail.example.com"]) expect(problems({ SMTP_URL: url })).toEqual([]);
+    for (const url of ["smtp://user:pass@mail.example.com:587", "smtps://mail.example.com"])
+      expect(problems({ SMTP_URL: url })).toEqual([]);
     const found = problems({ SMTP_URL: "http://mail.example.com", WORKER: "sometimes" });
     expect(found).toHaveLength(2);
     expect(found.join("\n")).toMatch(/^SMTP_URL: must be an smtp:\/\/ or smtps:\/\/ URL/m);
@@ -84,7 +107,12 @@ describe("configuration", () => {
       return runsJobsInline(result.config);
     };
     const url = "postgres://localhost/glassbox";
-    expect([inline({}), inline({ DATABASE_URL: url }), inline({ DATABASE_URL: url, WORKER: "inline" }), inline({ WORKER: "off" })]).toEqual([true, false, true, false]);
+    expect([
+      inline({}),
+      inline({ DATABASE_URL: url }),
+      inline({ DATABASE_URL: url, WORKER: "inline" }),
+      inline({ WORKER: "off" }),
+    ]).toEqual([true, false, true, false]);
   });
 
   it("reads TRUST_PROXY as a flag, a hop count or a list of proxies, and rejects anything else", () => {
@@ -95,7 +123,8 @@ describe("configuration", () => {
     expect(trust("true")).toBe(true);
     expect(trust("2")).toBe(2);
     expect(trust("loopback, 10.0.0.0/8, fd00::/8")).toEqual(["loopback", "10.0.0.0/8", "fd00::/8"]);
-    for (const bad of ["10.0.0.0/33", "proxy.example", "1.2.3.4/8/1", ","]) expect(String(trust(bad))).toMatch(/^TRUST_PROXY: /);
+    for (const bad of ["10.0.0.0/33", "proxy.example", "1.2.3.4/8/1", ","])
+      expect(String(trust(bad))).toMatch(/^TRUST_PROXY: /);
   });
 
   it("rejects ports outside 0-65535 and non-postgres database URLs", () => {
@@ -125,13 +154,20 @@ describe("configuration", () => {
   });
 
   it("treats empty variables as unset", () => {
-    expect(parseConfig({ PORT: "", DATABASE_URL: "" })).toMatchObject({ ok: true, config: { port: 3000, databaseUrl: undefined } });
+    expect(parseConfig({ PORT: "", DATABASE_URL: "" })).toMatchObject({
+      ok: true,
+      config: { port: 3000, databaseUrl: undefined },
+    });
   });
 
   it("turns GitHub sign-in on only with both client id and secret, at github.com unless told otherwise", () => {
     expect(parseConfig({})).toMatchObject({ ok: true, config: { github: undefined } });
-    expect(problems({ GITHUB_CLIENT_ID: "id" })).toEqual([expect.stringMatching(/^GITHUB_CLIENT_SECRET: is required when GITHUB_CLIENT_ID is set/)]);
-    expect(problems({ GITHUB_CLIENT_SECRET: "secret" })).toEqual([expect.stringMatching(/^GITHUB_CLIENT_ID: is required when GITHUB_CLIENT_SECRET is set/)]);
+    expect(problems({ GITHUB_CLIENT_ID: "id" })).toEqual([
+      expect.stringMatching(/^GITHUB_CLIENT_SECRET: is required when GITHUB_CLIENT_ID is set/),
+    ]);
+    expect(problems({ GITHUB_CLIENT_SECRET: "secret" })).toEqual([
+      expect.stringMatching(/^GITHUB_CLIENT_ID: is required when GITHUB_CLIENT_SECRET is set/),
+    ]);
     expect(parseConfig({ GITHUB_CLIENT_ID: "id", GITHUB_CLIENT_SECRET: "secret" })).toMatchObject({
       ok: true,
       config: {
@@ -154,7 +190,13 @@ describe("configuration", () => {
     });
     expect(local).toMatchObject({
       ok: true,
-      config: { github: { authorizeUrl: "http://127.0.0.1:4000/login/oauth/authorize", apiUrl: "http://127.0.0.1:4000/api", callbackUrl: "https://glassbox.example/auth/github/callback" } },
+      config: {
+        github: {
+          authorizeUrl: "http://127.0.0.1:4000/login/oauth/authorize",
+          apiUrl: "http://127.0.0.1:4000/api",
+          callbackUrl: "https://glassbox.example/auth/github/callback",
+        },
+      },
     });
     expect(problems({ GITHUB_BASE_URL: "ftp://github.com", GITHUB_CALLBACK_URL: "/auth/github/callback" })).toEqual([
       expect.stringMatching(/^GITHUB_BASE_URL: must be an http/),
@@ -164,7 +206,9 @@ describe("configuration", () => {
 
   it("turns Google sign-in on only with both client id and secret, at Google's endpoints unless told otherwise", () => {
     expect(parseConfig({})).toMatchObject({ ok: true, config: { google: undefined } });
-    expect(problems({ GOOGLE_CLIENT_ID: "id" })).toEqual([expect.stringMatching(/^GOOGLE_CLIENT_SECRET: is required when GOOGLE_CLIENT_ID is set/)]);
+    expect(problems({ GOOGLE_CLIENT_ID: "id" })).toEqual([
+      expect.stringMatching(/^GOOGLE_CLIENT_SECRET: is required when GOOGLE_CLIENT_ID is set/),
+    ]);
     expect(parseConfig({ GOOGLE_CLIENT_ID: "id", GOOGLE_CLIENT_SECRET: "secret" })).toMatchObject({
       ok: true,
       config: {
@@ -177,29 +221,57 @@ describe("configuration", () => {
         },
       },
     });
-    expect(problems({ GOOGLE_TOKEN_URL: "ftp://x" })).toEqual([expect.stringMatching(/^GOOGLE_TOKEN_URL: must be an http/)]);
+    expect(problems({ GOOGLE_TOKEN_URL: "ftp://x" })).toEqual([
+      expect.stringMatching(/^GOOGLE_TOKEN_URL: must be an http/),
+    ]);
   });
 
   it("takes PUBLIC_URL as an origin, and requires it in production when mail is sent over SMTP", () => {
-    expect(parseConfig({ PUBLIC_URL: "https://glassbox.example/" })).toMatchObject({ ok: true, config: { publicUrl: "https://glassbox.example" } });
-    expect(problems({ PUBLIC_URL: "https://glassbox.example/app" })).toEqual([expect.stringMatching(/^PUBLIC_URL: must be an origin/)]);
-    expect(problems({ NODE_ENV: "production", SESSION_SECRET: secret, SMTP_URL: "smtp://mail.example:587" })).toEqual([expect.stringMatching(/^PUBLIC_URL: is required in production when SMTP_URL is set/)]);
-    expect(problems({ NODE_ENV: "production", SESSION_SECRET: secret, SMTP_URL: "smtp://mail.example:587", PUBLIC_URL: "https://glassbox.example" })).toEqual([]);
+    expect(parseConfig({ PUBLIC_URL: "https://glassbox.example/" })).toMatchObject({
+      ok: true,
+      config: { publicUrl: "https://glassbox.example" },
+    });
+    expect(problems({ PUBLIC_URL: "https://glassbox.example/app" })).toEqual([
+      expect.stringMatching(/^PUBLIC_URL: must be an origin/),
+    ]);
+    expect(problems({ NODE_ENV: "production", SESSION_SECRET: secret, SMTP_URL: "smtp://mail.example:587" })).toEqual([
+      expect.stringMatching(/^PUBLIC_URL: is required in production when SMTP_URL is set/),
+    ]);
+    expect(
+      problems({
+        NODE_ENV: "production",
+        SESSION_SECRET: secret,
+        SMTP_URL: "smtp://mail.example:587",
+        PUBLIC_URL: "https://glassbox.example",
+      }),
+    ).toEqual([]);
     expect(problems({ NODE_ENV: "production", SESSION_SECRET: secret })).toEqual([]);
   });
 
   it("purges sessions every SESSION_CLEANUP_INTERVAL_SECS (3600 unless told), a whole number of seconds above 0", () => {
     expect(parseConfig({})).toMatchObject({ ok: true, config: { sessionCleanupIntervalSecs: 3600 } });
-    expect(parseConfig({ SESSION_CLEANUP_INTERVAL_SECS: "60" })).toMatchObject({ ok: true, config: { sessionCleanupIntervalSecs: 60 } });
-    expect(problems({ SESSION_CLEANUP_INTERVAL_SECS: "0" })).toEqual([expect.stringMatching(/^SESSION_CLEANUP_INTERVAL_SECS: must be a whole number/)]);
+    expect(parseConfig({ SESSION_CLEANUP_INTERVAL_SECS: "60" })).toMatchObject({
+      ok: true,
+      config: { sessionCleanupIntervalSecs: 60 },
+    });
+    expect(problems({ SESSION_CLEANUP_INTERVAL_SECS: "0" })).toEqual([
+      expect.stringMatching(/^SESSION_CLEANUP_INTERVAL_SECS: must be a whole number/),
+    ]);
   });
 
   it("the README's configuration table and .env.example name every variable the schema reads, and no other", () => {
     const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-    const table = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("\n## ", readme.indexOf("## Configuration") + 1));
-    const documented = [...table.matchAll(/^\| (`[A-Z_]+`(?: \/ `[A-Z_]+`)*) \|/gm)].flatMap(([, names = ""]) => [...names.matchAll(/`([A-Z_]+)`/g)].map(([, name]) => name));
+    const table = readme.slice(
+      readme.indexOf("## Configuration"),
+      readme.indexOf("\n## ", readme.indexOf("## Configuration") + 1),
+    );
+    const documented = [...table.matchAll(/^\| (`[A-Z_]+`(?: \/ `[A-Z_]+`)*) \|/gm)].flatMap(([, names = ""]) =>
+      [...names.matchAll(/`([A-Z_]+)`/g)].map(([, name]) => name),
+    );
     expect(documented.toSorted()).toEqual(configVariables.toSorted());
     const example = readFileSync(new URL("../../.env.example", import.meta.url), "utf8");
-    expect([...example.matchAll(/^# ([A-Z_]+)=/gm)].map(([, name]) => name).toSorted()).toEqual(configVariables.toSorted());
+    expect([...example.matchAll(/^# ([A-Z_]+)=/gm)].map(([, name]) => name).toSorted()).toEqual(
+      configVariables.toSorted(),
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { configVariables } from "../../server/config.ts";
+import { configVariables } from "#server/config.ts";
 
 /**
  * docker-compose.yml cannot be run here (no Docker daemon): its shape is checked instead. PostgreSQL
@@ -15,7 +15,9 @@ interface Service {
   readonly healthcheck?: { readonly disable?: boolean };
 }
 
-const compose = parse(readFileSync(new URL("../../docker-compose.yml", import.meta.url), "utf8"), { merge: true }) as { services: Record<string, Service> };
+const compose = parse(readFileSync(new URL("../../docker-compose.yml", import.meta.url), "utf8"), { merge: true }) as {
+  services: Record<string, Service>;
+};
 const { postgres, web, worker } = compose.services;
 
 describe("docker-compose.yml", () => {
@@ -31,13 +33,16 @@ describe("docker-compose.yml", () => {
     const { POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB } = postgres?.environment ?? {};
     for (const service of [web, worker]) {
       expect(service?.depends_on).toEqual({ postgres: { condition: "service_healthy" } });
-      expect(service?.environment?.DATABASE_URL).toBe(`postgres://${POSTGRES_USER}:${POSTGRES_PASSWORD}@postgres:5432/${POSTGRES_DB}`);
+      expect(service?.environment?.DATABASE_URL).toBe(
+        `postgres://${POSTGRES_USER}:${POSTGRES_PASSWORD}@postgres:5432/${POSTGRES_DB}`,
+      );
     }
     // The image's HEALTHCHECK asks /health, which the worker does not serve.
     expect(worker?.healthcheck).toEqual({ disable: true });
   });
 
   it("sets only variables the configuration reads", () => {
-    for (const service of [web, worker]) expect(configVariables).toEqual(expect.arrayContaining(Object.keys(service?.environment ?? {})));
+    for (const service of [web, worker])
+      expect(configVariables).toEqual(expect.arrayContaining(Object.keys(service?.environment ?? {})));
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AppError, describeWait, errorCatalogue, httpErrorCode, isErrorCode, problemOf } from "../../app/models/errors.ts";
+import { AppError, describeWait, errorCatalogue, httpErrorCode, isErrorCode, problemOf } from "#app/models/errors.ts";
 
 describe("error catalogue", () => {
   it("names every code area:reason and gives it a 4xx status (5xx only for the edge's own answers and a third party that failed)", () => {
@@ -23,7 +23,11 @@ describe("error catalogue", () => {
   });
 
   it("turns an error into the {status, code, message} problem, with the wait for 429s", () => {
-    expect(problemOf(new AppError("auth:invalid_credentials"))).toEqual({ status: 401, code: "auth:invalid_credentials", message: "Invalid email or password" });
+    expect(problemOf(new AppError("auth:invalid_credentials"))).toEqual({
+      status: 401,
+      code: "auth:invalid_credentials",
+      message: "Invalid email or password",
+    });
     const throttled = new AppError("auth:throttled", 840);
     expect(throttled.message).toBe("Too many sign-in attempts. Try again in 14 minutes.");
     expect(throttled.retryAfterSecs).toBe(840);

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { createGuestPageCache, type CacheOutcome, type GuestPageCacheOptions } from "../../app/http/guest-page-cache.server.ts";
-import { SCRIPTS_COOKIE } from "../../app/http/render-mode.ts";
+import {
+  createGuestPageCache,
+  type CacheOutcome,
+  type GuestPageCacheOptions,
+} from "#app/http/guest-page-cache.server.ts";
+import { SCRIPTS_COOKIE } from "#app/http/render-mode.ts";
 
 /**
  * The guest page cache's rules on their own (decision 0019): what is kept, for whom, with whose
@@ -26,11 +30,25 @@ function setup(overrides: Partial<GuestPageCacheOptions> = {}) {
     (nonce: string, init: { status?: number; headers?: Record<string, string>; body?: string } = {}) =>
     async () => {
       renders += 1;
-      const body = init.body ?? `<html><script nonce="${nonce}">hydrate(${renders})</script><p>for every guest</p></html>`;
-      return new Response(body, { status: init.status ?? 200, headers: { "Content-Type": "text/html; charset=utf-8", "Server-Timing": "db;dur=1, render;dur=2, total;dur=3", ...init.headers } });
+      const body =
+        init.body ?? `<html><script nonce="${nonce}">hydrate(${renders})</script><p>for every guest</p></html>`;
+      return new Response(body, {
+        status: init.status ?? 200,
+        headers: {
+          "Content-Type": "text/html; charset=utf-8",
+          "Server-Timing": "db;dur=1, render;dur=2, total;dur=3",
+          ...init.headers,
+        },
+      });
     };
   const request = (path = "/", init: { method?: string; cookie?: string; userAgent?: string } = {}) =>
-    new Request(`${ORIGIN}${path}`, { method: init.method ?? "GET", headers: { ...(init.cookie ? { cookie: init.cookie } : {}), ...(init.userAgent ? { "user-agent": init.userAgent } : {}) } });
+    new Request(`${ORIGIN}${path}`, {
+      method: init.method ?? "GET",
+      headers: {
+        ...(init.cookie ? { cookie: init.cookie } : {}),
+        ...(init.userAgent ? { "user-agent": init.userAgent } : {}),
+      },
+    });
   return { cache, outcomes, renderer, request, renders: () => renders };
 }
 
@@ -38,7 +56,11 @@ describe("the guest page cache", () => {
   it("renders a guest page once and answers the next guest from memory with that guest's own nonce", async () => {
     const { cache, outcomes, renderer, request, renders } = setup();
     const first = await cache.serve(request(), "NONCE-A", renderer("NONCE-A"));
-    const second = await cache.serve(request("/", { cookie: "glassbox_visitor=someone" }), "NONCE-B", renderer("NONCE-B"));
+    const second = await cache.serve(
+      request("/", { cookie: "glassbox_visitor=someone" }),
+      "NONCE-B",
+      renderer("NONCE-B"),
+    );
     expect(renders()).toBe(1);
     expect(await first.text()).toBe('<html><script nonce="NONCE-A">hydrate(1)</script><p>for every guest</p></html>');
     expect(await second.text()).toBe('<html><script nonce="NONCE-B">hydrate(1)</script><p>for every guest</p></html>');
@@ -103,21 +125,33 @@ describe("the guest page cache", () => {
 
   it("lets guests who arrive during a render wait for it instead of rendering again", async () => {
     const { cache, outcomes, request, renders, renderer } = setup();
-    const answers = await Promise.all(["N1", "N2", "N3", "N4"].map((nonce) => cache.serve(request("/"), nonce, renderer(nonce))));
+    const answers = await Promise.all(
+      ["N1", "N2", "N3", "N4"].map((nonce) => cache.serve(request("/"), nonce, renderer(nonce))),
+    );
     expect(renders()).toBe(1);
-    expect(await Promise.all(answers.map((answer) => answer.text()))).toEqual(["N1", "N2", "N3", "N4"].map((nonce) => `<html><script nonce="${nonce}">hydrate(1)</script><p>for every guest</p></html>`));
+    expect(await Promise.all(answers.map((answer) => answer.text()))).toEqual(
+      ["N1", "N2", "N3", "N4"].map(
+        (nonce) => `<html><script nonce="${nonce}">hydrate(1)</script><p>for every guest</p></html>`,
+      ),
+    );
     expect(outcomes.map((outcome) => outcome.kind)).toEqual(["stored", "hit", "hit", "hit"]);
   });
 
   it("lets waiting guests render for themselves when the render they waited for cannot be kept or fails", async () => {
     const { cache, request, renderer, renders } = setup();
     const refused = renderer("N1", { headers: { "Set-Cookie": "x=1" } });
-    const [own, waiting] = await Promise.all([cache.serve(request("/"), "N1", refused), cache.serve(request("/"), "N2", renderer("N2"))]);
+    const [own, waiting] = await Promise.all([
+      cache.serve(request("/"), "N1", refused),
+      cache.serve(request("/"), "N2", renderer("N2")),
+    ]);
     expect(own.headers.get("set-cookie")).toBe("x=1");
     expect(await waiting.text()).toContain('nonce="N2"');
     expect(renders()).toBe(2);
     const failing = () => Promise.reject(new Error("render failed"));
-    const [failed, after] = await Promise.allSettled([cache.serve(request("/open-source"), "N3", failing), cache.serve(request("/open-source"), "N4", renderer("N4"))]);
+    const [failed, after] = await Promise.allSettled([
+      cache.serve(request("/open-source"), "N3", failing),
+      cache.serve(request("/open-source"), "N4", renderer("N4")),
+    ]);
     expect(failed.status).toBe("rejected");
     expect(after.status === "fulfilled" && (await after.value.text())).toContain('nonce="N4"');
   });
@@ -136,7 +170,8 @@ describe("the guest page cache", () => {
     const maxBytes = 64 * 1024;
     const { cache, renderer, request } = setup({ maxBytes });
     const body = `<p>${"x".repeat(4000)}</p>`;
-    for (let index = 0; index < 200; index++) await cache.serve(request(`/work/${index}`), "N", renderer("N", { body }));
+    for (let index = 0; index < 200; index++)
+      await cache.serve(request(`/work/${index}`), "N", renderer("N", { body }));
     expect(cache.stats().bytes).toBeLessThanOrEqual(maxBytes);
     expect(cache.stats().pages).toBeLessThan(200);
   });

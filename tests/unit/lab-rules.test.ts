@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { BURST, burstSizeSchema, checkBoundary, counterDeltaSchema, describeProgress, requestsPerSecond, runBurst, type BurstProgress } from "../../app/models/lab.ts";
+import {
+  BURST,
+  burstSizeSchema,
+  checkBoundary,
+  counterDeltaSchema,
+  describeProgress,
+  requestsPerSecond,
+  runBurst,
+  type BurstProgress,
+} from "#app/models/lab.ts";
 
 /** The lab's pure rules: the request burst, the boundary check and the command demo's counter. */
 
@@ -110,7 +119,9 @@ describe("runBurst", () => {
   });
 
   it("describes progress as sent/total | ok | failed | req/s", () => {
-    expect(describeProgress({ sent: 40, total: 100, ok: 35, failed: 5, elapsedMs: 2_000 })).toBe("40/100 | 35 ok | 5 failed | 20 req/s");
+    expect(describeProgress({ sent: 40, total: 100, ok: 35, failed: 5, elapsedMs: 2_000 })).toBe(
+      "40/100 | 35 ok | 5 failed | 20 req/s",
+    );
     expect(requestsPerSecond({ sent: 10, elapsedMs: 0 })).toBe(0);
     expect(requestsPerSecond({ sent: 1_000, elapsedMs: 333 })).toBe(3_003);
   });
@@ -119,7 +130,8 @@ describe("runBurst", () => {
 describe("burstSizeSchema", () => {
   it("accepts 100 to 5000 in steps of 100, from form text too", () => {
     expect(BURST).toMatchObject({ min: 100, max: 5_000, step: 100, default: 1_000 });
-    for (let size = 100; size <= 5_000; size += 100) expect(burstSizeSchema.safeParse(size).success, String(size)).toBe(true);
+    for (let size = 100; size <= 5_000; size += 100)
+      expect(burstSizeSchema.safeParse(size).success, String(size)).toBe(true);
     expect(burstSizeSchema.parse("2500")).toBe(2_500);
     expect(burstSizeSchema.parse(BURST.default)).toBe(1_000);
   });
@@ -151,18 +163,40 @@ describe("checkBoundary", () => {
   });
 
   it("shows the validator's first error for invalid input", () => {
-    expect(checkBoundary("username", "ab")).toEqual({ rule: "username", ok: false, error: "Use at least 3 characters" });
-    expect(checkBoundary("username", "ada lovelace")).toEqual({ rule: "username", ok: false, error: "Use only letters, digits and _" });
-    expect(checkBoundary("email", "not-an-address")).toEqual({ rule: "email", ok: false, error: "Enter a valid email address" });
+    expect(checkBoundary("username", "ab")).toEqual({
+      rule: "username",
+      ok: false,
+      error: "Use at least 3 characters",
+    });
+    expect(checkBoundary("username", "ada lovelace")).toEqual({
+      rule: "username",
+      ok: false,
+      error: "Use only letters, digits and _",
+    });
+    expect(checkBoundary("email", "not-an-address")).toEqual({
+      rule: "email",
+      ok: false,
+      error: "Enter a valid email address",
+    });
     expect(checkBoundary("message", "   ")).toEqual({ rule: "message", ok: false, error: "Write a message" });
-    expect(checkBoundary("message", "x".repeat(1_001))).toEqual({ rule: "message", ok: false, error: "Keep it to 1000 characters" });
-    expect(checkBoundary("message", "a\u0000b")).toEqual({ rule: "message", ok: false, error: "Remove the control characters" });
+    expect(checkBoundary("message", "x".repeat(1_001))).toEqual({
+      rule: "message",
+      ok: false,
+      error: "Keep it to 1000 characters",
+    });
+    expect(checkBoundary("message", "a\u0000b")).toEqual({
+      rule: "message",
+      ok: false,
+      error: "Remove the control characters",
+    });
   });
 });
 
 describe("the command counter", () => {
   it("accepts whole steps from -100 to 100", () => {
-    for (const delta of [-100, -1, 0, 1, 100, "5", "-5"]) expect(counterDeltaSchema.safeParse(delta).success, String(delta)).toBe(true);
-    for (const delta of [-101, 101, 1.5, "x"]) expect(counterDeltaSchema.safeParse(delta).success, String(delta)).toBe(false);
+    for (const delta of [-100, -1, 0, 1, 100, "5", "-5"])
+      expect(counterDeltaSchema.safeParse(delta).success, String(delta)).toBe(true);
+    for (const delta of [-101, 101, 1.5, "x"])
+      expect(counterDeltaSchema.safeParse(delta).success, String(delta)).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import pino from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { frame, LIVE_FEED, type Frame, type StreamSink } from "../../app/models/live-feed.ts";
-import { createLiveFeed, type FeedAdapter } from "../../app/services/live-feed.ts";
+import { frame, LIVE_FEED, type Frame, type StreamSink } from "#app/models/live-feed.ts";
+import { createLiveFeed, type FeedAdapter } from "#app/services/live-feed.server.ts";
 
 /**
  * The live-feed hub's rules with a made-up adapter and sinks that only record: replay after an id
@@ -25,16 +25,26 @@ function recordingSink(taken = () => Number.POSITIVE_INFINITY) {
     write: (next) => (ended ? false : (frames.push(next), true)),
     end: () => void (ended = true),
     cut: () => void (ended = true),
-    taken: () => Math.min(taken(), frames.reduce((sum, one) => sum + one.bytes, 0)),
+    taken: () =>
+      Math.min(
+        taken(),
+        frames.reduce((sum, one) => sum + one.bytes, 0),
+      ),
   };
-  return { sink, frames, ended: () => ended, ids: () => frames.filter((one) => one.event === "entry").map((one) => Number(one.id)) };
+  return {
+    sink,
+    frames,
+    ended: () => ended,
+    ids: () => frames.filter((one) => one.event === "entry").map((one) => Number(one.id)),
+  };
 }
 
 function hubWith(missed: (after: number, limit: number) => Promise<Entry[]> = async () => []) {
   const built = new Map<string, number>();
   const adapter: FeedAdapter<Viewer, Entry> = {
     missed: (_viewer, after, limit) => missed(Number(after), limit),
-    audience: (viewer, entry) => (entry.only === undefined ? "everyone" : entry.only === viewer.name ? viewer.name : undefined),
+    audience: (viewer, entry) =>
+      entry.only === undefined ? "everyone" : entry.only === viewer.name ? viewer.name : undefined,
     frame(entry, viewer) {
       const audience = entry.only ?? "everyone";
       built.set(audience, (built.get(audience) ?? 0) + 1);
@@ -43,12 +53,18 @@ function hubWith(missed: (after: number, limit: number) => Promise<Entry[]> = as
     resync: frame("resync", ""),
   };
   const left: Viewer[] = [];
-  const hub = createLiveFeed({ adapter, log: pino({ level: "silent" }), left: (subscription) => left.push(subscription.viewer) });
+  const hub = createLiveFeed({
+    adapter,
+    log: pino({ level: "silent" }),
+    left: (subscription) => left.push(subscription.viewer),
+  });
   return { hub, built, left };
 }
 
-const range = (from: number, to: number): Entry[] => Array.from({ length: to - from + 1 }, (_, index) => ({ id: from + index }));
-const closedReason = (frames: readonly Frame[]) => frames.filter((one) => one.event === "closed").map((one) => (JSON.parse(one.data) as { reason: string }).reason);
+const range = (from: number, to: number): Entry[] =>
+  Array.from({ length: to - from + 1 }, (_, index) => ({ id: from + index }));
+const closedReason = (frames: readonly Frame[]) =>
+  frames.filter((one) => one.event === "closed").map((one) => (JSON.parse(one.data) as { reason: string }).reason);
 
 afterEach(() => vi.useRealTimers());
 

@@ -1,16 +1,25 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseNote } from "../../app/models/note.ts";
-import { notes } from "../../app/models/notes-content.ts";
-import { createContentService, renderMarkdown } from "../../app/services/content.ts";
+import { parseNote } from "#app/models/note.ts";
+import { notes } from "#app/models/notes-content.server.ts";
+import { createContentService, renderMarkdown } from "#app/services/content.server.ts";
 
-const CONTENT = new URL("../../content/", import.meta.url);
+const CONTENT = new URL("#content/", import.meta.url);
 const DECISIONS = new URL("../../docs/decisions/", import.meta.url);
 
 describe("engineering notes", () => {
   it("parses the number, title, date and status of a decision record", () => {
-    const note = parseNote("0016-abuse-limits.md", "# 16. Limits against one client\n\nDate: 2026-12-04 · Status: accepted\n\n**Context.** Text.");
-    expect(note).toMatchObject({ slug: "0016-abuse-limits", number: 16, title: "Limits against one client", date: "2026-12-04", status: "accepted" });
+    const note = parseNote(
+      "0016-abuse-limits.md",
+      "# 16. Limits against one client\n\nDate: 2026-12-04 · Status: accepted\n\n**Context.** Text.",
+    );
+    expect(note).toMatchObject({
+      slug: "0016-abuse-limits",
+      number: 16,
+      title: "Limits against one client",
+      date: "2026-12-04",
+      status: "accepted",
+    });
     expect(note?.markdown).toBe("**Context.** Text.");
     expect(parseNote("README.md", "# Decisions")).toBeUndefined();
   });
@@ -26,7 +35,9 @@ describe("engineering notes", () => {
       expect(note.status, note.slug).toMatch(/^(accepted|superseded by \d{4})\b/);
     }
     const index = readFileSync(new URL("README.md", DECISIONS), "utf8");
-    const rows = [...index.matchAll(/^\| \[(\d{4})\]\((\S+)\.md\) \| (.+) \| (.+) \| (\S+) \|$/gm)].map(([, , slug, title, status, date]) => ({ slug, title, status, date }));
+    const rows = [...index.matchAll(/^\| \[(\d{4})\]\((\S+)\.md\) \| (.+) \| (.+) \| (\S+) \|$/gm)].map(
+      ([, , slug, title, status, date]) => ({ slug, title, status, date }),
+    );
     expect(rows).toEqual(notes.map(({ slug, title, status, date }) => ({ slug, title, status, date })));
   });
 
@@ -50,7 +61,12 @@ describe("engineering notes", () => {
     const slugs = new Set(notes.map((note) => note.slug));
     const links = readdirSync(CONTENT)
       .filter((name) => name.endsWith(".json"))
-      .flatMap((name) => [...readFileSync(new URL(name, CONTENT), "utf8").matchAll(/"\/notes\/([^"#?]+)"/g)].map((match) => ({ name, slug: match[1] ?? "" })));
+      .flatMap((name) =>
+        [...readFileSync(new URL(name, CONTENT), "utf8").matchAll(/"\/notes\/([^"#?]+)"/g)].map((match) => ({
+          name,
+          slug: match[1] ?? "",
+        })),
+      );
     expect(links.length).toBeGreaterThan(0);
     for (const { name, slug } of links) expect(slugs.has(slug as never), `${name} links to /notes/${slug}`).toBe(true);
   });

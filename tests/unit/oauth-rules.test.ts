@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { usernameCandidates } from "../../app/models/oauth.ts";
-import { usernameSchema } from "../../app/models/user.ts";
+import { usernameCandidates } from "#app/models/oauth.ts";
+import { usernameSchema } from "#app/models/user.ts";
 
 const first = (login: string, count: number) => {
   const candidates = usernameCandidates(login);

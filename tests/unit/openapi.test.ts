@@ -2,8 +2,8 @@ import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { compileErrors, validate } from "@readme/openapi-parser";
 import { describe, expect, it } from "vitest";
-import { openApiDocument } from "../../app/http/openapi.ts";
-import { errorCatalogue } from "../../app/models/errors.ts";
+import { openApiDocument } from "#app/http/openapi.ts";
+import { errorCatalogue } from "#app/models/errors.ts";
 
 /** The generated OpenAPI document is valid 3.1, and no endpoint under /api/v0 goes undocumented. */
 const ROUTES = fileURLToPath(new URL("../../app/routes/", import.meta.url));
@@ -43,12 +43,25 @@ describe("the OpenAPI document", () => {
     const problem = document.components?.schemas?.Problem as { properties: { code: { enum: string[] } } };
     expect(problem.properties.code.enum.sort()).toEqual(Object.keys(errorCatalogue).sort());
     for (const [path, item] of Object.entries(document.paths ?? {})) {
-      for (const [method, operation] of Object.entries(item as Record<string, { responses: Record<string, { content?: Record<string, { schema: { properties?: { code?: { enum: string[] } } } }> }> }>)) {
+      for (const [method, operation] of Object.entries(
+        item as Record<
+          string,
+          {
+            responses: Record<
+              string,
+              { content?: Record<string, { schema: { properties?: { code?: { enum: string[] } } } }> }
+            >;
+          }
+        >,
+      )) {
         for (const [status, response] of Object.entries(operation.responses)) {
           if (Number(status) < 400) continue;
           const codes = response.content?.["application/json"]?.schema.properties?.code?.enum ?? [];
           expect(codes.length, `${method} ${path} ${status}`).toBeGreaterThan(0);
-          for (const code of codes) expect(errorCatalogue[code as keyof typeof errorCatalogue].status, `${method} ${path} ${code}`).toBe(Number(status));
+          for (const code of codes)
+            expect(errorCatalogue[code as keyof typeof errorCatalogue].status, `${method} ${path} ${code}`).toBe(
+              Number(status),
+            );
         }
       }
     }

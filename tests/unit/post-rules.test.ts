@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parsePostForm } from "../../app/http/post-forms.ts";
+import { parsePostForm } from "#app/http/post-forms.ts";
 import {
   BODY_MAX,
   HIT_END,
@@ -17,8 +17,8 @@ import {
   SLUG_MAX,
   slugFromTitle,
   TITLE_MAX,
-} from "../../app/models/post.ts";
-import { decodeListCursor, decodeSearchCursor, encodeCursor } from "../../app/models/post-cursor.ts";
+} from "#app/models/post.ts";
+import { decodeListCursor, decodeSearchCursor, encodeCursor } from "#app/models/post-cursor.ts";
 
 const form = (fields: Record<string, string>) => {
   const data = new FormData();
@@ -30,13 +30,25 @@ describe("post fields", () => {
   it("titles: one line, whitespace collapsed, 1 to 160 characters", () => {
     expect(postTitleSchema.parse("  Hello,\n  world\t! ")).toBe("Hello, world !");
     expect(postTitleSchema.parse("x".repeat(TITLE_MAX))).toHaveLength(TITLE_MAX);
-    for (const bad of ["", "   \n ", "x".repeat(TITLE_MAX + 1), "\u0000\u0001"]) expect(postTitleSchema.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+    for (const bad of ["", "   \n ", "x".repeat(TITLE_MAX + 1), "\u0000\u0001"])
+      expect(postTitleSchema.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
   });
 
   it("slugs: lowercase words joined by single hyphens, at most 80 characters, not a reserved path", () => {
     expect(postSlugSchema.parse(" Full-Text-Search-2 ")).toBe("full-text-search-2");
     expect(postSlugSchema.parse("a".repeat(SLUG_MAX))).toHaveLength(SLUG_MAX);
-    for (const bad of ["", "a".repeat(SLUG_MAX + 1), "two  words", "double--hyphen", "-leading", "trailing-", "ünï", "a/b", "new", "../etc"]) {
+    for (const bad of [
+      "",
+      "a".repeat(SLUG_MAX + 1),
+      "two  words",
+      "double--hyphen",
+      "-leading",
+      "trailing-",
+      "ünï",
+      "a/b",
+      "new",
+      "../etc",
+    ]) {
       expect(postSlugSchema.safeParse(bad).success, bad).toBe(false);
     }
   });
@@ -53,7 +65,9 @@ describe("post fields", () => {
   });
 
   it("bodies: plain text kept as typed, trimmed, control characters (the hit markers among them) dropped, CRLF normalised", () => {
-    expect(postBodySchema.parse("  first\r\n\r\nsecond <b>bold</b>\u0001\u0002 \n")).toBe("first\n\nsecond <b>bold</b>");
+    expect(postBodySchema.parse("  first\r\n\r\nsecond <b>bold</b>\u0001\u0002 \n")).toBe(
+      "first\n\nsecond <b>bold</b>",
+    );
     expect(postBodySchema.safeParse(" \n\t ").success).toBe(false);
     expect(postBodySchema.safeParse("x".repeat(BODY_MAX + 1)).success).toBe(false);
     expect(postSummarySchema.parse("   ")).toBeNull();
@@ -75,7 +89,10 @@ describe("post fields", () => {
 describe("the writing form", () => {
   it("derives the slug from the title when it is left empty, and takes a typed one otherwise", () => {
     const derived = parsePostForm(form({ title: "Hello World", slug: "  ", summary: "", body: "Text" }));
-    expect(derived).toEqual({ ok: true, draft: { title: "Hello World", slug: "hello-world", summary: null, body: "Text" } });
+    expect(derived).toEqual({
+      ok: true,
+      draft: { title: "Hello World", slug: "hello-world", summary: null, body: "Text" },
+    });
     const typed = parsePostForm(form({ title: "Hello World", slug: "greeting", body: "Text" }));
     expect(typed.ok && typed.draft.slug).toBe("greeting");
   });
@@ -96,11 +113,15 @@ describe("the writing form", () => {
 
 describe("search queries", () => {
   it("empty or whitespace means no search", () => {
-    for (const empty of [null, undefined, "", "   ", "\u0000\t\n"]) expect(normaliseSearchQuery(empty)).toEqual({ ok: true, query: null });
+    for (const empty of [null, undefined, "", "   ", "\u0000\t\n"])
+      expect(normaliseSearchQuery(empty)).toEqual({ ok: true, query: null });
   });
 
   it("collapses whitespace, drops control characters, keeps websearch syntax", () => {
-    expect(normaliseSearchQuery('  "full  text"\u0000 or  -search ')).toEqual({ ok: true, query: '"full text" or -search' });
+    expect(normaliseSearchQuery('  "full  text"\u0000 or  -search ')).toEqual({
+      ok: true,
+      query: '"full text" or -search',
+    });
   });
 
   it("refuses more than 200 characters instead of answering a shorter question", () => {
@@ -139,7 +160,14 @@ describe("cursors", () => {
   });
 
   it("anything else decodes to null, never throws", () => {
-    const bad = ["", "not base64 !", "x".repeat(500), encodeCursor({ rank: 0.25, id }), Buffer.from('{"at":"yesterday","id":"x"}').toString("base64url"), Buffer.from("[]").toString("base64url")];
+    const bad = [
+      "",
+      "not base64 !",
+      "x".repeat(500),
+      encodeCursor({ rank: 0.25, id }),
+      Buffer.from('{"at":"yesterday","id":"x"}').toString("base64url"),
+      Buffer.from("[]").toString("base64url"),
+    ];
     for (const token of bad) expect(decodeListCursor(token), token).toBeNull();
     expect(decodeSearchCursor(encodeCursor({ at: "2026-11-21T17:43:06.123456Z", id }))).toBeNull();
     expect(decodeSearchCursor(Buffer.from(`{"rank":-1,"id":"${id}"}`).toString("base64url"))).toBeNull();

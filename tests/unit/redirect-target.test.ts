@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { safeRedirectPath } from "../../app/http/redirect-target.ts";
+import { safeRedirectPath } from "#app/http/redirect-target.ts";
 import { hostileNexts, landsOnSite } from "../support/hostile.ts";
 
 describe("?next= redirect targets", () => {
@@ -9,7 +9,17 @@ describe("?next= redirect targets", () => {
   });
 
   it("falls back for anything that could leave the site", () => {
-    const hostile = ["//evil.example", "/\\evil.example", "https://evil.example/", "javascript:alert(1)", "/\t/evil.example", "/\n/evil.example", "evil", "", `/${"a".repeat(2048)}`];
+    const hostile = [
+      "//evil.example",
+      "/\\evil.example",
+      "https://evil.example/",
+      "javascript:alert(1)",
+      "/\t/evil.example",
+      "/\n/evil.example",
+      "evil",
+      "",
+      `/${"a".repeat(2048)}`,
+    ];
     for (const value of hostile) expect(safeRedirectPath(value, "/account"), JSON.stringify(value)).toBe("/account");
     expect(safeRedirectPath(null, "/account")).toBe("/account");
   });

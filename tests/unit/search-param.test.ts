@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { withSearchParam } from "../../app/http/search-param.ts";
-import { labHref } from "../../app/models/content.ts";
+import { withSearchParam } from "#app/http/search-param.ts";
+import { labHref } from "#app/models/content.ts";
 
 describe("redirect targets that say what happened", () => {
   it("add the parameter to a bare path, and keep its fragment", () => {

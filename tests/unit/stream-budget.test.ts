@@ -1,8 +1,8 @@
 import pino from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { frame, type Frame, type StreamSink } from "../../app/models/live-feed.ts";
-import { createLiveFeed } from "../../app/services/live-feed.ts";
-import { createStreamBudget, type BudgetedStream } from "../../app/services/stream-budget.ts";
+import { frame, type Frame, type StreamSink } from "#app/models/live-feed.ts";
+import { createLiveFeed } from "#app/services/live-feed.server.ts";
+import { createStreamBudget, type BudgetedStream } from "#app/services/stream-budget.server.ts";
 
 /**
  * The process-wide budget for unsent stream bytes (issue 18): over it, the streams holding the most
@@ -14,7 +14,10 @@ afterEach(() => void vi.useRealTimers());
 
 function streams(...sizes: number[]) {
   const dropped: [number, string][] = [];
-  const list: BudgetedStream[] = sizes.map((unsent) => ({ unsent, drop: (reason) => void dropped.push([unsent, reason]) }));
+  const list: BudgetedStream[] = sizes.map((unsent) => ({
+    unsent,
+    drop: (reason) => void dropped.push([unsent, reason]),
+  }));
   return { feed: { measure: () => list }, dropped };
 }
 
@@ -79,12 +82,19 @@ describe("the unsent-bytes budget", () => {
   it("counts what a hub's streams hold, ends the slowest open one with a reason and cuts one already ending", () => {
     const budget = createStreamBudget({ maxBytes: 10_000, log });
     const hub = createLiveFeed<null, never>({
-      adapter: { missed: async () => [], audience: () => undefined, frame: () => frame("never", ""), resync: frame("resync", "") },
+      adapter: {
+        missed: async () => [],
+        audience: () => undefined,
+        frame: () => frame("never", ""),
+        resync: frame("resync", ""),
+      },
       log,
       budget,
     });
     const [small, large, ending] = [stuckSink(), stuckSink(), stuckSink()];
-    const subscriptions = [small, large, ending].map(({ sink }) => hub.subscribe({ topic: "room", viewer: null }, sink));
+    const subscriptions = [small, large, ending].map(({ sink }) =>
+      hub.subscribe({ topic: "room", viewer: null }, sink),
+    );
     const send = (index: number, bytes: number) => hub.send(subscriptions[index]!, frame("chat", "x".repeat(bytes)));
     send(0, 1_000);
     send(2, 3_000);
@@ -94,7 +104,9 @@ describe("the unsent-bytes budget", () => {
     send(1, 6_000);
     budget.measure();
     // Over 10,000 held: the largest (an open one) is ended, and what is counted falls under 7,500.
-    expect(large.state.frames.at(-1)?.data).toBe(JSON.stringify({ reason: "server busy: too much unsent to slow streams" }));
+    expect(large.state.frames.at(-1)?.data).toBe(
+      JSON.stringify({ reason: "server busy: too much unsent to slow streams" }),
+    );
     expect([small.state.ended, large.state.ended, ending.state.cut]).toEqual([false, true, false]);
     send(0, 2_000);
     budget.measure();

@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { flowsOf } from "../../app/models/timeline.ts";
-import { isLive, RingBuffer, TRACE_LIMITS, traceKinds, tracePath, type RequestLine, type TraceEvent, type TraceKind } from "../../app/models/trace.ts";
-import { createTracer, type TraceSink } from "../../app/services/trace.ts";
+import { flowsOf } from "#app/models/timeline.ts";
+import {
+  isLive,
+  RingBuffer,
+  TRACE_LIMITS,
+  traceKinds,
+  tracePath,
+  type RequestLine,
+  type TraceEvent,
+  type TraceKind,
+} from "#app/models/trace.ts";
+import { createTracer, type TraceSink } from "#app/services/trace.server.ts";
 
 /** The trace pipeline's pure rules: ring buffers, kind classification, paths, and the timeline's flows. */
 
@@ -60,7 +69,8 @@ describe("trace kinds", () => {
       "framework.handler": "diagnostic",
       "framework.middleware": "diagnostic",
     });
-    for (const [kind, rule] of Object.entries(traceKinds)) expect(isLive(kind as TraceKind), kind).toBe(rule === "live");
+    for (const [kind, rule] of Object.entries(traceKinds))
+      expect(isLive(kind as TraceKind), kind).toBe(rule === "live");
   });
 
   const kinds = Object.keys(traceKinds) as TraceKind[];
@@ -68,7 +78,11 @@ describe("trace kinds", () => {
   const liveKinds = kinds.filter(isLive);
 
   function recordingSink() {
-    const seen = { own: [] as TraceEvent[], lines: [] as { line: RequestLine; visitorId: string | null }[], system: [] as TraceEvent[] };
+    const seen = {
+      own: [] as TraceEvent[],
+      lines: [] as { line: RequestLine; visitorId: string | null }[],
+      system: [] as TraceEvent[],
+    };
     const sink: TraceSink = {
       own: (visitorId, event) => seen.own.push({ ...event, fields: { ...event.fields, to: visitorId } }),
       line: (line, visitorId) => seen.lines.push({ line, visitorId }),
@@ -82,12 +96,19 @@ describe("trace kinds", () => {
     const tracer = createTracer();
     const { seen, sink } = recordingSink();
     tracer.subscribe(sink);
-    const scope = tracer.runRequest({ requestId: "req-1", visitorId: "visitor-1", method: "GET", path: "/lab", source: "document" }, () => {
-      for (const kind of kinds) tracer.record(kind, `a ${kind}`);
-    });
+    const scope = tracer.runRequest(
+      { requestId: "req-1", visitorId: "visitor-1", method: "GET", path: "/lab", source: "document" },
+      () => {
+        for (const kind of kinds) tracer.record(kind, `a ${kind}`);
+      },
+    );
     // Live kinds: to the visitor's sink, the request's ring and the visitor's buffer.
     expect(seen.own.map((event) => event.kind)).toEqual(liveKinds);
-    expect(seen.own.every((event) => event.fields.to === "visitor-1" && event.requestId === "req-1" && event.request === "GET /lab")).toBe(true);
+    expect(
+      seen.own.every(
+        (event) => event.fields.to === "visitor-1" && event.requestId === "req-1" && event.request === "GET /lab",
+      ),
+    ).toBe(true);
     expect(scope.events.toArray().map((event) => event.kind)).toEqual(liveKinds);
     expect(tracer.snapshot("visitor-1").own.map((event) => event.kind)).toEqual(liveKinds);
     // Diagnostic kinds (and the request's own start): nowhere but the diagnostic view.
@@ -111,7 +132,9 @@ describe("trace kinds", () => {
     // Outside a request, live kinds are the server's own work: every lab tab may see them.
     for (const kind of liveKinds) tracer.record(kind, "server work");
     expect(seen.system.map((event) => event.kind)).toEqual(liveKinds);
-    expect(seen.system.every((event) => event.requestId === null && event.request === null && event.userId === null)).toBe(true);
+    expect(
+      seen.system.every((event) => event.requestId === null && event.request === null && event.userId === null),
+    ).toBe(true);
     expect(seen.own).toEqual([]);
   });
 
@@ -120,10 +143,19 @@ describe("trace kinds", () => {
     const tracer = createTracer({ now: () => clock });
     const { seen, sink } = recordingSink();
     tracer.subscribe(sink);
-    const scope = tracer.runRequest({ requestId: "req-3", visitorId: "visitor-3", method: "POST", path: tracePath("/lab?index&email=a@b.c"), source: "form" }, () => {
-      tracer.identify("user-3");
-      tracer.sql("select 1 where email = $1", 1.25, false);
-    });
+    const scope = tracer.runRequest(
+      {
+        requestId: "req-3",
+        visitorId: "visitor-3",
+        method: "POST",
+        path: tracePath("/lab?index&email=a@b.c"),
+        source: "form",
+      },
+      () => {
+        tracer.identify("user-3");
+        tracer.sql("select 1 where email = $1", 1.25, false);
+      },
+    );
     clock += 5;
     tracer.endRequest(scope, 200);
     expect(seen.lines).toHaveLength(1);
@@ -136,7 +168,12 @@ describe("trace kinds", () => {
     expect(JSON.stringify(line)).not.toMatch(/req-3|visitor-3|user-3|select|a@b\.c/);
     // The visitor's own request end, with its user once identified; SQL keeps its text and time only.
     const end = seen.own.at(-1);
-    expect(end).toMatchObject({ kind: "request.end", requestId: "req-3", userId: "user-3", fields: { method: "POST", path: "/lab", status: 200, source: "form" } });
+    expect(end).toMatchObject({
+      kind: "request.end",
+      requestId: "req-3",
+      userId: "user-3",
+      fields: { method: "POST", path: "/lab", status: 200, source: "form" },
+    });
     expect(seen.own[0]).toMatchObject({ kind: "sql", message: "select 1 where email = $1", fields: { ms: 1.3 } });
     expect(scope.dbMs).toBe(1.25);
     expect(tracer.stats().openRequests).toBe(0);
@@ -147,7 +184,10 @@ describe("a visitor's snapshot", () => {
   it("has the visitor's own events and the request lines of everyone else, not the visitor's own", () => {
     const tracer = createTracer();
     const visit = (visitorId: string | null, path: string) => {
-      const scope = tracer.runRequest({ requestId: `req-${path}`, visitorId, method: "GET", path, source: "document" }, () => tracer.sql(`select '${path}'`, 1, false));
+      const scope = tracer.runRequest(
+        { requestId: `req-${path}`, visitorId, method: "GET", path, source: "document" },
+        () => tracer.sql(`select '${path}'`, 1, false),
+      );
       tracer.endRequest(scope, 200);
     };
     visit("ada", "/ada-1");
@@ -159,7 +199,12 @@ describe("a visitor's snapshot", () => {
     expect(paths("bob")).toEqual(["/ada-1", "/first-visit", "/ada-2"]);
     expect(paths("carol")).toEqual(["/ada-1", "/bob-1", "/first-visit", "/ada-2"]);
     expect(paths(null)).toEqual(["/ada-1", "/bob-1", "/first-visit", "/ada-2"]);
-    expect(tracer.snapshot("ada").own.map((event) => event.request)).toEqual(["GET /ada-1", "GET /ada-1", "GET /ada-2", "GET /ada-2"]);
+    expect(tracer.snapshot("ada").own.map((event) => event.request)).toEqual([
+      "GET /ada-1",
+      "GET /ada-1",
+      "GET /ada-2",
+      "GET /ada-2",
+    ]);
     expect(tracer.snapshot("carol").own).toEqual([]);
   });
 });
@@ -198,7 +243,15 @@ describe("flowsOf", () => {
     userId: null,
     fields: {},
   });
-  const line = (method: string, path: string): RequestLine => ({ seq: ++seq, time: new Date(seq * 1000).toISOString(), flow: `flow${seq}`, method, path, status: 200, latencyMs: 1 });
+  const line = (method: string, path: string): RequestLine => ({
+    seq: ++seq,
+    time: new Date(seq * 1000).toISOString(),
+    flow: `flow${seq}`,
+    method,
+    path,
+    status: 200,
+    latencyMs: 1,
+  });
 
   it("groups the visitor's events by request, titled METHOD path, newest first; others' requests and server work are flows of their own", () => {
     seq = 0;
@@ -232,7 +285,12 @@ describe("flowsOf", () => {
 
   it("hides flows whose title holds any comma-separated term: case-insensitive, trimmed, empty terms ignored", () => {
     seq = 0;
-    const events = [event("1", "GET /events"), event("2", "GET /lab/probe"), event("3", "POST /lab"), event("4", "GET /lab")];
+    const events = [
+      event("1", "GET /events"),
+      event("2", "GET /lab/probe"),
+      event("3", "POST /lab"),
+      event("4", "GET /lab"),
+    ];
     const lines = [line("GET", "/Events"), line("POST", "/chat")];
     const titles = (filter: string) => flowsOf({ events, lines }, filter).map((flow) => flow.title);
     const all = ["POST /chat", "GET /Events", "GET /lab", "POST /lab", "GET /lab/probe", "GET /events"];

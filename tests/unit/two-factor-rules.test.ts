@@ -13,12 +13,13 @@ import {
   totpCodeSchema,
   type BackupCode,
   type TotpSecret,
-} from "../../app/models/two-factor.ts";
+} from "#app/models/two-factor.ts";
 
 /** An independent authenticator app: otpauth with the RFC defaults, fed only the base32 secret. */
 const app = (secret: TotpSecret) => new TOTP({ secret: Secret.fromBase32(secret) });
 const NOW = new Date("2026-11-21T12:00:10Z");
-const codeAt = (secret: TotpSecret, stepOffset: number) => totpCodeSchema.parse(app(secret).generate({ timestamp: NOW.getTime() + stepOffset * 30_000 }));
+const codeAt = (secret: TotpSecret, stepOffset: number) =>
+  totpCodeSchema.parse(app(secret).generate({ timestamp: NOW.getTime() + stepOffset * 30_000 }));
 
 describe("TOTP codes", () => {
   const secret = newTotpSecret();
@@ -29,7 +30,13 @@ describe("TOTP codes", () => {
     const uri = new URL(otpauthUri(secret, "ada@example.com"));
     expect(`${uri.protocol}//${uri.host}`).toBe("otpauth://totp");
     expect(decodeURIComponent(uri.pathname)).toBe("/glassbox:ada@example.com");
-    expect(Object.fromEntries(uri.searchParams)).toMatchObject({ issuer: "glassbox", secret, digits: "6", period: "30", algorithm: "SHA1" });
+    expect(Object.fromEntries(uri.searchParams)).toMatchObject({
+      issuer: "glassbox",
+      secret,
+      digits: "6",
+      period: "30",
+      algorithm: "SHA1",
+    });
   });
 
   it("accepts the current step and one step either side (clock drift), naming the step the code belongs to", () => {
@@ -59,7 +66,8 @@ describe("TOTP codes", () => {
 
   it("reads six digits, ignoring spaces, and nothing else", () => {
     expect(totpCodeSchema.parse(" 123 456 ")).toBe("123456");
-    for (const bad of ["12345", "1234567", "12345a", "", "１２３４５６"]) expect(totpCodeSchema.safeParse(bad).success, bad).toBe(false);
+    for (const bad of ["12345", "1234567", "12345a", "", "１２３４５６"])
+      expect(totpCodeSchema.safeParse(bad).success, bad).toBe(false);
   });
 });
 

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { canChangeRole, displayNameSchema, emailSchema, hasRole, passwordAttemptSchema, passwordSchema, usernameSchema } from "../../app/models/user.ts";
+import {
+  canChangeRole,
+  displayNameSchema,
+  emailSchema,
+  hasRole,
+  passwordAttemptSchema,
+  passwordSchema,
+  usernameSchema,
+} from "#app/models/user.ts";
 
 describe("account rules", () => {
   it("trims and lowercases usernames of 3-20 a-z 0-9 _", () => {

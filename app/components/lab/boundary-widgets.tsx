@@ -1,5 +1,5 @@
-import type { LabOutcome } from "../../models/lab.ts";
-import { DateTime } from "../date-time.tsx";
+import type { LabOutcome } from "#app/models/lab.ts";
+import { DateTime } from "#app/components/date-time.tsx";
 import { LabWidget } from "./lab-widget.tsx";
 
 /** Input through the domain's own validators, and a database lookup. */
@@ -61,7 +61,8 @@ export function DatabaseCheckWidget({ outcome }: { outcome: LabOutcome | undefin
       render={({ lookup }) =>
         lookup.found ? (
           <p role="status">
-            Found <strong>{lookup.username}</strong> ({lookup.role}), a member since <DateTime value={lookup.memberSince} />: your own account.
+            Found <strong>{lookup.username}</strong> ({lookup.role}), a member since{" "}
+            <DateTime value={lookup.memberSince} />: your own account.
           </p>
         ) : (
           <p role="status">No account of yours has this email.</p>
@@ -69,8 +70,8 @@ export function DatabaseCheckWidget({ outcome }: { outcome: LabOutcome | undefin
       }
     >
       <p>
-        One indexed query on the users table; its SQL shows in the trace (the email itself never does). It only ever finds your own account, so it tells nobody
-        whether an address has one.
+        One indexed query on the users table; its SQL shows in the trace (the email itself never does). It only ever
+        finds your own account, so it tells nobody whether an address has one.
       </p>
     </LabWidget>
   );

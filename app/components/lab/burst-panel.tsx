@@ -1,9 +1,16 @@
 import { useState, type FormEvent } from "react";
 import { Form } from "react-router";
-import { labHref } from "../../models/content.ts";
-import { BURST, burstSizeSchema, describeProgress, requestsPerSecond, runBurst, type BurstProgress } from "../../models/lab.ts";
-import type { LabOutcome } from "../../models/lab.ts";
-import { Notice } from "../notice.tsx";
+import { labHref } from "#app/models/content.ts";
+import {
+  BURST,
+  burstSizeSchema,
+  describeProgress,
+  requestsPerSecond,
+  runBurst,
+  type BurstProgress,
+} from "#app/models/lab.ts";
+import type { LabOutcome } from "#app/models/lab.ts";
+import { Notice } from "#app/components/notice.tsx";
 import { useHydrated } from "./lab-stream.ts";
 
 /**
@@ -18,7 +25,9 @@ export function BurstPanel({ outcome }: { outcome: LabOutcome | undefined }) {
   const serverRun = outcome?.widget === "burst" ? outcome : undefined;
   // Kept as typed (the box may be empty or half-typed for a moment); the browser checks it on submit.
   // After a run on the server the page comes back with the size that was run.
-  const [size, setSize] = useState(String(serverRun && "summary" in serverRun ? serverRun.summary.total : BURST.default));
+  const [size, setSize] = useState(
+    String(serverRun && "summary" in serverRun ? serverRun.summary.total : BURST.default),
+  );
   const [progress, setProgress] = useState<BurstProgress>();
   const [running, setRunning] = useState(false);
   const hydrated = useHydrated();
@@ -42,7 +51,8 @@ export function BurstPanel({ outcome }: { outcome: LabOutcome | undefined }) {
     <section id="burst" className="card lab-widget" aria-labelledby="burst-title">
       <h3 id="burst-title">Request burst</h3>
       <p>
-        {BURST.workers} workers send probes to <code>/lab/probe</code>, which answers 204 and is traced like any request.
+        {BURST.workers} workers send probes to <code>/lab/probe</code>, which answers 204 and is traced like any
+        request.
       </p>
       <Form method="post" action={labHref("burst", "?index")} onSubmit={run} className="stack">
         <input type="hidden" name="intent" value="burst" />
@@ -97,8 +107,8 @@ export function BurstPanel({ outcome }: { outcome: LabOutcome | undefined }) {
 function BurstSummary({ summary, where }: { summary: BurstProgress; where: string }) {
   return (
     <p className="notice notice--success" data-testid="burst-summary">
-      Burst finished {where}: {summary.sent} of {summary.total} sent, {summary.ok} ok, {summary.failed} failed, {requestsPerSecond(summary)} req/s over{" "}
-      {(summary.elapsedMs / 1000).toFixed(1)} s.
+      Burst finished {where}: {summary.sent} of {summary.total} sent, {summary.ok} ok, {summary.failed} failed,{" "}
+      {requestsPerSecond(summary)} req/s over {(summary.elapsedMs / 1000).toFixed(1)} s.
     </p>
   );
 }

@@ -1,8 +1,8 @@
 import { useCallback, useState, type ReactNode } from "react";
 import { useFetcher, type FetcherWithComponents } from "react-router";
-import type { CommandEvent, LabOutcome } from "../../models/lab.ts";
-import { Notice } from "../notice.tsx";
-import { tabId, useTabEvent } from "../tab-stream.tsx";
+import type { CommandEvent, LabOutcome } from "#app/models/lab.ts";
+import { Notice } from "#app/components/notice.tsx";
+import { tabId, useTabEvent } from "#app/components/tab-stream.tsx";
 import { useHydrated } from "./lab-stream.ts";
 
 /**
@@ -10,7 +10,12 @@ import { useHydrated } from "./lab-stream.ts";
  * the result to this tab's stream (428 when the tab has none). "Guarded" waits behind a per-visitor
  * lock; "cancelable" cancels the previous one. Without JavaScript the page comes back with the count.
  */
-export function CommandPanel(props: { streamUrl: string | undefined; count: number; notice: string | undefined; outcome: LabOutcome | undefined }) {
+export function CommandPanel(props: {
+  streamUrl: string | undefined;
+  count: number;
+  notice: string | undefined;
+  outcome: LabOutcome | undefined;
+}) {
   const [count, setCount] = useState(props.count);
   const [log, setLog] = useState<readonly string[]>([]);
   // The tab id goes into the forms only once scripts run: without them there is no stream to name.
@@ -25,7 +30,11 @@ export function CommandPanel(props: { streamUrl: string | undefined; count: numb
       setLog((current) => [...current.slice(-4), line]);
     }, []),
   );
-  const fetchers = { step: useFetcher<LabOutcome>({ key: "command-step" }), guarded: useFetcher<LabOutcome>({ key: "command-guarded" }), cancelable: useFetcher<LabOutcome>({ key: "command-cancelable" }) };
+  const fetchers = {
+    step: useFetcher<LabOutcome>({ key: "command-step" }),
+    guarded: useFetcher<LabOutcome>({ key: "command-guarded" }),
+    cancelable: useFetcher<LabOutcome>({ key: "command-cancelable" }),
+  };
   const failure = Object.values(fetchers).find((fetcher) => fetcher.data && "error" in fetcher.data)?.data;
   const tab = hydrated ? <input type="hidden" name="tab" value={tabId} /> : null;
 
@@ -56,7 +65,13 @@ export function CommandPanel(props: { streamUrl: string | undefined; count: numb
         </CommandForm>
       </div>
       <Notice tone="success">{props.notice}</Notice>
-      <Notice tone="error">{failure && "error" in failure ? failure.error : props.outcome?.widget === "command" && "error" in props.outcome ? props.outcome.error : undefined}</Notice>
+      <Notice tone="error">
+        {failure && "error" in failure
+          ? failure.error
+          : props.outcome?.widget === "command" && "error" in props.outcome
+            ? props.outcome.error
+            : undefined}
+      </Notice>
       {log.length > 0 ? (
         <ol className="plain-list" aria-label="Pushed by the server" aria-live="polite">
           {log.map((line, index) => (
@@ -68,7 +83,17 @@ export function CommandPanel(props: { streamUrl: string | undefined; count: numb
   );
 }
 
-function CommandForm({ fetcher, intent, tab, children }: { fetcher: FetcherWithComponents<LabOutcome>; intent: string; tab: ReactNode; children: ReactNode }) {
+function CommandForm({
+  fetcher,
+  intent,
+  tab,
+  children,
+}: {
+  fetcher: FetcherWithComponents<LabOutcome>;
+  intent: string;
+  tab: ReactNode;
+  children: ReactNode;
+}) {
   return (
     <fetcher.Form method="post">
       <input type="hidden" name="intent" value={intent} />

@@ -1,7 +1,7 @@
 import { Link } from "react-router";
-import { labHref } from "../../models/content.ts";
-import type { LabOutcome } from "../../models/lab.ts";
-import { DateTime } from "../date-time.tsx";
+import { labHref } from "#app/models/content.ts";
+import type { LabOutcome } from "#app/models/lab.ts";
+import { DateTime } from "#app/components/date-time.tsx";
 import { LabWidget } from "./lab-widget.tsx";
 
 /** Who the server thinks you are: auth status and the session's own row. */
@@ -65,7 +65,8 @@ export function SessionDetailsWidget({ outcome }: { outcome: LabOutcome | undefi
           </dl>
         ) : (
           <p>
-            No server session: you are browsing as a guest. <Link to={`/login?${new URLSearchParams({ next: labHref("session-details") })}`}>Sign in</Link> to get one.
+            No server session: you are browsing as a guest.{" "}
+            <Link to={`/login?${new URLSearchParams({ next: labHref("session-details") })}`}>Sign in</Link> to get one.
           </p>
         )
       }

@@ -1,11 +1,11 @@
 import { Suspense, useEffect, useState } from "react";
 import { Await, Link } from "react-router";
-import { rooms } from "../../models/chat.ts";
-import type { RequestLine, TraceEvent } from "../../models/trace.ts";
-import type { ChatMessageView } from "../../models/chat.ts";
-import type { LabOutcome } from "../../models/lab.ts";
-import { ChatPanel } from "../chat-panel.tsx";
-import { tabId, useSessionRefresh } from "../tab-stream.tsx";
+import { rooms } from "#app/models/chat.ts";
+import type { RequestLine, TraceEvent } from "#app/models/trace.ts";
+import type { ChatMessageView } from "#app/models/chat.ts";
+import type { LabOutcome } from "#app/models/lab.ts";
+import { ChatPanel } from "#app/components/chat-panel.tsx";
+import { tabId, useSessionRefresh } from "#app/components/tab-stream.tsx";
 import { BoundaryCheckWidget, DatabaseCheckWidget } from "./boundary-widgets.tsx";
 import { BurstPanel } from "./burst-panel.tsx";
 import { CommandPanel } from "./command-panel.tsx";
@@ -17,7 +17,13 @@ import { TimelinePanel } from "./timeline-panel.tsx";
 /** The lab: every panel of DESIGN.md, fed by one event stream per tab (`lab=1`). */
 export interface LabPageProps {
   readonly viewer: { readonly username: string; readonly role: string } | null;
-  readonly meta: { readonly requestId: string; readonly session: string | null; readonly userId: string | null; readonly ip: string; readonly userAgent: string | null };
+  readonly meta: {
+    readonly requestId: string;
+    readonly session: string | null;
+    readonly userId: string | null;
+    readonly ip: string;
+    readonly userAgent: string | null;
+  };
   readonly snapshot: { readonly own: readonly TraceEvent[]; readonly others: readonly RequestLine[] };
   /** The visitor's own diagnostic events, as they were when the page was rendered. */
   readonly diagnostics: readonly TraceEvent[];
@@ -60,7 +66,8 @@ export function LabPage(props: LabPageProps) {
   // messages (and revalidations) never make it reconnect.
   const [after, setAfter] = useState<string>();
   const [traceAfter] = useState(String(props.traceAfter));
-  const streamUrlAfter = (chatAfter: string) => `/events?${new URLSearchParams({ tab: tabId, room: props.chat.room.id, after: chatAfter, lab: "1", trace: traceAfter })}`;
+  const streamUrlAfter = (chatAfter: string) =>
+    `/events?${new URLSearchParams({ tab: tabId, room: props.chat.room.id, after: chatAfter, lab: "1", trace: traceAfter })}`;
   const streamUrl = after === undefined ? undefined : streamUrlAfter(after);
   useEffect(() => {
     let current = true;
@@ -81,15 +88,20 @@ export function LabPage(props: LabPageProps) {
       <section className="hero" aria-labelledby="lab-title">
         <p className="eyebrow">Live lab</p>
         <h1 id="lab-title">Watch this server work</h1>
-        <p className="lead">Every request you make here, every SQL statement it runs and every push it sends shows up below, as it happens.</p>
+        <p className="lead">
+          Every request you make here, every SQL statement it runs and every push it sends shows up below, as it
+          happens.
+        </p>
         <p id="session-status" role="status">
           {props.viewer ? (
             <>
-              Signed in as <strong>{props.viewer.username}</strong> ({props.viewer.role}). <Link to="/account">Your account</Link>
+              Signed in as <strong>{props.viewer.username}</strong> ({props.viewer.role}).{" "}
+              <Link to="/account">Your account</Link>
             </>
           ) : (
             <>
-              Browsing as a guest. <Link to="/login?next=/lab">Sign in</Link> or <Link to="/register?next=/lab">create an account</Link> to post in the chat.
+              Browsing as a guest. <Link to="/login?next=/lab">Sign in</Link> or{" "}
+              <Link to="/register?next=/lab">create an account</Link> to post in the chat.
             </>
           )}
         </p>
@@ -151,7 +163,10 @@ export function LabPage(props: LabPageProps) {
           The live chat, on this tab&apos;s one stream. <Link to="/chat">Open the full chat</Link>.
         </p>
         <Suspense fallback={<p aria-busy="true">Loading the chat…</p>}>
-          <Await resolve={props.chatHistory} errorElement={<p role="alert">The chat could not be loaded. Reload the page to try again.</p>}>
+          <Await
+            resolve={props.chatHistory}
+            errorElement={<p role="alert">The chat could not be loaded. Reload the page to try again.</p>}
+          >
             {(history) => (
               <ChatPanel
                 {...props.chat}

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useReducer, useRef, useSyncExternalStore } from "react";
-import type { RequestLine, TraceEvent } from "../../models/trace.ts";
-import { useTabEvent } from "../tab-stream.tsx";
+import type { RequestLine, TraceEvent } from "#app/models/trace.ts";
+import { useTabEvent } from "#app/components/tab-stream.tsx";
 
 /**
  * What a lab tab knows of the runtime: its visitor's own trace events, other visitors' anonymous
@@ -24,14 +24,22 @@ export const noSubscription = () => () => undefined;
 
 /** False on the server and without scripts; true once the page is hydrated (what only scripts can use). */
 export function useHydrated(): boolean {
-  return useSyncExternalStore(noSubscription, () => true, () => false);
+  return useSyncExternalStore(
+    noSubscription,
+    () => true,
+    () => false,
+  );
 }
 
 const KEEP = { events: 500, lines: 200, pushes: 40 } as const;
 
-type Action = { readonly type: "event"; readonly event: TraceEvent } | { readonly type: "line"; readonly line: RequestLine } | { readonly type: "push"; readonly push: Push };
+type Action =
+  | { readonly type: "event"; readonly event: TraceEvent }
+  | { readonly type: "line"; readonly line: RequestLine }
+  | { readonly type: "push"; readonly push: Push };
 
-const keepLast = <T,>(list: readonly T[], items: readonly T[], cap: number): readonly T[] => [...list, ...items].slice(-cap);
+const keepLast = <T>(list: readonly T[], items: readonly T[], cap: number): readonly T[] =>
+  [...list, ...items].slice(-cap);
 
 /**
  * Applies every frame that arrived since the last animation frame at once. Each list comes in the
@@ -39,7 +47,8 @@ const keepLast = <T,>(list: readonly T[], items: readonly T[], cap: number): rea
  * what a reconnect replays again is dropped.
  */
 function reduce(state: LabRuntime, actions: readonly Action[]): LabRuntime {
-  const pick = <Type extends Action["type"]>(type: Type) => actions.filter((action): action is Extract<Action, { type: Type }> => action.type === type);
+  const pick = <Type extends Action["type"]>(type: Type) =>
+    actions.filter((action): action is Extract<Action, { type: Type }> => action.type === type);
   return {
     events: keepLast(
       state.events,
@@ -63,7 +72,10 @@ function reduce(state: LabRuntime, actions: readonly Action[]): LabRuntime {
   };
 }
 
-const received = (event: string, data: string): Action => ({ type: "push", push: { at: new Date().toISOString(), event, bytes: new TextEncoder().encode(data).length } });
+const received = (event: string, data: string): Action => ({
+  type: "push",
+  push: { at: new Date().toISOString(), event, bytes: new TextEncoder().encode(data).length },
+});
 
 /**
  * Frames are batched per animation frame: a burst brings thousands of trace events a second, and
@@ -85,17 +97,30 @@ function useBatchedReducer(initial: LabRuntime) {
 }
 
 /** `streamUrl` is undefined until the tab's stream can open (the page shows the snapshot meanwhile). */
-export function useLabRuntime(streamUrl: string | undefined, snapshot: { own: readonly TraceEvent[]; others: readonly RequestLine[] }): LabRuntime {
+export function useLabRuntime(
+  streamUrl: string | undefined,
+  snapshot: { own: readonly TraceEvent[]; others: readonly RequestLine[] },
+): LabRuntime {
   const [runtime, dispatch] = useBatchedReducer({ events: snapshot.own, lines: snapshot.others, pushes: [] });
   useTabEvent(
     streamUrl,
     "trace",
-    useCallback((data: string) => dispatch(received("trace", data), { type: "event", event: JSON.parse(data) as TraceEvent }), [dispatch]),
+    useCallback(
+      (data: string) => dispatch(received("trace", data), { type: "event", event: JSON.parse(data) as TraceEvent }),
+      [dispatch],
+    ),
   );
   useTabEvent(
     streamUrl,
     "timeline",
-    useCallback((data: string) => dispatch(received("timeline", data), ...(JSON.parse(data) as RequestLine[]).map((line) => ({ type: "line" as const, line }))), [dispatch]),
+    useCallback(
+      (data: string) =>
+        dispatch(
+          received("timeline", data),
+          ...(JSON.parse(data) as RequestLine[]).map((line) => ({ type: "line" as const, line })),
+        ),
+      [dispatch],
+    ),
   );
   useTabEvent(
     streamUrl,

@@ -1,8 +1,8 @@
 import type { ReactNode } from "react";
 import { useFetcher } from "react-router";
-import { labHref } from "../../models/content.ts";
-import type { LabOutcome, LabResult, LabWidget as WidgetId } from "../../models/lab.ts";
-import { Notice } from "../notice.tsx";
+import { labHref } from "#app/models/content.ts";
+import type { LabOutcome, LabResult, LabWidget as WidgetId } from "#app/models/lab.ts";
+import { Notice } from "#app/components/notice.tsx";
 import { TraceList } from "./trace-list.tsx";
 
 /**

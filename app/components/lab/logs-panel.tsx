@@ -1,8 +1,8 @@
 import { Form } from "react-router";
-import { SHOWN_REQUESTS } from "../../models/timeline.ts";
-import type { TraceEvent } from "../../models/trace.ts";
-import { DataTable } from "../data-table.tsx";
-import { DateTime } from "../date-time.tsx";
+import { SHOWN_REQUESTS } from "#app/models/timeline.ts";
+import type { TraceEvent } from "#app/models/trace.ts";
+import { DataTable } from "#app/components/data-table.tsx";
+import { DateTime } from "#app/components/date-time.tsx";
 import type { LabRuntime } from "./lab-stream.ts";
 import { TraceLine } from "./trace-list.tsx";
 
@@ -45,8 +45,8 @@ export function DiagnosticLog({ events }: { events: readonly TraceEvent[] }) {
     <section id="diagnostics" className="card lab-panel" aria-labelledby="diagnostics-title">
       <h3 id="diagnostics-title">Diagnostic log</h3>
       <p className="muted">
-        <strong>Diagnostic, not live:</strong> events of your own requests that are kept on the server but not streamed, as they were when this
-        page was rendered. The backend log above is the live one.
+        <strong>Diagnostic, not live:</strong> events of your own requests that are kept on the server but not streamed,
+        as they were when this page was rendered. The backend log above is the live one.
       </p>
       <Form method="get" action="/lab#diagnostics" className="inline-form">
         <button type="submit" className="button button--quiet">
@@ -66,7 +66,9 @@ export function DiagnosticLog({ events }: { events: readonly TraceEvent[] }) {
 /** The network log: HTTP requests (yours in full, others' anonymous) and the pushes this tab received. */
 export function NetworkLog({ runtime }: { runtime: LabRuntime }) {
   const requests = [
-    ...runtime.events.filter((event) => event.kind === "request.end").map((event) => ({ seq: event.seq, time: event.time, ...requestFields(event), who: "you" })),
+    ...runtime.events
+      .filter((event) => event.kind === "request.end")
+      .map((event) => ({ seq: event.seq, time: event.time, ...requestFields(event), who: "you" })),
     ...runtime.lines.map((line) => ({ ...line, source: "—", who: "another visitor" })),
   ]
     .sort((a, b) => b.seq - a.seq)
@@ -113,5 +115,11 @@ export function NetworkLog({ runtime }: { runtime: LabRuntime }) {
 
 function requestFields(event: TraceEvent) {
   const { method, path, status, latencyMs, source } = event.fields;
-  return { method: String(method), path: String(path), status: Number(status), latencyMs: Number(latencyMs), source: String(source) };
+  return {
+    method: String(method),
+    path: String(path),
+    status: Number(status),
+    latencyMs: Number(latencyMs),
+    source: String(source),
+  };
 }

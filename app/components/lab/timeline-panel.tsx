@@ -1,7 +1,7 @@
 import { useState, useSyncExternalStore } from "react";
 import { Form } from "react-router";
-import { labHref } from "../../models/content.ts";
-import { flowsOf } from "../../models/timeline.ts";
+import { labHref } from "#app/models/content.ts";
+import { flowsOf } from "#app/models/timeline.ts";
 import { noSubscription, type LabRuntime } from "./lab-stream.ts";
 import { TraceLine } from "./trace-list.tsx";
 
@@ -30,9 +30,20 @@ export function TimelinePanel({ runtime, initialFilter }: { runtime: LabRuntime;
   return (
     <section id="timeline" className="card lab-panel" aria-labelledby="timeline-title">
       <h3 id="timeline-title">Operational timeline</h3>
-      <Form method="get" action={labHref("timeline")} className="inline-form" onSubmit={(event) => event.preventDefault()}>
+      <Form
+        method="get"
+        action={labHref("timeline")}
+        className="inline-form"
+        onSubmit={(event) => event.preventDefault()}
+      >
         <label htmlFor="timeline-filter">Hide flows matching</label>
-        <input id="timeline-filter" name="filter" value={filter} placeholder="/events, /lab/probe" onChange={(event) => changeFilter(event.target.value)} />
+        <input
+          id="timeline-filter"
+          name="filter"
+          value={filter}
+          placeholder="/events, /lab/probe"
+          onChange={(event) => changeFilter(event.target.value)}
+        />
         <button type="submit" className="button button--quiet">
           Apply
         </button>

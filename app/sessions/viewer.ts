@@ -1,8 +1,0 @@
-import type { RouterContextProvider } from "react-router";
-import { requestContext } from "../context.ts";
-import type { Viewer } from "./load-viewer.ts";
-
-/** The request's viewer (loaded once per request, on first use, by `loadViewer`). */
-export function viewerOf(context: Readonly<RouterContextProvider>): Promise<Viewer> {
-  return context.get(requestContext).viewer();
-}
