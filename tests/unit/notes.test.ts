@@ -4,7 +4,7 @@ import { parseNote } from "#app/models/note.ts";
 import { notes } from "#app/models/notes-content.server.ts";
 import { createContentService, renderMarkdown } from "#app/services/content.server.ts";
 
-const CONTENT = new URL("#content/", import.meta.url);
+const CONTENT = new URL("../../content/", import.meta.url);
 const DECISIONS = new URL("../../docs/decisions/", import.meta.url);
 
 describe("engineering notes", () => {
